@@ -1,0 +1,121 @@
+"""Application settings, read from the environment (prefix ``PINGCRM_``) and ``.env``.
+
+Every setting has a default that works on a laptop: an SQLite database under the data
+directory and secrets generated once into ``<data dir>/secrets.json`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of PingCRM; see ``.env.example`` for the documented list."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PINGCRM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where things live
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+
+    # Secrets (generated into data_dir/secrets.json when left empty)
+    secret_key: str = ""
+    encryption_keys: str = ""
+    mcp_hmac_secret: str = ""
+
+    # Accounts
+    allow_signup: bool = False
+    access_token_minutes: int = Field(default=60, ge=1, le=60 * 24)
+    session_days: int = Field(default=14, ge=1, le=365)
+    login_attempts_per_account: int = Field(default=5, ge=1)
+    login_attempts_per_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+
+    # Web
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_upload_bytes: int = Field(default=60_000_000, ge=1024)
+    page_size: int = Field(default=50, ge=5, le=500)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Background jobs (empty broker: embedded runner inside `pingcrm serve`)
+    broker_url: str = ""
+    redis_url: str = ""
+
+    @property
+    def resolved_base_url(self) -> str:
+        """Public base URL of the app, used in links sent by email and OAuth redirects."""
+        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL; SQLite under the data directory unless configured."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'pingcrm.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Mark cookies Secure when the app is served over https."""
+        return self.resolved_base_url.startswith("https://")
+
+    @property
+    def fernet_keys(self) -> list[str]:
+        """Encryption keys, newest first (the first encrypts, all decrypt)."""
+        return [k.strip() for k in self.encryption_keys.split(",") if k.strip()]
+
+
+def _fill_generated_secrets(settings: Settings) -> Settings:
+    """Fill empty secrets from ``secrets.json`` in the data directory, creating it once."""
+    missing = [
+        name
+        for name in ("secret_key", "encryption_keys", "mcp_hmac_secret")
+        if not getattr(settings, name)
+    ]
+    if not missing:
+        return settings
+    path = settings.data_dir / "secrets.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    generators = {
+        "secret_key": lambda: secrets.token_urlsafe(48),
+        "encryption_keys": lambda: Fernet.generate_key().decode(),
+        "mcp_hmac_secret": lambda: secrets.token_urlsafe(48),
+    }
+    changed = False
+    for name in missing:
+        if name not in stored:
+            stored[name] = generators[name]()
+            changed = True
+    if changed:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(stored, handle, indent=2)
+    return settings.model_copy(update={name: stored[name] for name in missing})
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus explicit overrides (tests, CLI)."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    return _fill_generated_secrets(settings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()

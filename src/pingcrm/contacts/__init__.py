@@ -1,0 +1,1 @@
+"""Contacts: people, their identifiers, the list and the contact page."""

@@ -1,0 +1,134 @@
+"""Normalisation of emails, phones and handles, so that "which contact owns X" is one
+indexed lookup in ``contact_identifiers`` on every database."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import phonenumbers
+
+from pingcrm.models import IdentifierKind
+
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+WEBMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "web.de",
+        "yandex.ru",
+        "mail.ru",
+        "zoho.com",
+        "fastmail.com",
+        "hey.com",
+        "qq.com",
+        "163.com",
+    }
+)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.\-]{1,100})$")
+_LINKEDIN_SLUG_RE = re.compile(r"linkedin\.com/in/([^/?#\s]+)", re.IGNORECASE)
+_BCC_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def normalize_email(raw: str) -> str | None:
+    """Lower-cased address; Gmail addresses without dots and ``+suffix``. None if invalid."""
+    value = raw.strip().strip("<>").lower()
+    if not _EMAIL_RE.match(value):
+        return None
+    local, domain = value.rsplit("@", 1)
+    if domain in GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def email_domain(email: str) -> str:
+    """The domain part of a normalised email."""
+    return email.rsplit("@", 1)[-1]
+
+
+def is_webmail(domain: str) -> bool:
+    """True for consumer mail domains (they say nothing about an employer)."""
+    return domain.lower() in WEBMAIL_DOMAINS
+
+
+def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
+    """E.164 form (``+14155550123``), or None when it is not a possible number."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, default_region if not text.startswith("+") else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_handle(raw: str) -> str | None:
+    """A Telegram or X username: lower-cased, without ``@``."""
+    match = _HANDLE_RE.match(raw.strip())
+    return match.group(1).lower() if match else None
+
+
+def linkedin_slug(raw: str) -> str | None:
+    """The profile slug of a LinkedIn URL (or a bare slug), lower-cased."""
+    text = raw.strip()
+    match = _LINKEDIN_SLUG_RE.search(text)
+    slug = match.group(1) if match else (text if "/" not in text and " " not in text else "")
+    slug = slug.strip().rstrip("/").lower()
+    return slug or None
+
+
+def normalize_identifier(kind: IdentifierKind, raw: str) -> str | None:
+    """The lookup form of ``raw`` for ``kind``, or None when ``raw`` is not valid."""
+    match kind:
+        case IdentifierKind.EMAIL:
+            return normalize_email(raw)
+        case IdentifierKind.PHONE:
+            return normalize_phone(raw)
+        case IdentifierKind.TELEGRAM_USERNAME | IdentifierKind.TWITTER_HANDLE:
+            return normalize_handle(raw)
+        case IdentifierKind.LINKEDIN_SLUG:
+            return linkedin_slug(raw)
+        case _:
+            value = raw.strip()
+            return value or None
+
+
+def new_bcc_hash() -> str:
+    """A short, URL-safe, unguessable hash for BCC logging (10 chars, ~50 bits)."""
+    return "".join(secrets.choice(_BCC_ALPHABET) for _ in range(10))
+
+
+def identifier_url(kind: IdentifierKind, display: str) -> str | None:
+    """A link to the profile behind an identifier, when there is one."""
+    match kind:
+        case IdentifierKind.EMAIL:
+            return f"mailto:{display}"
+        case IdentifierKind.PHONE:
+            return f"tel:{display}"
+        case IdentifierKind.TELEGRAM_USERNAME:
+            return f"https://t.me/{display.lstrip('@')}"
+        case IdentifierKind.TWITTER_HANDLE:
+            return f"https://x.com/{display.lstrip('@')}"
+        case IdentifierKind.LINKEDIN_SLUG:
+            return f"https://www.linkedin.com/in/{display}"
+        case _:
+            return None

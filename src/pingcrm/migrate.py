@@ -1,0 +1,34 @@
+"""Run Alembic migrations from code (``pingcrm migrate``, ``serve`` and the tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+
+def migrations_dir() -> Path:
+    """Where the migration scripts are: bundled in the wheel, or the repository root."""
+    bundled = Path(__file__).parent / "_migrations"
+    if bundled.is_dir():
+        return bundled
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """An Alembic config pointing at our scripts (and at ``engine`` when given)."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if engine is not None:
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database behind ``engine`` up to ``revision``."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

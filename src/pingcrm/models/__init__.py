@@ -1,0 +1,78 @@
+"""Every ORM model; importing this package registers all tables on ``Base.metadata``."""
+
+from pingcrm.models.base import Base
+from pingcrm.models.contact import Contact
+from pingcrm.models.contact_identifier import ContactIdentifier
+from pingcrm.models.credentials import ExtensionPairing, ExtensionToken, McpKey
+from pingcrm.models.detected_event import DetectedEvent
+from pingcrm.models.enums import (
+    Direction,
+    IdentifierKind,
+    InteractionKind,
+    MatchStatus,
+    NotificationKind,
+    Platform,
+    Priority,
+    Provider,
+    RunStatus,
+    SuggestionStatus,
+    SyncKind,
+    SyncTrigger,
+)
+from pingcrm.models.identity import IdentityMatch, MergeRecord
+from pingcrm.models.interaction import Interaction
+from pingcrm.models.job import JobLease, JobRun, SchedulerHeartbeat
+from pingcrm.models.meeting_brief import MeetingBrief
+from pingcrm.models.note import Note
+from pingcrm.models.notification import Notification
+from pingcrm.models.organization import Organization
+from pingcrm.models.platform_account import PlatformAccount
+from pingcrm.models.rate_limit import RateLimit
+from pingcrm.models.suggestion import Suggestion
+from pingcrm.models.sync_checkpoint import SyncCheckpoint
+from pingcrm.models.sync_run import SyncRun
+from pingcrm.models.tag import Tag, TagCategory, contact_tags
+from pingcrm.models.user import User
+from pingcrm.models.user_settings import UserSettings
+
+__all__ = [
+    "Base",
+    "Contact",
+    "ContactIdentifier",
+    "DetectedEvent",
+    "Direction",
+    "ExtensionPairing",
+    "ExtensionToken",
+    "IdentifierKind",
+    "IdentityMatch",
+    "Interaction",
+    "InteractionKind",
+    "JobLease",
+    "JobRun",
+    "MatchStatus",
+    "McpKey",
+    "MeetingBrief",
+    "MergeRecord",
+    "Note",
+    "Notification",
+    "NotificationKind",
+    "Organization",
+    "Platform",
+    "PlatformAccount",
+    "Priority",
+    "Provider",
+    "RateLimit",
+    "RunStatus",
+    "SchedulerHeartbeat",
+    "Suggestion",
+    "SuggestionStatus",
+    "SyncCheckpoint",
+    "SyncKind",
+    "SyncRun",
+    "SyncTrigger",
+    "Tag",
+    "TagCategory",
+    "User",
+    "UserSettings",
+    "contact_tags",
+]

@@ -1,0 +1,71 @@
+"""contacts: people, with denormalised counters kept by the interaction service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pingcrm.models.base import Base, str_enum
+from pingcrm.models.enums import Priority
+from pingcrm.models.mixins import OwnedByUser, Timestamps
+
+if TYPE_CHECKING:
+    from pingcrm.models.contact_identifier import ContactIdentifier
+    from pingcrm.models.organization import Organization
+    from pingcrm.models.tag import Tag
+
+
+class Contact(OwnedByUser, Timestamps, Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "bcc_hash"),
+        Index("ix_contacts_user_name", "user_id", "sort_name"),
+        Index("ix_contacts_user_score", "user_id", "score"),
+        Index("ix_contacts_user_last_interaction", "user_id", "last_interaction_at"),
+        Index("ix_contacts_user_interaction_count", "user_id", "interaction_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(300))
+    # Lower-cased name used for ordering and prefix search.
+    sort_name: Mapped[str] = mapped_column(String(300), default="")
+    given_name: Mapped[str | None] = mapped_column(String(150))
+    family_name: Mapped[str | None] = mapped_column(String(150))
+    company: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(String(300))
+    location: Mapped[str | None] = mapped_column(String(300))
+    avatar_url: Mapped[str | None] = mapped_column(Text)
+    birthday: Mapped[date | None]
+    twitter_bio: Mapped[str | None] = mapped_column(Text)
+    linkedin_headline: Mapped[str | None] = mapped_column(Text)
+    telegram_bio: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority), default=Priority.MEDIUM)
+    is_second_tier: Mapped[bool] = mapped_column(default=False)
+    score: Mapped[int] = mapped_column(default=0)
+    score_parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_interaction_at: Mapped[datetime | None]
+    interaction_count: Mapped[int] = mapped_column(default=0)
+    bcc_hash: Mapped[str] = mapped_column(String(24))
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    # Names of fields the user edited by hand; syncs and imports never overwrite them.
+    edited_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    common_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(32), default="manual")
+    # Lower-cased text of names, emails, handles, company, title, tags and notes (search).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    identifiers: Mapped[list[ContactIdentifier]] = relationship(
+        back_populates="contact",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    organization: Mapped[Organization | None] = relationship(lazy="raise")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary="contact_tags", lazy="raise", order_by="Tag.normalized_name"
+    )

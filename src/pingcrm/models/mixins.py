@@ -1,0 +1,25 @@
+"""Column helpers shared by tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from pingcrm.kit.clock import utcnow
+
+
+class Timestamps:
+    """``created_at``/``updated_at`` columns, set from the application clock."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OwnedByUser:
+    """A ``user_id`` column: every user-owned row says whose it is (isolation)."""
+
+    @declared_attr
+    def user_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,29 @@
+"""user_settings: one row per user with their preferences (follow-up rules, AI, identity)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pingcrm.models.base import Base
+from pingcrm.models.mixins import Timestamps
+
+
+class UserSettings(Timestamps, Base):
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    followup_high_days: Mapped[int] = mapped_column(default=30)
+    followup_medium_days: Mapped[int] = mapped_column(default=60)
+    followup_low_days: Mapped[int] = mapped_column(default=180)
+    daily_suggestion_budget: Mapped[int] = mapped_column(default=5)
+    ai_provider: Mapped[str] = mapped_column(String(32), default="none")
+    ai_model: Mapped[str] = mapped_column(String(200), default="")
+    ai_base_url: Mapped[str] = mapped_column(String(500), default="")
+    ai_api_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    identity_auto_merge_probable: Mapped[bool] = mapped_column(default=False)
+    primary_gmail_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("platform_accounts.id", ondelete="SET NULL")
+    )

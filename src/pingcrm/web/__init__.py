@@ -1,0 +1,1 @@
+"""HTTP adapters: JSON API (``web.api``) and server-rendered pages (``web.ui``)."""

@@ -1,0 +1,1 @@
+"""JSON API v1: ``{"data": …, "meta": …}`` envelopes, errors as ``{"error": …}``."""
