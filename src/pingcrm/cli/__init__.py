@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingcrm.config import Settings, get_settings
 from pingcrm.db import make_engine, make_session_factory, transaction
 from pingcrm.errors import PingError
+from pingcrm.models import User
 
 app = typer.Typer(
     help="PingCRM: your personal networking CRM.", no_args_is_help=True, add_completion=False
@@ -95,8 +96,19 @@ def user_create(
         raise fail(exc.message) from exc
 
 
+def require_user(session: Session, email: str) -> User:
+    """The account with ``email``, or a clear error and exit code 1."""
+    from pingcrm.accounts import service
+
+    user = service.get_user_by_email(session, email)
+    if user is None:
+        raise fail(f"No account with the email {email!r}. Create one with `pingcrm user create`.")
+    return user
+
+
 # Domain command modules register themselves on `app` when imported.
 # (keep this list sorted; one line per module)
+from pingcrm.cli import scores  # noqa: E402,F401
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Relationship scores 0-10 computed from interactions alone."""

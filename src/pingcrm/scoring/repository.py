@@ -1,0 +1,91 @@
+"""SQL of the scoring domain: one aggregate over interactions, bulk score updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, and_, bindparam, case, cast, distinct, func, select, update
+from sqlalchemy.orm import Session
+
+from pingcrm.models import Contact, Direction, Interaction
+from pingcrm.scoring.rules import AGE_WEIGHTS, OLDEST_WEIGHT, ContactActivity
+
+UPDATE_BATCH = 5_000
+
+
+def activity_by_contact(
+    session: Session, user_id: int, now: datetime, contact_ids: Sequence[int] | None = None
+) -> dict[int, ContactActivity]:
+    """Aggregate each contact's interactions that already happened (future meetings
+    excluded) in one grouped query."""
+    weight = case(
+        *[(Interaction.occurred_at >= now - age, weight) for age, weight in AGE_WEIGHTS],
+        else_=OLDEST_WEIGHT,
+    )
+    inbound = func.sum(
+        case((Interaction.direction.in_([Direction.INBOUND, Direction.MUTUAL]), 1), else_=0)
+    )
+    outbound = func.sum(
+        case((Interaction.direction.in_([Direction.OUTBOUND, Direction.MUTUAL]), 1), else_=0)
+    )
+    query = (
+        select(
+            Interaction.contact_id,
+            inbound,
+            outbound,
+            func.count(),
+            func.min(Interaction.occurred_at),
+            func.max(Interaction.occurred_at),
+            func.sum(cast(weight, Float)),
+            func.count(distinct(Interaction.platform)),
+        )
+        .where(Interaction.user_id == user_id, Interaction.occurred_at <= now)
+        .group_by(Interaction.contact_id)
+    )
+    if contact_ids is not None:
+        query = query.where(Interaction.contact_id.in_(contact_ids))
+    result: dict[int, ContactActivity] = {}
+    for row in session.execute(query):
+        result[row[0]] = ContactActivity(
+            inbound=int(row[1]),
+            outbound=int(row[2]),
+            total=int(row[3]),
+            first_at=row[4],
+            last_at=row[5],
+            weighted_count=float(row[6]),
+            platforms=int(row[7]),
+        )
+    return result
+
+
+def current_scores(
+    session: Session, user_id: int, contact_ids: Sequence[int] | None = None
+) -> dict[int, tuple[int, dict[str, Any]]]:
+    """Each contact's stored score and parts."""
+    query = select(Contact.id, Contact.score, Contact.score_parts).where(Contact.user_id == user_id)
+    if contact_ids is not None:
+        query = query.where(Contact.id.in_(contact_ids))
+    return {row[0]: (row[1], row[2] or {}) for row in session.execute(query)}
+
+
+def write_scores(
+    session: Session, user_id: int, rows: Iterable[tuple[int, int, dict[str, float]]]
+) -> None:
+    """Store ``(contact_id, score, parts)`` in batches of executemany updates."""
+    statement = (
+        update(Contact.__table__)  # type: ignore[arg-type]
+        .where(
+            and_(Contact.__table__.c.id == bindparam("cid"), Contact.__table__.c.user_id == user_id)
+        )
+        .values(score=bindparam("new_score"), score_parts=bindparam("new_parts"))
+    )
+    batch: list[dict[str, Any]] = []
+    for contact_id, score, parts in rows:
+        batch.append({"cid": contact_id, "new_score": score, "new_parts": parts})
+        if len(batch) >= UPDATE_BATCH:
+            session.execute(statement, batch)
+            batch = []
+    if batch:
+        session.execute(statement, batch)
