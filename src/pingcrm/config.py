@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     broker_url: str = ""
     redis_url: str = ""
 
+    # AI (per-user provider, model and key live in Settings → AI; these are server limits)
+    anthropic_base_url: str = "https://api.anthropic.com"
+    anthropic_default_model: str = "claude-haiku-4-5"
+    openai_default_model: str = "llama3.2"
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_max_concurrency: int = Field(default=4, ge=1, le=64)
+
     @property
     def resolved_base_url(self) -> str:
         """Public base URL of the app, used in links sent by email and OAuth redirects."""

@@ -1,0 +1,1 @@
+"""One LLM interface, three backends: Anthropic, any OpenAI-compatible server, none."""
