@@ -30,6 +30,8 @@ class Suggestion(OwnedByUser, Timestamps, Base):
     status: Mapped[SuggestionStatus] = mapped_column(
         str_enum(SuggestionStatus), default=SuggestionStatus.PENDING
     )
+    # Higher first: birthdays, then events, then richer history and longer silence.
+    rank: Mapped[float | None]
     snoozed_until: Mapped[datetime | None]
     acted_at: Mapped[datetime | None]
     llm_model: Mapped[str | None] = mapped_column(String(200))

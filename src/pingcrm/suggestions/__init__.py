@@ -1,0 +1,1 @@
+"""The follow-up engine: who to reach out to each day, why, and a drafted message."""
