@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from pingcrm.cli import app
+from pingcrm.config import get_settings
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import Direction, Priority, User
 from pingcrm.suggestions.service import reactivate_snoozed
@@ -139,3 +144,21 @@ def test_the_page_shows_cards_and_htmx_actions_remove_them(
         assert "suggestion-card" not in removed.text
         assert "Ada Lovelace" not in client.get("/suggestions").text
         assert "Ada Lovelace" in client.get("/suggestions?status=done").text
+
+
+def test_the_cli_generates_and_lists_suggestions(
+    session: Session, monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PINGCRM_DATABASE_URL", database_url)
+    monkeypatch.setenv("PINGCRM_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        with use_clock(FrozenClock(NOW)):
+            user = create_user(session)
+            overdue(session, user, "Ada Lovelace", "ada@example.com")
+            result = CliRunner().invoke(app, ["suggestions", "generate", "--user", user.email])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "1 new suggestion." in result.output
+    assert "- Ada Lovelace (email): No contact for" in result.output

@@ -51,6 +51,7 @@ class Candidate:
 class GenerationResult:
     created: list[Suggestion] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -311,5 +312,6 @@ def generate_for_user(
         )
         session.add(suggestion)
         result.created.append(suggestion)
+        result.names[contact_id] = contacts[contact_id].full_name
     session.flush()
     return result
