@@ -29,13 +29,14 @@ class ThreadedServer(uvicorn.Server):
 
 
 @contextmanager
-def serve_asgi(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve ``app`` on a free port for the duration of the block; yields its base URL."""
+def serve_asgi(app: Any, host: str = "127.0.0.1", *, lifespan: bool = False) -> Iterator[str]:
+    """Serve ``app`` on a free port for the duration of the block; yields its base URL.
+    ``lifespan``: run the app's startup/shutdown (PingCRM's own app needs it)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    server = ThreadedServer(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = ThreadedServer(uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     if not server.ready.wait(STARTUP_TIMEOUT_S):

@@ -1,0 +1,1 @@
+"""The MCP server (Model Context Protocol) and its access keys."""

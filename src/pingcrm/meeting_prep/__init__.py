@@ -1,0 +1,1 @@
+"""Meeting briefs: who you are about to meet, your history, and what to talk about."""
