@@ -76,3 +76,16 @@ def test_the_settings_panel_shows_the_key_once(client: TestClient, session: Sess
     gone = client.post("/settings/mcp/revoke", headers=htmx).text
     assert "Key revoked" in gone
     assert "No key" in gone
+
+
+def test_the_client_setup_guide_is_linked_and_rendered(
+    client: TestClient, session: Session
+) -> None:
+    create_user(session)
+    login(client)
+    assert 'href="/help/mcp"' in client.get("/settings").text
+    guide = client.get("/help/mcp")
+    assert guide.status_code == 200
+    assert "<h2>2. Configure your client</h2>" in guide.text
+    assert "claude_desktop_config.json" in guide.text
+    assert client.get("/help/nope").status_code == 404
