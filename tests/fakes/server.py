@@ -36,7 +36,9 @@ def serve_asgi(app: Any, host: str = "127.0.0.1", *, lifespan: bool = False) -> 
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    server = ThreadedServer(uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off"))
+    server = ThreadedServer(
+        uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off")
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     if not server.ready.wait(STARTUP_TIMEOUT_S):
