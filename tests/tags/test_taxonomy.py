@@ -156,8 +156,15 @@ def test_the_editor_discovers_saves_and_applies(client: TestClient, session: Ses
         data={"category_0": "Role", "tags_0": "founder, investor", "category_1": "", "tags_1": "x"},
     )
     assert "Saved 1 categories and 2 tags." in saved.text
-    applied = client.post("/settings/tags/apply", headers=htmx).text
-    assert "Applied to 4 contacts: 2 tags added to 2 matching contacts." in applied
+    started = client.post("/settings/tags/apply", headers=htmx).text
+    assert "Applying tags" in started
+    assert 'hx-trigger="every 1s"' in started
+    # The test app runs jobs inline right after the request commits.
+    done = client.get("/settings/tags/apply/status?after=0", headers=htmx).text
+    assert "Applied to 4 contacts: 2 tags added to 2 matching contacts." in done
+    assert "every 1s" not in done
+    bell = client.get("/notifications").text
+    assert "Tags applied" in bell
     refused = client.post("/settings/tags/categories", headers=htmx, data={"name": " "})
     assert refused.status_code == 422
     assert "Give the category a name." in refused.text

@@ -39,6 +39,10 @@ class JobRun(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # Progress of long jobs that are not syncs (e.g. applying tags to every contact).
+    progress_done: Mapped[int | None]
+    progress_total: Mapped[int | None]
+    summary: Mapped[str | None] = mapped_column(Text)
 
 
 class SchedulerHeartbeat(Base):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from pingcrm.models import Contact, Tag, TagCategory, contact_tags
+from pingcrm.models import Contact, JobRun, Tag, TagCategory, contact_tags
 
 
 def categories(session: Session, user_id: int) -> list[TagCategory]:
@@ -135,3 +135,23 @@ def link_pairs(session: Session, pairs: Sequence[tuple[int, int]]) -> int:
         )
         added += len(inserted.all())
     return added
+
+
+def record_progress(
+    session: Session, job_run_id: int, done: int, total: int, summary: str | None = None
+) -> None:
+    """Write a job run's progress (and final summary)."""
+    values: dict[str, object] = {"progress_done": done, "progress_total": total}
+    if summary is not None:
+        values["summary"] = summary
+    session.execute(update(JobRun).where(JobRun.id == job_run_id).values(**values))
+
+
+def latest_run(session: Session, user_id: int, job_name: str) -> JobRun | None:
+    """The user's most recent run of ``job_name``."""
+    return session.scalars(
+        select(JobRun)
+        .where(JobRun.user_id == user_id, JobRun.job_name == job_name)
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    ).first()

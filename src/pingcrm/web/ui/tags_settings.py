@@ -12,8 +12,10 @@ from pingcrm.errors import PingError, ValidationFailed
 from pingcrm.llm.service import client_for_user
 from pingcrm.tags import discovery, taxonomy
 from pingcrm.tags import taxonomy_repository as samples
+from pingcrm.tags.tasks import APPLY_JOB, apply_call
 from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.responses import render
+from pingcrm.worker.runner import submit_after_commit
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -235,14 +237,35 @@ async def save_proposal(request: Request, session: SessionDep, user: PageUser) -
 
 @router.post("/settings/tags/apply")
 def apply(request: Request, session: SessionDep, user: PageUser) -> Response:
-    """Tag every contact with the saved taxonomy's tags that fit them."""
-    result = taxonomy.apply_taxonomy(session, user.id)
-    return _editor(
+    """Start tagging every contact with the saved taxonomy, as a background job."""
+    if not any(group.id for group in taxonomy.taxonomy(session, user.id)):
+        return _editor(
+            request,
+            session,
+            user,
+            status_code=422,
+            error="Save a taxonomy with at least one category first.",
+        )
+    previous = samples.latest_run(session, user.id, APPLY_JOB)
+    submit_after_commit(session, request.app.state.runner, apply_call(user.id))
+    return render(
         request,
-        session,
-        user,
-        message=(
-            f"Applied to {result.contacts_seen} contacts: {result.tags_added} tags added to "
-            f"{result.contacts_matched} matching contacts."
-        ),
+        "settings/_tags_progress.html",
+        {"run": None, "after": previous.id if previous else 0},
+        session=session,
+        user=user,
+    )
+
+
+@router.get("/settings/tags/apply/status")
+def apply_status(request: Request, session: SessionDep, user: PageUser, after: int = 0) -> Response:
+    """Progress of the Apply job started after run ``after`` (polled every second)."""
+    run = samples.latest_run(session, user.id, APPLY_JOB)
+    current = run if run is not None and run.id > after else None
+    return render(
+        request,
+        "settings/_tags_progress.html",
+        {"run": current, "after": after},
+        session=session,
+        user=user,
     )

@@ -1,0 +1,1 @@
+"""Tags: a per-user, case-insensitive vocabulary attached to contacts."""
