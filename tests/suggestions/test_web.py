@@ -162,3 +162,21 @@ def test_the_cli_generates_and_lists_suggestions(
     assert result.exit_code == 0, result.output
     assert "1 new suggestion." in result.output
     assert "- Ada Lovelace (email): No contact for" in result.output
+
+
+def test_the_dashboard_widget_acts_on_suggestions(client: TestClient, session: Session) -> None:
+    with use_clock(FrozenClock(NOW)):
+        user = create_user(session)
+        overdue(session, user, "Ada Lovelace", "ada@example.com")
+        token = login(client)
+        client.post("/suggestions/generate", data={"csrf_token": token})
+        dashboard = client.get("/dashboard").text
+        assert "No contact for 60 days" in dashboard
+        suggestion_id = int(dashboard.split("/suggestions/")[1].split("/")[0])
+        snoozed = client.post(
+            f"/suggestions/{suggestion_id}/snooze",
+            data={"duration": "2w"},
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+        )
+        assert "Snoozed until 24 Mar 2026." in snoozed.text
+        assert "No contact for 60 days" not in client.get("/dashboard").text
