@@ -26,6 +26,16 @@ class Contact(OwnedByUser, Timestamps, Base):
         Index("ix_contacts_user_score", "user_id", "score"),
         Index("ix_contacts_user_last_interaction", "user_id", "last_interaction_at"),
         Index("ix_contacts_user_interaction_count", "user_id", "interaction_count"),
+        # Covering indexes of the dashboard and organizations pages (migration 0003).
+        Index("ix_contacts_user_tier", "user_id", "is_second_tier", "priority", "score"),
+        Index(
+            "ix_contacts_user_organization",
+            "user_id",
+            "organization_id",
+            "score",
+            "interaction_count",
+        ),
+        Index("ix_contacts_user_birthday", "user_id", "birthday"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

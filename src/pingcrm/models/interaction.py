@@ -20,6 +20,8 @@ class Interaction(OwnedByUser, Timestamps, Base):
         UniqueConstraint("user_id", "platform", "provider_id"),
         Index("ix_interactions_contact_time", "contact_id", "occurred_at"),
         Index("ix_interactions_user_time", "user_id", "occurred_at"),
+        # Platform filter of the contacts list (migration 0004).
+        Index("ix_interactions_contact_platform", "contact_id", "platform"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,413 @@
+"""SQL of the contacts domain: lookups, the list query, identifiers, bulk changes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    column,
+    delete,
+    exists,
+    func,
+    select,
+    text,
+    union,
+    update,
+)
+from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from pingcrm.contacts.schemas import ContactListQuery
+from pingcrm.models import (
+    Contact,
+    ContactIdentifier,
+    IdentifierKind,
+    Interaction,
+    Note,
+    Organization,
+    PlatformAccount,
+    Priority,
+    Provider,
+    Suggestion,
+    SuggestionStatus,
+    Tag,
+    UserSettings,
+    contact_tags,
+)
+
+CHUNK = 500
+# Ids are 32-bit integers; anything outside cannot exist (and would make PostgreSQL fail).
+MAX_ID = 2_147_483_647
+
+
+def valid_id(value: int) -> bool:
+    """True when ``value`` can be a row id at all."""
+    return 1 <= value <= MAX_ID
+
+
+TIER_BOUNDS = {"strong": (7, None), "warm": (4, 6), "cold": (None, 3)}
+SORT_COLUMNS: dict[str, Any] = {
+    "name": Contact.sort_name,
+    "score": Contact.score,
+    "last_interaction": Contact.last_interaction_at,
+    "interaction_count": Contact.interaction_count,
+}
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _full_options() -> list[Any]:
+    return [
+        selectinload(Contact.identifiers),
+        selectinload(Contact.tags),
+        selectinload(Contact.organization),
+    ]
+
+
+def get_contact(
+    session: Session, user_id: int, contact_id: int, *, full: bool = True
+) -> Contact | None:
+    """The user's contact, with identifiers, tags and organization when ``full``."""
+    if not valid_id(contact_id):
+        return None
+    query = select(Contact).where(Contact.id == contact_id, Contact.user_id == user_id)
+    if full:
+        query = query.options(*_full_options()).execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def owned_ids(session: Session, user_id: int, ids: Collection[int]) -> list[int]:
+    """The subset of ``ids`` that are contacts of the user (others are ignored)."""
+    wanted = sorted({i for i in ids if valid_id(i)})
+    found: list[int] = []
+    for start in range(0, len(wanted), CHUNK):
+        found.extend(
+            session.scalars(
+                select(Contact.id).where(
+                    Contact.user_id == user_id, Contact.id.in_(wanted[start : start + CHUNK])
+                )
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class IdentifierOwner:
+    kind: IdentifierKind
+    value: str
+    contact_id: int
+    full_name: str
+
+
+def identifier_owners(
+    session: Session, user_id: int, pairs: Collection[tuple[IdentifierKind, str]]
+) -> list[IdentifierOwner]:
+    """Which of the user's contacts own these ``(kind, normalised value)`` pairs."""
+    if not pairs:
+        return []
+    values = sorted({value for _, value in pairs})
+    rows = session.execute(
+        select(
+            ContactIdentifier.kind,
+            ContactIdentifier.value,
+            ContactIdentifier.contact_id,
+            Contact.full_name,
+        )
+        .join(Contact, Contact.id == ContactIdentifier.contact_id)
+        .where(ContactIdentifier.user_id == user_id, ContactIdentifier.value.in_(values))
+    )
+    wanted = set(pairs)
+    return [IdentifierOwner(*row) for row in rows if (row[0], row[1]) in wanted]
+
+
+def delete_identifiers(
+    session: Session, contact_id: int, kind: IdentifierKind, keep: Collection[str]
+) -> None:
+    """Remove the contact's identifiers of ``kind`` whose value is not in ``keep``."""
+    statement = delete(ContactIdentifier).where(
+        ContactIdentifier.contact_id == contact_id, ContactIdentifier.kind == kind
+    )
+    if keep:
+        statement = statement.where(ContactIdentifier.value.not_in(list(keep)))
+    session.execute(statement.execution_options(synchronize_session="fetch"))
+
+
+def existing_identifier_values(session: Session, contact_id: int, kind: IdentifierKind) -> set[str]:
+    return set(
+        session.scalars(
+            select(ContactIdentifier.value).where(
+                ContactIdentifier.contact_id == contact_id, ContactIdentifier.kind == kind
+            )
+        )
+    )
+
+
+@dataclass
+class SearchInputs:
+    full_name: str
+    company: str | None
+    title: str | None
+    location: str | None
+    bios: list[str | None]
+    identifiers: list[str]
+    tags: list[str]
+    notes: list[str]
+
+
+def search_inputs(session: Session, contact_ids: Sequence[int]) -> dict[int, SearchInputs]:
+    """Everything ``search_text`` is built from, for many contacts in four queries a chunk."""
+    result: dict[int, SearchInputs] = {}
+    for start in range(0, len(contact_ids), CHUNK):
+        chunk = list(contact_ids[start : start + CHUNK])
+        for row in session.execute(
+            select(
+                Contact.id,
+                Contact.full_name,
+                Contact.company,
+                Contact.title,
+                Contact.location,
+                Contact.twitter_bio,
+                Contact.linkedin_headline,
+                Contact.telegram_bio,
+            ).where(Contact.id.in_(chunk))
+        ):
+            result[row[0]] = SearchInputs(
+                row[1], row[2], row[3], row[4], [row[5], row[6], row[7]], [], [], []
+            )
+        for contact_id, value, display in session.execute(
+            select(
+                ContactIdentifier.contact_id,
+                ContactIdentifier.value,
+                ContactIdentifier.display_value,
+            ).where(ContactIdentifier.contact_id.in_(chunk))
+        ):
+            entry = result[contact_id].identifiers
+            entry.append(display)
+            if value != display.lower():
+                entry.append(value)
+        for contact_id, name in session.execute(
+            select(contact_tags.c.contact_id, Tag.name)
+            .join(Tag, Tag.id == contact_tags.c.tag_id)
+            .where(contact_tags.c.contact_id.in_(chunk))
+        ):
+            result[contact_id].tags.append(name)
+        for contact_id, body in session.execute(
+            select(Note.contact_id, Note.body).where(Note.contact_id.in_(chunk)).order_by(Note.id)
+        ):
+            result[contact_id].notes.append(body)
+    return result
+
+
+def write_search_text(session: Session, texts: dict[int, str]) -> None:
+    """Store ``{contact_id: search_text}``; keeps loaded objects in step."""
+    if not texts:
+        return
+    table = Contact.__table__
+    statement = (
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == bindparam("b_id"))
+        .values(search_text=bindparam("b_text"))
+    )
+    session.execute(statement, [{"b_id": cid, "b_text": value} for cid, value in texts.items()])
+    for cid, value in texts.items():
+        loaded = session.identity_map.get(identity_key(Contact, cid))
+        if loaded is not None:
+            set_committed_value(loaded, "search_text", value)
+
+
+def _preview_matches(session: Session, user_id: int, tokens: list[str]) -> Select[Any] | None:
+    """Ids of contacts with an interaction whose preview contains every token: FTS5 on
+    SQLite (each token quoted, prefix match), trigram-indexed LIKE on PostgreSQL."""
+    if _is_postgresql(session):
+        return select(Interaction.contact_id).where(
+            Interaction.user_id == user_id,
+            *[func.lower(Interaction.preview).contains(t, autoescape=True) for t in tokens],
+        )
+    fts_tokens = [t for t in tokens if any(ch.isalnum() for ch in t)]
+    if not fts_tokens:
+        return None
+    match = " ".join('"' + t.replace('"', '""') + '"*' for t in fts_tokens)
+    matching_rows = (
+        text("SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH :fts_match")
+        .bindparams(fts_match=match)
+        .columns(column("rowid", Integer))
+    )
+    return select(Interaction.contact_id).where(
+        Interaction.user_id == user_id, Interaction.id.in_(matching_rows)
+    )
+
+
+def search_tokens(q: str | None) -> list[str]:
+    """Lower-cased search words (at most ten)."""
+    return (q or "").lower().split()[:10]
+
+
+def _conditions(
+    session: Session, user_id: int, query: ContactListQuery
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Contact.user_id == user_id]
+    if not query.show_second_tier:
+        conditions.append(Contact.is_second_tier.is_(False))
+    if query.priority is not None:
+        conditions.append(Contact.priority == query.priority)
+    elif not query.show_archived:
+        conditions.append(Contact.priority != Priority.ARCHIVED)
+    if query.tier is not None:
+        low, high = TIER_BOUNDS[query.tier]
+        if low is not None:
+            conditions.append(Contact.score >= low)
+        if high is not None:
+            conditions.append(Contact.score <= high)
+    if query.organization_id is not None:
+        if not valid_id(query.organization_id):
+            conditions.append(Contact.id.is_(None))
+        conditions.append(Contact.organization_id == query.organization_id)
+    if query.tag:
+        normalized = " ".join(query.tag.strip().lstrip("#").split()).lower()
+        conditions.append(
+            Contact.id.in_(
+                select(contact_tags.c.contact_id)
+                .join(Tag, Tag.id == contact_tags.c.tag_id)
+                .where(Tag.user_id == user_id, Tag.normalized_name == normalized)
+            )
+        )
+    if query.platform is not None:
+        conditions.append(
+            exists().where(
+                Interaction.contact_id == Contact.id, Interaction.platform == query.platform
+            )
+        )
+    if query.has_suggestion:
+        conditions.append(
+            exists().where(
+                Suggestion.contact_id == Contact.id,
+                Suggestion.user_id == user_id,
+                Suggestion.status == SuggestionStatus.PENDING,
+            )
+        )
+    tokens = search_tokens(query.q)
+    if tokens:
+        # One IN over a UNION of matching ids: SQLite reads search_text from its covering
+        # index (migration 0004), PostgreSQL from its trigram index; no row is visited
+        # just to test the search.
+        other = aliased(Contact)
+        in_text = select(other.id).where(
+            other.user_id == user_id,
+            *[other.search_text.contains(t, autoescape=True) for t in tokens],
+        )
+        in_previews = _preview_matches(session, user_id, tokens)
+        matches = in_text if in_previews is None else union(in_text, in_previews)
+        conditions.append(Contact.id.in_(matches))
+    return conditions
+
+
+def _order_by(session: Session, sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    column_ = SORT_COLUMNS.get(key, Contact.sort_name)
+    if descending:
+        first = column_.desc()
+        if key == "last_interaction" and _is_postgresql(session):
+            first = first.nulls_last()
+        return [first, Contact.id.desc()]
+    first = column_.asc()
+    if key == "last_interaction" and _is_postgresql(session):
+        first = first.nulls_first()
+    return [first, Contact.id.asc()]
+
+
+def list_contacts(
+    session: Session, user_id: int, query: ContactListQuery, *, offset: int, limit: int
+) -> tuple[list[Contact], int]:
+    """One page of contacts (tags, identifiers, organization loaded in batched queries)
+    and the total count (one COUNT without joins, skipped when the first page is not
+    full)."""
+    conditions = _conditions(session, user_id, query)
+    rows = list(
+        session.scalars(
+            select(Contact)
+            .where(*conditions)
+            .order_by(*_order_by(session, query.sort))
+            .offset(offset)
+            .limit(limit)
+            .options(*_full_options())
+        ).all()
+    )
+    if offset == 0 and len(rows) < limit:
+        return rows, len(rows)
+    total = session.execute(
+        select(func.count()).select_from(Contact).where(*conditions)
+    ).scalar_one()
+    return rows, total
+
+
+def set_priority(session: Session, user_id: int, ids: Sequence[int], priority: Priority) -> int:
+    """Set the priority of the user's contacts; returns how many rows changed."""
+    changed = 0
+    for start in range(0, len(ids), CHUNK):
+        result = session.execute(
+            update(Contact)
+            .where(Contact.user_id == user_id, Contact.id.in_(ids[start : start + CHUNK]))
+            .values(priority=priority)
+            .execution_options(synchronize_session="fetch")
+        )
+        changed += result.rowcount or 0  # type: ignore[attr-defined]
+    return changed
+
+
+def delete_contacts(session: Session, user_id: int, ids: Sequence[int]) -> int:
+    """Delete the user's contacts (their interactions, notes and identifiers cascade)."""
+    deleted = 0
+    for start in range(0, len(ids), CHUNK):
+        result = session.execute(
+            delete(Contact)
+            .where(Contact.user_id == user_id, Contact.id.in_(ids[start : start + CHUNK]))
+            .execution_options(synchronize_session=False)
+        )
+        deleted += result.rowcount or 0  # type: ignore[attr-defined]
+    return deleted
+
+
+def primary_gmail_address(session: Session, user_id: int) -> str | None:
+    """The external id (address) of the user's primary Gmail account, if connected."""
+    return session.execute(
+        select(PlatformAccount.external_id)
+        .join(UserSettings, UserSettings.primary_gmail_account_id == PlatformAccount.id)
+        .where(
+            UserSettings.user_id == user_id,
+            PlatformAccount.user_id == user_id,
+            PlatformAccount.provider == Provider.GMAIL,
+        )
+    ).scalar_one_or_none()
+
+
+def organizations_for_filter(session: Session, user_id: int) -> list[tuple[int, str]]:
+    """The user's organizations (id, name) for the filter menu, by name."""
+    return [
+        (row[0], row[1])
+        for row in session.execute(
+            select(Organization.id, Organization.name)
+            .where(Organization.user_id == user_id)
+            .order_by(Organization.normalized_name)
+            .limit(500)
+        )
+    ]
+
+
+def forget_loaded(session: Session, contact_ids: Collection[int]) -> None:
+    """Drop deleted contacts (and rows hanging off them) from the session's identity map."""
+    gone = set(contact_ids)
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Contact) and obj.id in gone) or getattr(
+            obj, "contact_id", None
+        ) in gone:
+            session.expunge(obj)

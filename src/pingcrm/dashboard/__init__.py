@@ -1,0 +1,1 @@
+"""The dashboard: counts, today's suggestions, attention list, birthdays, activity."""

@@ -1,0 +1,224 @@
+"""All SQL of the dashboard: aggregates on indexed columns, bounded by user and date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+
+from sqlalchemy import ColumnElement, case, extract, func, or_, select
+from sqlalchemy.orm import Session
+
+from pingcrm.models import (
+    Contact,
+    Direction,
+    Interaction,
+    Platform,
+    Priority,
+    Suggestion,
+    SuggestionStatus,
+)
+
+
+@dataclass(frozen=True)
+class ContactCounts:
+    total: int
+    strong: int
+    warm: int
+    cold: int
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    id: int
+    contact_id: int
+    contact_name: str
+    reason: str
+    channel: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    id: int
+    full_name: str
+    score: int
+    last_interaction_at: datetime | None
+
+
+@dataclass(frozen=True)
+class BirthdayRow:
+    id: int
+    full_name: str
+    birthday: date
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    id: int
+    contact_id: int
+    contact_name: str
+    platform: Platform
+    direction: Direction
+    subject: str | None
+    preview: str
+    occurred_at: datetime
+
+
+def _active_contact(user_id: int) -> list[ColumnElement[bool]]:
+    return [
+        Contact.user_id == user_id,
+        Contact.priority != Priority.ARCHIVED,
+        Contact.is_second_tier.is_(False),
+    ]
+
+
+def contact_counts(session: Session, user_id: int) -> ContactCounts:
+    """Contacts (not archived, not 2nd-tier) and how many are Strong / Warm / Cold."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Contact.score >= 7, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case(((Contact.score >= 4) & (Contact.score <= 6), 1), else_=0)), 0
+            ),
+            func.coalesce(func.sum(case((Contact.score <= 3, 1), else_=0)), 0),
+        )
+        .select_from(Contact)
+        .where(*_active_contact(user_id))
+    ).one()
+    return ContactCounts(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+def has_any_contact(session: Session, user_id: int) -> bool:
+    """True when the user has at least one contact of any kind."""
+    return (
+        session.execute(select(Contact.id).where(Contact.user_id == user_id).limit(1)).first()
+        is not None
+    )
+
+
+def pending_suggestion_count(session: Session, user_id: int) -> int:
+    """How many suggestions wait for the user."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Suggestion)
+            .where(Suggestion.user_id == user_id, Suggestion.status == SuggestionStatus.PENDING)
+        ).scalar_one()
+    )
+
+
+def interactions_since(session: Session, user_id: int, since: datetime) -> int:
+    """How many interactions happened since ``since``."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Interaction)
+            .where(Interaction.user_id == user_id, Interaction.occurred_at >= since)
+        ).scalar_one()
+    )
+
+
+def top_pending_suggestions(session: Session, user_id: int, limit: int) -> list[SuggestionRow]:
+    """The best-ranked pending suggestions (newest first among equals) with names."""
+    rows = session.execute(
+        select(
+            Suggestion.id,
+            Suggestion.contact_id,
+            Contact.full_name,
+            Suggestion.reason,
+            Suggestion.channel,
+            Suggestion.created_at,
+        )
+        .join(Contact, Contact.id == Suggestion.contact_id)
+        .where(
+            Suggestion.user_id == user_id,
+            Contact.user_id == user_id,
+            Suggestion.status == SuggestionStatus.PENDING,
+        )
+        .order_by(
+            Suggestion.rank.desc().nulls_last(),
+            Suggestion.created_at.desc(),
+            Suggestion.id.desc(),
+        )
+        .limit(limit)
+    ).all()
+    return [SuggestionRow(*row) for row in rows]
+
+
+def going_cold(
+    session: Session, user_id: int, silent_before: datetime, limit: int
+) -> list[AttentionRow]:
+    """High-priority contacts with a score of 3 or less or silent since ``silent_before``,
+    longest silence first."""
+    rows = session.execute(
+        select(Contact.id, Contact.full_name, Contact.score, Contact.last_interaction_at)
+        .where(
+            *_active_contact(user_id),
+            Contact.priority == Priority.HIGH,
+            or_(
+                Contact.score <= 3,
+                Contact.last_interaction_at.is_(None),
+                Contact.last_interaction_at < silent_before,
+            ),
+        )
+        .order_by(Contact.last_interaction_at.asc().nulls_first(), Contact.score, Contact.sort_name)
+        .limit(limit)
+    ).all()
+    return [AttentionRow(*row) for row in rows]
+
+
+def birthdays_on(session: Session, user_id: int, month_days: list[int]) -> list[BirthdayRow]:
+    """Contacts whose birthday falls on one of ``month_days`` (``month * 100 + day``)."""
+    if not month_days:
+        return []
+    key = extract("month", Contact.birthday) * 100 + extract("day", Contact.birthday)
+    rows = session.execute(
+        select(Contact.id, Contact.full_name, Contact.birthday).where(
+            Contact.user_id == user_id,
+            Contact.priority != Priority.ARCHIVED,
+            Contact.birthday.is_not(None),
+            key.in_(month_days),
+        )
+    ).all()
+    return [BirthdayRow(row[0], row[1], row[2]) for row in rows if row[2] is not None]
+
+
+def recent_interactions(session: Session, user_id: int, limit: int) -> list[ActivityRow]:
+    """The latest interactions with their contact's name."""
+    rows = session.execute(
+        select(
+            Interaction.id,
+            Interaction.contact_id,
+            Contact.full_name,
+            Interaction.platform,
+            Interaction.direction,
+            Interaction.subject,
+            Interaction.preview,
+            Interaction.occurred_at,
+        )
+        .join(Contact, Contact.id == Interaction.contact_id)
+        .where(Interaction.user_id == user_id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    ).all()
+    return [ActivityRow(*row) for row in rows]
+
+
+def weekly_counts(session: Session, user_id: int, boundaries: list[datetime]) -> list[int]:
+    """Interactions per bucket ``[boundaries[i], boundaries[i+1])``, in one statement: one
+    range count per bucket on the covering ``(user_id, occurred_at)`` index (counting
+    index entries beats grouping on a computed day by several times on SQLite)."""
+    counts = [
+        select(func.count())
+        .select_from(Interaction)
+        .where(
+            Interaction.user_id == user_id,
+            Interaction.occurred_at >= start,
+            Interaction.occurred_at < end,
+        )
+        .scalar_subquery()
+        for start, end in pairwise(boundaries)
+    ]
+    return [int(value) for value in session.execute(select(*counts)).one()]

@@ -1,0 +1,1 @@
+"""Interactions: messages, emails, meetings and calls with contacts; the timeline."""

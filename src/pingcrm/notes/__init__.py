@@ -1,0 +1,1 @@
+"""Notes: free text the user writes about a contact."""

@@ -1,0 +1,1 @@
+"""Notifications: what PingCRM tells the user (sync results, errors, new suggestions)."""

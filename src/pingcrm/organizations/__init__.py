@@ -1,0 +1,1 @@
+"""Organizations: companies grouping contacts."""

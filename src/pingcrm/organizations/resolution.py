@@ -1,0 +1,101 @@
+"""Which organization a contact belongs to: by normalised company name, else by a
+non-webmail email domain. Used by the contacts service and by imports/syncs."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pingcrm.contacts.identifiers import is_webmail
+from pingcrm.models import Organization
+
+# Legal-form suffixes that do not distinguish two companies ("Acme Inc." == "Acme").
+_SUFFIXES = frozenset(
+    {
+        "inc",
+        "incorporated",
+        "llc",
+        "ltd",
+        "limited",
+        "gmbh",
+        "ag",
+        "sa",
+        "sas",
+        "bv",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "srl",
+        "oy",
+        "ab",
+        "pty",
+        "lp",
+        "llp",
+    }
+)
+_PUNCT = re.compile(r"[^\w\s&+-]", re.UNICODE)
+
+
+def normalize_company(name: str) -> str:
+    """Lower-cased company name without punctuation or a trailing legal form."""
+    words = _PUNCT.sub(" ", name.lower()).split()
+    while len(words) > 1 and words[-1] in _SUFFIXES:
+        words.pop()
+    return " ".join(words)[:300]
+
+
+def _get_or_create(
+    session: Session, user_id: int, normalized: str, name: str, domain: str | None
+) -> int:
+    found = session.execute(
+        select(Organization.id).where(
+            Organization.user_id == user_id, Organization.normalized_name == normalized
+        )
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    organization = Organization(
+        user_id=user_id, name=name[:300], normalized_name=normalized, domain=domain
+    )
+    try:
+        with session.begin_nested():
+            session.add(organization)
+            session.flush()
+    except IntegrityError:
+        # Created concurrently by another transaction: use theirs.
+        return session.execute(
+            select(Organization.id).where(
+                Organization.user_id == user_id, Organization.normalized_name == normalized
+            )
+        ).scalar_one()
+    return organization.id
+
+
+def resolve_organization(
+    session: Session, user_id: int, company: str | None, email_domain: str | None
+) -> int | None:
+    """The id of the user's organization for ``company`` (get-or-create by normalised
+    name), else for a non-webmail ``email_domain``; None when neither says anything."""
+    domain = (email_domain or "").strip().lower() or None
+    if domain is not None and is_webmail(domain):
+        domain = None
+    if company and company.strip():
+        normalized = normalize_company(company)
+        if normalized:
+            return _get_or_create(session, user_id, normalized, company.strip(), domain)
+    if domain is None:
+        return None
+    by_domain = session.execute(
+        select(Organization.id)
+        .where(Organization.user_id == user_id, Organization.domain == domain)
+        .order_by(Organization.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if by_domain is not None:
+        return by_domain
+    return _get_or_create(session, user_id, domain, domain, domain)

@@ -1,0 +1,1 @@
+"""Per-user settings: follow-up rules (intervals per priority, daily suggestion budget)."""

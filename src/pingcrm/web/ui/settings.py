@@ -1,0 +1,138 @@
+"""The ``/settings`` page: integration cards, follow-up rules and the account section."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from pingcrm.errors import ValidationFailed
+from pingcrm.models import PlatformAccount, Provider, User
+from pingcrm.settings import service
+from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
+from pingcrm.sync.badges import Badge, badge_for
+from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
+from pingcrm.web.ui.responses import is_htmx, redirect, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+# (anchor id, title) in the order of the Settings document (the in-page nav).
+SECTIONS: list[tuple[str, str]] = [
+    ("gmail", "Gmail"),
+    ("telegram", "Telegram"),
+    ("twitter", "Twitter / X"),
+    ("linkedin", "LinkedIn"),
+    ("csv-import", "CSV import"),
+    ("follow-up-rules", "Follow-up rules"),
+    ("tags", "Tags"),
+    ("ai", "AI"),
+    ("mcp", "MCP access"),
+    ("background-jobs", "Background jobs"),
+    ("account", "Account"),
+]
+CONNECTABLE = (Provider.GMAIL, Provider.TELEGRAM, Provider.TWITTER, Provider.LINKEDIN)
+
+
+def _rules_form(rules: FollowUpRules) -> dict[str, str]:
+    return {
+        "high_days": str(rules.high_days),
+        "medium_days": str(rules.medium_days),
+        "low_days": str(rules.low_days),
+        "daily_budget": str(rules.daily_budget),
+    }
+
+
+def settings_context(session: Session, user: User, **overrides: Any) -> dict[str, Any]:
+    """Everything the Settings page shows; ``overrides`` carry a section's form state."""
+    accounts = service.platform_accounts(session, user.id)
+    connections: dict[str, list[tuple[PlatformAccount | None, Badge]]] = {}
+    for provider in CONNECTABLE:
+        rows = accounts.get(provider, [])
+        connections[provider.value] = [(row, badge_for(row)) for row in rows] or [
+            (None, badge_for(None))
+        ]
+    rules = service.get_follow_up_rules(session, user.id)
+    ctx: dict[str, Any] = {
+        "sections": SECTIONS,
+        "connections": connections,
+        "rule_fields": RULE_FIELDS,
+        "rules_form": _rules_form(rules),
+        "rules_errors": {},
+        "rules_saved": None,
+        "account_errors": {},
+        "account_message": None,
+        "account_form": {},
+    }
+    ctx.update(overrides)
+    return ctx
+
+
+def render_settings(
+    request: Request,
+    session: Session,
+    user: User,
+    block: str | None = None,
+    status_code: int = 200,
+    **overrides: Any,
+) -> Response:
+    """The Settings page, or only ``block`` for HTMX."""
+    return render(
+        request,
+        "settings/index.html",
+        settings_context(session, user, **overrides),
+        session=session,
+        user=user,
+        block=block,
+        status_code=status_code,
+    )
+
+
+@router.get("/settings")
+def settings_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """All settings on one page, one card per section."""
+    return render_settings(request, session, user)
+
+
+@router.post("/settings/follow-up-rules")
+def save_follow_up_rules(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    high_days: Annotated[str, Form(max_length=20)] = "",
+    medium_days: Annotated[str, Form(max_length=20)] = "",
+    low_days: Annotated[str, Form(max_length=20)] = "",
+    daily_budget: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Save the follow-up rules; each bad field gets its message and nothing is saved."""
+    submitted = {
+        "high_days": high_days,
+        "medium_days": medium_days,
+        "low_days": low_days,
+        "daily_budget": daily_budget,
+    }
+    try:
+        rules = service.update_follow_up_rules(session, user.id, dict[str, object](submitted))
+    except ValidationFailed as exc:
+        errors = exc.details.get("errors", {exc.details.get("field", ""): exc.message})
+        return render_settings(
+            request,
+            session,
+            user,
+            block="follow_up_rules",
+            status_code=422,
+            rules_form=submitted,
+            rules_errors=errors,
+        )
+    message = "Saved: " + rules.summary() + "."
+    if not is_htmx(request):
+        return redirect(request, "/settings#follow-up-rules", toast=message)
+    return render_settings(
+        request,
+        session,
+        user,
+        block="follow_up_rules",
+        rules_form=_rules_form(rules),
+        rules_saved=message,
+    )

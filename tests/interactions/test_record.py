@@ -1,0 +1,161 @@
+"""record_interactions: set-based, idempotent, counters and the 2nd-tier flag."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from pingcrm.errors import NotFound
+from pingcrm.interactions import service
+from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
+from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.models import Contact, Direction, Interaction, InteractionKind, Platform
+from tests.fixtures.builders import create_contact, create_interaction, create_user
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[FrozenClock]:
+    with use_clock(FrozenClock(NOW)) as clock:
+        assert isinstance(clock, FrozenClock)
+        yield clock
+
+
+@contextmanager
+def count_statements(session: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _rows(contacts: list[Contact], n: int) -> list[service.NewInteraction]:
+    return [
+        service.NewInteraction(
+            contact_id=contacts[i % len(contacts)].id,
+            platform=Platform.EMAIL,
+            kind=InteractionKind.EMAIL,
+            direction=Direction.INBOUND if i % 2 else Direction.OUTBOUND,
+            occurred_at=NOW - timedelta(hours=i + 1),
+            provider_id=f"gmail-{i}",
+            subject=f"Subject {i}",
+            preview=f"snippet number {i}",
+        )
+        for i in range(n)
+    ]
+
+
+def test_thousand_rows_use_a_bounded_number_of_statements_and_rerun_inserts_nothing(
+    session: Session,
+) -> None:
+    user = create_user(session)
+    contacts = [
+        create_contact(session, user, f"Person {i}", is_second_tier=True) for i in range(20)
+    ]
+    rows = _rows(contacts, 1000)
+    with count_statements(session) as statements:
+        inserted = service.record_interactions(session, user.id, rows)
+    assert inserted == 1000
+    assert len(statements) <= 10, statements
+    session.commit()
+    with count_statements(session) as statements:
+        again = service.record_interactions(session, user.id, rows)
+    assert again == 0
+    assert len(statements) <= 10
+    session.commit()
+    total = session.scalar(select(func.count()).select_from(Interaction))
+    assert total == 1000
+    first = session.scalars(select(Contact).where(Contact.id == contacts[0].id)).one()
+    session.refresh(first)
+    assert first.interaction_count == 50
+    assert first.last_interaction_at == NOW - timedelta(hours=1)
+    assert first.is_second_tier is False
+
+
+def test_email_preview_is_subject_dash_snippet_trimmed_to_500(session: Session) -> None:
+    user = create_user(session)
+    contact = create_contact(session, user, "Ada")
+    interaction = create_interaction(
+        session, user, contact, subject="Lunch?", preview="Are you free   on Tuesday"
+    )
+    assert interaction.preview == "Lunch? — Are you free on Tuesday"
+    long = create_interaction(session, user, contact, platform=Platform.TELEGRAM, preview="x" * 900)
+    assert len(long.preview) == 500
+    assert long.preview.endswith("…")
+
+
+def test_duplicates_within_one_batch_count_once(session: Session) -> None:
+    user = create_user(session)
+    contact = create_contact(session, user, "Ada")
+    rows = _rows([contact], 3)
+    assert service.record_interactions(session, user.id, rows + rows) == 3
+
+
+def test_rows_for_another_users_contact_are_refused(session: Session) -> None:
+    user = create_user(session)
+    other = create_user(session, "other@example.com")
+    theirs = create_contact(session, other, "Theirs")
+    with pytest.raises(NotFound):
+        service.record_interactions(session, user.id, _rows([theirs], 1))
+
+
+def test_manual_log_edit_and_delete_recompute_counters(session: Session) -> None:
+    user = create_user(session)
+    contact = create_contact(session, user, "Ada")
+    logged = service.log_interaction(
+        session,
+        user.id,
+        InteractionCreate(
+            contact_id=contact.id,
+            kind=InteractionKind.CALL,
+            direction=Direction.MUTUAL,
+            occurred_at=NOW - timedelta(days=2),
+            summary="Talked about the engine",
+        ),
+    )
+    session.commit()
+    assert logged.provider_id.startswith("manual:")
+    assert len(logged.provider_id) == 39
+    assert logged.platform == Platform.MANUAL
+    session.refresh(contact)
+    assert contact.interaction_count == 1
+    assert contact.last_interaction_at == NOW - timedelta(days=2)
+
+    service.update_interaction(
+        session, user.id, logged.id, InteractionUpdate(occurred_at=NOW - timedelta(days=1))
+    )
+    session.commit()
+    session.refresh(contact)
+    assert contact.last_interaction_at == NOW - timedelta(days=1)
+
+    service.delete_interaction(session, user.id, logged.id)
+    session.commit()
+    session.refresh(contact)
+    assert contact.interaction_count == 0
+    assert contact.last_interaction_at is None
+
+
+def test_future_meetings_count_but_are_not_the_last_interaction(session: Session) -> None:
+    user = create_user(session)
+    contact = create_contact(session, user, "Ada")
+    create_interaction(session, user, contact, occurred_at=NOW - timedelta(days=3))
+    create_interaction(
+        session, user, contact, platform=Platform.MEETING, occurred_at=NOW + timedelta(days=3)
+    )
+    session.refresh(contact)
+    assert contact.interaction_count == 2
+    assert contact.last_interaction_at == NOW - timedelta(days=3)
