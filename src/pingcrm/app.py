@@ -3,26 +3,72 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from pingcrm import __version__
 from pingcrm.config import Settings, get_settings
 from pingcrm.db import make_engine, make_session_factory
+from pingcrm.mcp.server import http_endpoint as mcp_http_endpoint
 from pingcrm.web.errors import install_error_handlers
 from pingcrm.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from pingcrm.web.routes import include_routers
+from pingcrm.worker.runner import build_runner
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the job runner (the embedded scheduler ticks) and the MCP session manager
+    with the app; stop them after."""
+    runner = app.state.runner
+    runner.start()
+    # A session manager runs once: each start of the app (tests start one app several
+    # times) gets a fresh MCP server.
+    endpoint, server = mcp_http_endpoint(app.state.settings, app.state.session_factory)
+    app.state.mcp_endpoint = endpoint
+    try:
+        async with server.session_manager.run():
+            yield
+    finally:
+        app.state.mcp_endpoint = None
+        runner.shutdown()
+
+
+class _McpDispatch:
+    """``/mcp``: hand the request to the MCP endpoint of the running app (an ASGI app,
+    not a request handler, so Starlette passes the raw scope)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = scope["app"].state.mcp_endpoint
+        if endpoint is None:
+            response = PlainTextResponse("The MCP server is not running.", status_code=503)
+            await response(scope, receive, send)
+            return
+        await endpoint(scope, receive, send)
+
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 UPLOAD_PREFIXES = ("/imports", "/api/v1/imports")
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    """Build the web app for ``settings`` (the process settings by default)."""
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, *, run_jobs: bool = False
+) -> FastAPI:
+    """Build the web app for ``settings`` (the process settings by default).
+
+    ``run_jobs``: this process runs the background jobs (``pingcrm serve`` without a
+    broker): the embedded scheduler starts and stops with the app. Otherwise jobs are
+    enqueued to Celery (broker set) or run inline when submitted (tests, scripts).
+    """
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
     app = FastAPI(
@@ -33,10 +79,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.runner = build_runner(
+        settings, app.state.engine, app.state.session_factory, run_jobs=run_jobs
+    )
 
     # Outermost first: body limits run before anything reads the body.
     app.add_middleware(
@@ -56,5 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.mcp_endpoint = None
+    app.router.routes.append(Route("/mcp", _McpDispatch(), methods=["GET", "POST", "DELETE"]))
     include_routers(app)
     return app

@@ -72,7 +72,7 @@ def serve(
     run_migrations(settings)
     typer.echo(f"PingCRM is running on http://{settings.host}:{settings.port}")
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, run_jobs=True),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
@@ -108,7 +108,15 @@ def require_user(session: Session, email: str) -> User:
 
 # Domain command modules register themselves on `app` when imported.
 # (keep this list sorted; one line per module)
-from pingcrm.cli import scores  # noqa: E402,F401
+from pingcrm.cli import (  # noqa: E402, F401
+    backup,
+    demo,
+    exports,
+    jobs,
+    mcp,
+    scores,
+    suggestions,
+)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pingcrm.errors import PingError, RateLimited
+from pingcrm.models import User
 from pingcrm.web.deps import LoginRequired
 from pingcrm.web.ui.responses import is_htmx, templates, toast
 
@@ -34,6 +35,19 @@ HTTP_CODES = {
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api") or path.startswith("/mcp")
+
+
+def _signed_in_user(request: Request) -> User | None:
+    """The signed-in user for the error page's navigation bar, loaded afresh: by the time
+    an error renders, the request's transaction is over and its rows are expired."""
+    if getattr(request.state, "user", None) is None:
+        return None
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    with request.app.state.session_factory() as session:
+        user: User | None = session.get(User, user_id)
+        return user
 
 
 def error_response(
@@ -61,7 +75,7 @@ def error_response(
         "error.html",
         {
             "request": request,
-            "user": getattr(request.state, "user", None),
+            "user": _signed_in_user(request),
             "unread": 0,
             "status": status,
             "message": message,

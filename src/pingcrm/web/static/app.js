@@ -11,9 +11,11 @@ document.addEventListener("click", async (event) => {
   const target = event.target instanceof Element ? event.target : null;
   if (!target) return;
 
-  const copyButton = target.closest("[data-copy]");
+  const copyButton = target.closest("[data-copy], [data-copy-target]");
   if (copyButton) {
-    const text = copyButton.getAttribute("data-copy") || "";
+    const source = copyButton.getAttribute("data-copy-target");
+    const field = source ? document.querySelector(source) : null;
+    const text = field && "value" in field ? field.value : copyButton.getAttribute("data-copy") || "";
     try {
       await navigator.clipboard.writeText(text);
     } catch (_err) {
@@ -65,4 +67,46 @@ onReady(() => {
   });
   sweep();
   document.body.addEventListener("htmx:afterSettle", sweep);
+});
+
+// Import drop zone: a file dropped on (or chosen in) a [data-dropzone] form is uploaded at once.
+document.addEventListener("dragover", (event) => {
+  const zone = event.target instanceof Element ? event.target.closest("[data-dropzone]") : null;
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.add("dropzone-active");
+});
+document.addEventListener("dragleave", (event) => {
+  const zone = event.target instanceof Element ? event.target.closest("[data-dropzone]") : null;
+  if (zone && !zone.contains(event.relatedTarget)) zone.classList.remove("dropzone-active");
+});
+document.addEventListener("drop", (event) => {
+  const zone = event.target instanceof Element ? event.target.closest("[data-dropzone]") : null;
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.remove("dropzone-active");
+  const input = zone.querySelector("input[type=file]");
+  if (!input || !event.dataTransfer || !event.dataTransfer.files.length) return;
+  input.files = event.dataTransfer.files;
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+});
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+  const zone = input.closest("[data-dropzone]");
+  if (!zone || !input.files || !input.files.length) return;
+  const label = zone.querySelector("[data-dropzone-filename]");
+  if (label) label.textContent = input.files[0].name;
+  zone.requestSubmit();
+});
+
+// Dialogs fetched by htmx (Sync History) open as modals.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const root = event.detail && event.detail.elt instanceof Element ? event.detail.elt : null;
+  const dialogs = root ? [root, ...root.querySelectorAll("dialog[data-modal]")] : [];
+  dialogs.forEach((dialog) => {
+    if (dialog instanceof HTMLDialogElement && dialog.matches("[data-modal]") && !dialog.open) {
+      dialog.showModal();
+    }
+  });
 });

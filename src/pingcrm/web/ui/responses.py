@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -104,8 +105,20 @@ def redirect(request: Request, url: str, *, toast: str | None = None) -> Respons
     if toast:
         flash(request, toast)
     if is_htmx(request):
+        if _same_document(request, url):
+            # location.href = "<this page>#x" would only scroll: reload to show the change.
+            return Response(status_code=204, headers={"HX-Refresh": "true"})
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+def _same_document(request: Request, url: str) -> bool:
+    """True when ``url`` is the HTMX request's current page plus a ``#fragment``."""
+    if "#" not in url:
+        return False
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    target = urlsplit(url)
+    return (target.path, target.query) == (current.path, current.query)
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:
@@ -139,6 +152,7 @@ def toast(
 NAV_ITEMS: list[tuple[str, str]] = [
     ("/dashboard", "Dashboard"),
     ("/contacts", "Contacts"),
+    ("/suggestions", "Suggestions"),
     ("/organizations", "Organizations"),
     ("/notifications", "Notifications"),
     ("/settings", "Settings"),

@@ -1,0 +1,125 @@
+"""Contacts list (API and HTML: default, search, sort by score) and the contact page
+with its timeline, at the targets of quality.md."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from bench.registry import BenchContext, Row, measure_http, register
+from pingcrm.demo.data import TOPICS
+from pingcrm.models import Contact, Organization, Tag
+
+LIST_TARGET_MS = 50
+SEARCH_TARGET_MS = 100
+CONTACT_TARGET_MS = 50
+
+
+def search_terms(ctx: BenchContext) -> list[str]:
+    """A mix of name, company, tag and interaction-preview terms from the dataset."""
+    uid = ctx.dataset.user_id
+    with ctx.session_factory() as session:
+        names = sorted(
+            {
+                name
+                for name in session.execute(
+                    select(Contact.family_name)
+                    .where(Contact.user_id == uid, Contact.family_name.is_not(None))
+                    .order_by(Contact.id)
+                    .limit(500)
+                ).scalars()
+                if name
+            }
+        )
+        companies = list(
+            session.execute(
+                select(Organization.name).where(Organization.user_id == uid).limit(200)
+            ).scalars()
+        )
+        tags = list(session.execute(select(Tag.name).where(Tag.user_id == uid)).scalars())
+    rng = ctx.rng
+    groups = [names, companies, tags, list(TOPICS)]
+    terms: list[str] = []
+    while len(terms) < ctx.warmup + ctx.requests:
+        for group in groups:
+            if group:
+                terms.append(rng.choice(group))
+    return terms
+
+
+def contact_ids(ctx: BenchContext, count: int) -> list[int]:
+    """Random contacts of the benchmark user."""
+    with ctx.session_factory() as session:
+        ids = list(
+            session.execute(
+                select(Contact.id).where(Contact.user_id == ctx.dataset.user_id)
+            ).scalars()
+        )
+    return [ctx.rng.choice(ids) for _ in range(count)]
+
+
+@register("contacts pages")
+def contacts_pages(ctx: BenchContext) -> list[Row]:
+    """List default/search/sort by score (API and HTML), contact page and timeline."""
+    api = ctx.api_headers
+    page: dict[str, str] = {}
+    terms = search_terms(ctx)
+    ids = contact_ids(ctx, ctx.warmup + ctx.requests)
+
+    def q(index: int) -> str:
+        return quote(terms[index % len(terms)])
+
+    def cid(index: int) -> int:
+        return ids[index % len(ids)]
+
+    return [
+        measure_http(
+            ctx, "contacts list API, default", LIST_TARGET_MS, lambda i: ("/api/v1/contacts", api)
+        ),
+        measure_http(
+            ctx, "contacts list HTML, default", LIST_TARGET_MS, lambda i: ("/contacts", page)
+        ),
+        measure_http(
+            ctx,
+            "contacts list API, search",
+            SEARCH_TARGET_MS,
+            lambda i: (f"/api/v1/contacts?q={q(i)}", api),
+        ),
+        measure_http(
+            ctx,
+            "contacts list HTML, search",
+            SEARCH_TARGET_MS,
+            lambda i: (f"/contacts?q={q(i)}", page),
+        ),
+        measure_http(
+            ctx,
+            "contacts list API, sort by score",
+            LIST_TARGET_MS,
+            lambda i: ("/api/v1/contacts?sort=-score", api),
+        ),
+        measure_http(
+            ctx,
+            "contacts list HTML, sort by score",
+            LIST_TARGET_MS,
+            lambda i: ("/contacts?sort=-score", page),
+        ),
+        measure_http(
+            ctx,
+            "contact page with timeline, HTML",
+            CONTACT_TARGET_MS,
+            lambda i: (f"/contacts/{cid(i)}", page),
+        ),
+        measure_http(
+            ctx,
+            "contact API",
+            CONTACT_TARGET_MS,
+            lambda i: (f"/api/v1/contacts/{cid(i)}", api),
+        ),
+        measure_http(
+            ctx,
+            "contact timeline API",
+            CONTACT_TARGET_MS,
+            lambda i: (f"/api/v1/contacts/{cid(i)}/interactions", api),
+        ),
+    ]

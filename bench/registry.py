@@ -1,0 +1,178 @@
+"""The benchmark registry: each benchmark module registers a function that measures its
+workloads on a prepared backend and returns table rows.
+
+Add a benchmark by writing a module with::
+
+    from bench.registry import BenchContext, Row, register
+
+    @register("identity scan")
+    def identity_scan(ctx: BenchContext) -> list[Row]:
+        ...
+
+and listing the module in ``bench/suites.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@dataclass(frozen=True)
+class Size:
+    """A dataset size of quality.md."""
+
+    name: str
+    contacts: int
+    interactions: int
+
+
+SIZES = {
+    "S": Size("S", 10_000, 100_000),
+    "M": Size("M", 100_000, 1_000_000),
+}
+
+
+@dataclass
+class Dataset:
+    """A built dataset on one backend."""
+
+    backend: str
+    database_url: str
+    size: Size
+    seed: int
+    user_email: str
+    user_password: str
+    user_id: int
+    contacts: int
+    interactions: int
+    duplicate_pairs: list[dict[str, Any]]
+    build_seconds: float
+    cached: bool
+    directory: Path
+
+
+@dataclass
+class BenchContext:
+    """What a benchmark gets: the dataset, an app client signed in both ways."""
+
+    dataset: Dataset
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    client: TestClient
+    api_headers: dict[str, str]
+    requests: int = 50
+    warmup: int = 5
+    # Wall-clock budget of one workload: a pathologically slow page stops early (and
+    # says so) instead of stalling the whole run.
+    budget_seconds: float = 120.0
+    rng: random.Random = field(default_factory=lambda: random.Random(1))
+
+    @property
+    def backend(self) -> str:
+        return self.dataset.backend
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the results table."""
+
+    workload: str
+    backend: str
+    p50_ms: float | None
+    p95_ms: float | None
+    target: str
+    ok: str
+
+
+Benchmark = Callable[[BenchContext], list[Row]]
+_REGISTRY: list[tuple[str, Benchmark]] = []
+
+
+def register(name: str) -> Callable[[Benchmark], Benchmark]:
+    """Register ``fn`` as the benchmark called ``name`` (run in registration order)."""
+
+    def decorate(fn: Benchmark) -> Benchmark:
+        if any(existing == name for existing, _ in _REGISTRY):
+            raise ValueError(f"benchmark {name!r} is registered twice")
+        _REGISTRY.append((name, fn))
+        return fn
+
+    return decorate
+
+
+def benchmarks() -> list[tuple[str, Benchmark]]:
+    """Every registered benchmark, in registration order."""
+    return list(_REGISTRY)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile of ``values``."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def measure_http(
+    ctx: BenchContext,
+    workload: str,
+    target_ms: float,
+    make_request: Callable[[int], tuple[str, dict[str, str]]],
+) -> Row:
+    """Time ``ctx.requests`` GETs (after ``ctx.warmup`` untimed ones); ``make_request(i)``
+    gives the i-th URL and headers. A non-200 answer stops the workload and is reported
+    plainly in the ``ok`` column (e.g. a page that does not exist yet)."""
+    timings: list[float] = []
+    deadline = time.perf_counter() + ctx.budget_seconds
+    for index in range(ctx.warmup + ctx.requests):
+        if timings and time.perf_counter() > deadline:
+            break
+        url, headers = make_request(index)
+        started = time.perf_counter()
+        response = ctx.client.get(url, headers=headers, follow_redirects=False)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            reason = "route missing" if response.status_code == 404 else "error"
+            return Row(
+                workload,
+                ctx.backend,
+                None,
+                None,
+                f"p95 < {target_ms:g} ms",
+                f"no: HTTP {response.status_code} on {url} ({reason})",
+            )
+        if index >= ctx.warmup:
+            timings.append(elapsed)
+    if not timings:
+        return Row(workload, ctx.backend, None, None, f"p95 < {target_ms:g} ms", "no: timed out")
+    p50, p95 = percentile(timings, 50), percentile(timings, 95)
+    ok = "yes" if p95 < target_ms else "no"
+    if len(timings) < ctx.requests:
+        ok += f" ({len(timings)} of {ctx.requests} requests: {ctx.budget_seconds:g} s budget)"
+    return Row(workload, ctx.backend, p50, p95, f"p95 < {target_ms:g} ms", ok)
+
+
+def render_table(rows: list[Row]) -> str:
+    """The results as one Markdown table."""
+
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    lines = [
+        "| workload | backend | p50 ms | p95 ms | target | ok |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    lines += [
+        f"| {r.workload} | {r.backend} | {ms(r.p50_ms)} | {ms(r.p95_ms)} | {r.target} | {r.ok} |"
+        for r in rows
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""Run every registered benchmark on each backend and print one Markdown table."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+import bench.suites  # noqa: F401  (registers the benchmarks)
+from bench.dataset import (
+    CACHE_DIR,
+    describe,
+    drop_postgres_dataset,
+    postgres_dataset,
+    sqlite_dataset,
+    working_copy,
+)
+from bench.registry import (
+    BenchContext,
+    Benchmark,
+    Dataset,
+    Row,
+    Size,
+    benchmarks,
+    render_table,
+)
+from pingcrm.app import create_app
+from pingcrm.config import load_settings
+from pingcrm.db import make_engine, make_session_factory
+
+# Fixed secrets: the benchmark app never sees real data.
+_FERNET_KEY = "u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA="
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _sign_in(client: TestClient, dataset: Dataset) -> dict[str, str]:
+    """Sign the client in for pages (session cookie) and return API bearer headers."""
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if match is None:
+        raise RuntimeError("the login page carries no CSRF token")
+    response = client.post(
+        "/login",
+        data={
+            "email": dataset.user_email,
+            "password": dataset.user_password,
+            "csrf_token": match.group(1),
+        },
+        follow_redirects=False,
+    )
+    if response.status_code != 303:
+        raise RuntimeError(f"signing in failed with HTTP {response.status_code}")
+    token = client.post(
+        "/api/v1/auth/token",
+        json={"email": dataset.user_email, "password": dataset.user_password},
+    )
+    if token.status_code != 200:
+        raise RuntimeError(f"getting an API token failed with HTTP {token.status_code}")
+    return {"Authorization": f"Bearer {token.json()['data']['access_token']}"}
+
+
+def _selected(only: Collection[str] | None) -> list[tuple[str, Benchmark]]:
+    chosen = benchmarks()
+    if only is None:
+        return chosen
+    unknown = set(only) - {name for name, _ in chosen}
+    if unknown:
+        raise ValueError(f"no benchmark named {', '.join(sorted(unknown))}")
+    return [(name, fn) for name, fn in chosen if name in only]
+
+
+def measure(
+    dataset: Dataset,
+    *,
+    requests: int,
+    warmup: int,
+    budget_seconds: float = 120.0,
+    only: Collection[str] | None = None,
+) -> list[Row]:
+    """Run the registered benchmarks (or the ``only`` ones) against ``dataset`` through
+    the real app."""
+    settings = load_settings(
+        data_dir=dataset.directory,
+        database_url=dataset.database_url,
+        secret_key="bench-secret-key-" + "x" * 32,
+        encryption_keys=_FERNET_KEY,
+        mcp_hmac_secret="bench-mcp-secret-" + "y" * 32,
+        broker_url="",
+        log_level="WARNING",
+        login_attempts_per_address=1_000_000,
+    )
+    engine = make_engine(dataset.database_url)
+    rows: list[Row] = []
+    try:
+        app = create_app(settings, engine=engine)
+        with TestClient(app, base_url="http://testserver") as client:
+            headers = _sign_in(client, dataset)
+            ctx = BenchContext(
+                dataset=dataset,
+                engine=engine,
+                session_factory=make_session_factory(engine),
+                client=client,
+                api_headers=headers,
+                requests=requests,
+                warmup=warmup,
+                budget_seconds=budget_seconds,
+            )
+            for name, benchmark in _selected(only):
+                _log(f"bench: {name} on {dataset.backend}…")
+                try:
+                    rows.extend(benchmark(ctx))
+                except Exception as exc:  # a broken benchmark must not hide the others
+                    rows.append(Row(name, dataset.backend, None, None, "-", f"no: {exc!r}"[:160]))
+    finally:
+        engine.dispose()
+    return rows
+
+
+def run(
+    size: Size,
+    *,
+    seed: int = 42,
+    postgres_url: str | None = None,
+    cache_dir: Path = CACHE_DIR,
+    requests: int = 50,
+    warmup: int = 5,
+    budget_seconds: float = 120.0,
+    only: Collection[str] | None = None,
+    log: Callable[[str], None] = _log,
+) -> tuple[list[Row], list[str]]:
+    """Build (or reuse) the datasets, measure, and return the rows and dataset notes.
+
+    Benchmarks may write (imports, score recomputation), so they run on a working copy of
+    the cached SQLite file, which stays pristine for the next run.
+    """
+    rows: list[Row] = []
+    notes: list[str] = []
+    _selected(only)
+    log(f"bench: preparing the SQLite dataset (size {size.name})…")
+    dataset = sqlite_dataset(size, seed, cache_dir)
+    notes.append(describe(dataset))
+    with working_copy(dataset) as work:
+        rows += measure(
+            work, requests=requests, warmup=warmup, budget_seconds=budget_seconds, only=only
+        )
+    if postgres_url:
+        log(f"bench: building the PostgreSQL dataset (size {size.name})…")
+        pg = postgres_dataset(postgres_url, size, seed, cache_dir / "postgresql")
+        try:
+            notes.append(describe(pg))
+            rows += measure(
+                pg, requests=requests, warmup=warmup, budget_seconds=budget_seconds, only=only
+            )
+        finally:
+            drop_postgres_dataset(postgres_url, pg)
+    return rows, notes
+
+
+def report(rows: list[Row], notes: list[str]) -> str:
+    """The printed report: dataset lines, then the table."""
+    return "\n".join([*(f"- {note}" for note in notes), "", render_table(rows)])

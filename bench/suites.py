@@ -1,0 +1,14 @@
+"""Every benchmark module; importing this registers them. Add one line per module."""
+
+from __future__ import annotations
+
+import importlib
+
+SUITES = (
+    "contacts_pages",
+    "imports",
+    "scores_suggestions",
+)
+
+for _module in SUITES:
+    importlib.import_module(f"bench.{_module}")

@@ -1,0 +1,479 @@
+"""The bulk upsert every import and sync uses to turn people into contacts.
+
+Rows are matched to the user's existing contacts by normalised email, LinkedIn URL/slug,
+phone (and any other identifier), then exact full name + company. Missing contacts are
+created with their identifiers, BCC hash, sort name, search text and organization;
+existing ones get their *empty* fields filled, never a field the user edited by hand.
+Everything is batched: a fixed number of queries per batch, never one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from pingcrm.contacts.identifiers import (
+    email_domain,
+    is_webmail,
+    new_bcc_hash,
+    normalize_identifier,
+)
+from pingcrm.contacts.search_text import build_search_text, sort_name
+from pingcrm.kit.clock import utcnow
+from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
+from pingcrm.organizations.resolution import normalize_company, resolve_organization
+
+# Matching order: the first identifier kind that matches wins.
+MATCH_ORDER = (
+    IdentifierKind.EMAIL,
+    IdentifierKind.LINKEDIN_ID,
+    IdentifierKind.LINKEDIN_SLUG,
+    IdentifierKind.PHONE,
+    IdentifierKind.TELEGRAM_ID,
+    IdentifierKind.TWITTER_ID,
+    IdentifierKind.TELEGRAM_USERNAME,
+    IdentifierKind.TWITTER_HANDLE,
+)
+# Scalar fields an import may fill when they are empty.
+FILLABLE = (
+    "given_name",
+    "family_name",
+    "company",
+    "title",
+    "location",
+    "birthday",
+    "avatar_url",
+    "linkedin_headline",
+    "twitter_bio",
+    "telegram_bio",
+)
+_CHUNK = 400
+_LIMITS = {
+    "full_name": 300,
+    "given_name": 150,
+    "family_name": 150,
+    "company": 300,
+    "title": 300,
+    "location": 300,
+}
+
+
+@dataclass
+class ContactInput:
+    """One person as an import or a sync sees them."""
+
+    full_name: str
+    given_name: str | None = None
+    family_name: str | None = None
+    company: str | None = None
+    title: str | None = None
+    location: str | None = None
+    birthday: date | None = None
+    avatar_url: str | None = None
+    linkedin_headline: str | None = None
+    twitter_bio: str | None = None
+    telegram_bio: str | None = None
+    # (kind, raw value, label); normalised here, invalid ones dropped.
+    identifiers: list[tuple[IdentifierKind, str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class IngestResult:
+    """Counts of a batch, and the contact each input row ended up as (None: skipped)."""
+
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    contact_ids: list[int | None] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    row: ContactInput
+    name: str
+    ids: list[tuple[IdentifierKind, str, str, str | None]]  # kind, value, display, label
+
+
+def _clean(value: str | None, limit: int = 300) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text[:limit] or None
+
+
+def _prepare(row: ContactInput) -> _Prepared | None:
+    ids: list[tuple[IdentifierKind, str, str, str | None]] = []
+    seen: set[tuple[IdentifierKind, str]] = set()
+    for kind, raw, label in row.identifiers:
+        if not raw or not raw.strip():
+            continue
+        value = normalize_identifier(kind, raw)
+        if not value or (kind, value) in seen:
+            continue
+        seen.add((kind, value))
+        display = raw.strip()[:320]
+        if kind is IdentifierKind.LINKEDIN_SLUG:
+            display = value
+        ids.append((kind, value[:320], display, (label or None) and label[:40]))
+    name = _clean(row.full_name) or ""
+    if not name:
+        given = " ".join(p for p in (row.given_name, row.family_name) if p and p.strip())
+        name = _clean(given) or ""
+    if not name:
+        emails = [d for k, _v, d, _l in ids if k is IdentifierKind.EMAIL]
+        name = emails[0] if emails else ""
+    if not name:
+        return None
+    return _Prepared(row=row, name=name, ids=ids)
+
+
+def _insert_fn(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _lookup_identifiers(
+    session: Session, user_id: int, keys: set[tuple[IdentifierKind, str]]
+) -> dict[tuple[IdentifierKind, str], int]:
+    """Owners of ``keys``: one indexed ``kind = ? AND value IN (…)`` query per kind/chunk."""
+    found: dict[tuple[IdentifierKind, str], int] = {}
+    by_kind: dict[IdentifierKind, list[str]] = {}
+    for kind, value in keys:
+        by_kind.setdefault(kind, []).append(value)
+    for kind, values in by_kind.items():
+        for chunk in _chunks(sorted(values)):
+            rows = session.execute(
+                select(ContactIdentifier.value, ContactIdentifier.contact_id).where(
+                    ContactIdentifier.user_id == user_id,
+                    ContactIdentifier.kind == kind,
+                    ContactIdentifier.value.in_(chunk),
+                )
+            ).all()
+            for value, contact_id in rows:
+                found[(kind, value)] = contact_id
+    return found
+
+
+def _lookup_names(
+    session: Session, user_id: int, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """(sort name, normalised company) → contact id, for exact name + company matching.
+    ``pairs`` are (sort name, lower-cased company as written, "" for none); the query is
+    narrowed by both so common names do not pull thousands of rows."""
+    found: dict[tuple[str, str], int] = {}
+    names = sorted({name for name, _company in pairs})
+    companies = sorted({company for _name, company in pairs if company})
+    want_blank = any(not company for _name, company in pairs)
+    company_col = func.lower(Contact.company)
+    for chunk in _chunks(names):
+        company_filter: list[ColumnElement[bool]] = []
+        if companies:
+            company_filter.append(company_col.in_(companies))
+        if want_blank:
+            company_filter.append(Contact.company.is_(None))
+            company_filter.append(Contact.company == "")
+        rows = session.execute(
+            select(Contact.sort_name, Contact.company, Contact.id)
+            .where(Contact.user_id == user_id, Contact.sort_name.in_(chunk), or_(*company_filter))
+            .order_by(Contact.id)
+        ).all()
+        for name, company, contact_id in rows:
+            found.setdefault((name, normalize_company(company or "")), contact_id)
+    return found
+
+
+class OrganizationCache:
+    """Resolves each distinct company/domain once per import (not once per row)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], int | None] = {}
+
+    def prefetch(
+        self, session: Session, user_id: int, companies: dict[str, tuple[str, str | None]]
+    ) -> None:
+        """Get-or-create the organizations of a batch's companies set-based (one select,
+        one INSERT … ON CONFLICT DO NOTHING, one select) instead of one at a time.
+        ``companies`` maps normalised name → (display name, a non-webmail domain)."""
+        wanted = sorted(n for n in companies if n and (n, "") not in self._ids)
+        if not wanted:
+            return
+        rows = [
+            {
+                "user_id": user_id,
+                "name": companies[n][0][:300],
+                "normalized_name": n,
+                "domain": companies[n][1],
+            }
+            for n in wanted
+        ]
+        for chunk in _chunks(rows, 500):
+            session.execute(_insert_fn(session)(Organization).on_conflict_do_nothing(), chunk)
+        for names in _chunks(wanted):
+            for normalized, org_id in session.execute(
+                select(Organization.normalized_name, Organization.id).where(
+                    Organization.user_id == user_id, Organization.normalized_name.in_(names)
+                )
+            ).all():
+                self._ids[(normalized, "")] = org_id
+
+    def resolve(
+        self, session: Session, user_id: int, company: str | None, domain: str | None
+    ) -> int | None:
+        # A named company decides alone; the email domain only matters without one.
+        normalized = normalize_company(company or "")
+        key = (normalized, "") if normalized else ("", (domain or "").lower())
+        if key not in self._ids:
+            self._ids[key] = resolve_organization(session, user_id, company, domain)
+        return self._ids[key]
+
+
+def upsert_contacts(
+    session: Session,
+    user_id: int,
+    rows: Sequence[ContactInput],
+    *,
+    source: str,
+    organizations: OrganizationCache | None = None,
+) -> IngestResult:
+    """Match, create or fill the contacts of ``rows`` for ``user_id`` (flushed, not
+    committed). Rows without any name or identifier are skipped."""
+    orgs = organizations or OrganizationCache()
+    result = IngestResult(contact_ids=[None] * len(rows))
+    prepared: list[_Prepared | None] = [_prepare(r) for r in rows]
+
+    keys = {(k, v) for p in prepared if p for k, v, _d, _l in p.ids}
+    by_identifier = _lookup_identifiers(session, user_id, keys) if keys else {}
+    pairs = {
+        (sort_name(p.name), " ".join((p.row.company or "").lower().split())[:300])
+        for p in prepared
+        if p
+    }
+    by_name = _lookup_names(session, user_id, pairs) if pairs else {}
+
+    # Decide, per row, which existing contact or which new contact (group) it is.
+    match: list[int | None] = [None] * len(rows)
+    new_group: list[int | None] = [None] * len(rows)
+    pending_ids: dict[tuple[IdentifierKind, str], int] = {}
+    pending_names: dict[tuple[str, str], int] = {}
+    groups: list[list[int]] = []
+    for index, prep in enumerate(prepared):
+        if prep is None:
+            continue
+        contact_id = None
+        for kind in MATCH_ORDER:
+            for k, v, _d, _l in prep.ids:
+                if k is kind and (k, v) in by_identifier:
+                    contact_id = by_identifier[(k, v)]
+                    break
+            if contact_id is not None:
+                break
+        name_key = (sort_name(prep.name), normalize_company(prep.row.company or ""))
+        if contact_id is None:
+            contact_id = by_name.get(name_key)
+        if contact_id is not None:
+            match[index] = contact_id
+            continue
+        group = next(
+            (pending_ids[(k, v)] for k, v, _d, _l in prep.ids if (k, v) in pending_ids),
+            pending_names.get(name_key),
+        )
+        if group is None:
+            group = len(groups)
+            groups.append([])
+        groups[group].append(index)
+        new_group[index] = group
+        for k, v, _d, _l in prep.ids:
+            pending_ids.setdefault((k, v), group)
+        pending_names.setdefault(name_key, group)
+
+    new_identifiers: list[dict[str, Any]] = []
+    now = utcnow()
+
+    # Existing contacts: fill empty fields (never edited ones), add missing identifiers.
+    existing_ids = sorted({cid for cid in match if cid is not None})
+    contacts: dict[int, Contact] = {}
+    for chunk in _chunks(existing_ids):
+        for contact in session.execute(
+            select(Contact).where(Contact.user_id == user_id, Contact.id.in_(chunk))
+        ).scalars():
+            contacts[contact.id] = contact
+    changed: set[int] = set()
+    for index, contact_id in enumerate(match):
+        prep = prepared[index]
+        if contact_id is None or prep is None or contact_id not in contacts:
+            continue
+        contact = contacts[contact_id]
+        result.contact_ids[index] = contact_id
+        edited = set(contact.edited_fields or [])
+        for name in FILLABLE:
+            value = getattr(prep.row, name)
+            if isinstance(value, str):
+                value = _clean(value, _LIMITS.get(name, 10_000))
+            if value is None or name in edited or getattr(contact, name) not in (None, ""):
+                continue
+            setattr(contact, name, value)
+            changed.add(contact_id)
+            if isinstance(value, str):
+                _extend_search_text(contact, [value])
+            if name == "company" and contact.organization_id is None:
+                contact.organization_id = orgs.resolve(session, user_id, value, None)
+        for kind, value, display, label in prep.ids:
+            if (kind, value) not in by_identifier:
+                by_identifier[(kind, value)] = contact_id
+                new_identifiers.append(
+                    _identifier_row(user_id, contact_id, kind, value, display, label, now)
+                )
+                changed.add(contact_id)
+                _extend_search_text(contact, [display])
+    # New contacts: one multi-row INSERT … RETURNING, then their identifiers.
+    companies: dict[str, tuple[str, str | None]] = {}
+    for members in groups:
+        for member in members:
+            prep = prepared[member]
+            company = _clean(prep.row.company) if prep is not None else None
+            normalized = normalize_company(company) if company else ""
+            if prep is None or not company or not normalized:
+                continue
+            domain = next(
+                (
+                    email_domain(v)
+                    for k, v, _d, _l in prep.ids
+                    if k is IdentifierKind.EMAIL and not is_webmail(email_domain(v))
+                ),
+                None,
+            )
+            if normalized not in companies or (companies[normalized][1] is None and domain):
+                companies[normalized] = (company, domain)
+    orgs.prefetch(session, user_id, companies)
+    new_rows: list[dict[str, Any]] = []
+    for members in groups:
+        members_prepared = [p for p in (prepared[i] for i in members) if p is not None]
+        new_rows.append(_new_contact_row(session, user_id, members_prepared, orgs, source, now))
+    if new_rows:
+        # A plain executemany (batched into multi-row INSERTs by SQLAlchemy), then the new
+        # ids by their unique BCC hash: RETURNING in parameter order would fall back to
+        # one statement per row on SQLite.
+        for chunk in _chunks(new_rows, 1000):
+            session.execute(_insert_fn(session)(Contact), list(chunk))
+        ids_by_hash: dict[str, int] = {}
+        for hashes in _chunks([r["bcc_hash"] for r in new_rows]):
+            for bcc_hash, contact_id in session.execute(
+                select(Contact.bcc_hash, Contact.id).where(
+                    Contact.user_id == user_id, Contact.bcc_hash.in_(hashes)
+                )
+            ).all():
+                ids_by_hash[bcc_hash] = contact_id
+        inserted = [ids_by_hash[r["bcc_hash"]] for r in new_rows]
+        for group_index, contact_id in enumerate(inserted):
+            seen: set[tuple[IdentifierKind, str]] = set()
+            for member in groups[group_index]:
+                result.contact_ids[member] = contact_id
+                prep = prepared[member]
+                assert prep is not None
+                for kind, value, display, label in prep.ids:
+                    if (kind, value) in seen or (kind, value) in by_identifier:
+                        continue
+                    seen.add((kind, value))
+                    new_identifiers.append(
+                        _identifier_row(user_id, contact_id, kind, value, display, label, now)
+                    )
+    if changed:
+        session.flush()
+    if new_identifiers:
+        stmt = _insert_fn(session)(ContactIdentifier).on_conflict_do_nothing()
+        for chunk in _chunks(new_identifiers, 1000):
+            session.execute(stmt, list(chunk))
+
+    result.created = len(groups)
+    result.updated = len(changed)
+    # Rows that brought nothing new: unchanged matches, in-file duplicates, unusable rows.
+    result.skipped = max(0, len(rows) - result.created - result.updated)
+    return result
+
+
+def _identifier_row(
+    user_id: int,
+    contact_id: int,
+    kind: IdentifierKind,
+    value: str,
+    display: str,
+    label: str | None,
+    now: Any,
+) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "contact_id": contact_id,
+        "kind": kind,
+        "value": value,
+        "display_value": display,
+        "label": label,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _new_contact_row(
+    session: Session,
+    user_id: int,
+    members: list[_Prepared],
+    orgs: OrganizationCache,
+    source: str,
+    now: Any,
+) -> dict[str, Any]:
+    first = members[0]
+    values: dict[str, Any] = dict.fromkeys(FILLABLE)
+    for prep in members:
+        for name in FILLABLE:
+            value = getattr(prep.row, name)
+            if isinstance(value, str):
+                value = _clean(value, _LIMITS.get(name, 10_000))
+            if values[name] is None and value not in (None, ""):
+                values[name] = value
+    ids = [i for p in members for i in p.ids]
+    domain = next((email_domain(v) for k, v, _d, _l in ids if k is IdentifierKind.EMAIL), None)
+    full_name = first.name[:300]
+    return {
+        "user_id": user_id,
+        "full_name": full_name,
+        "sort_name": sort_name(full_name),
+        **values,
+        "bcc_hash": new_bcc_hash(),
+        "organization_id": orgs.resolve(session, user_id, values["company"], domain),
+        "source": source[:32],
+        "search_text": build_search_text(
+            full_name=full_name,
+            company=values["company"],
+            title=values["title"],
+            location=values["location"],
+            identifiers=[d for _k, _v, d, _l in ids],
+            bios=[values["linkedin_headline"], values["twitter_bio"], values["telegram_bio"]],
+        ),
+        "edited_fields": [],
+        "common_groups": [],
+        "score_parts": {},
+        "priority": "medium",
+        "is_second_tier": False,
+        "score": 0,
+        "interaction_count": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _extend_search_text(contact: Contact, words: list[str]) -> None:
+    """Append newly learned words (identifiers, filled fields) to the contact's search text,
+    keeping what other features put there (tags, notes)."""
+    text = contact.search_text or ""
+    additions = [w.lower() for w in words if w and w.lower() not in text]
+    if additions:
+        contact.search_text = " ".join([text, *additions]).strip()[:20000]

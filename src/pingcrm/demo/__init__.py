@@ -1,0 +1,1 @@
+"""The seeded demo dataset (``pingcrm demo``) that also feeds ``make bench``."""

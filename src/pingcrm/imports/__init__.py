@@ -1,0 +1,1 @@
+"""CSV and vCard import: format detection, parsers, the import job, rejected rows."""

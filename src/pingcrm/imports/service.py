@@ -1,0 +1,353 @@
+"""Import use cases: take an upload, queue the import job, run it in batches.
+
+Crash safety: every batch (contacts, interactions, counts) is committed together with
+the import's checkpoint (records done, size of the rejected-rows file) in one
+transaction. A re-run after a crash truncates the rejected-rows file to the checkpoint and
+continues after the last committed record, so it ends with exactly the data of an
+uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy.orm import Session
+
+from pingcrm.config import Settings
+from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
+from pingcrm.errors import NotFound, PayloadTooLarge
+from pingcrm.imports.detect import FORMAT_LABELS, Detected, FileFormat, detect
+from pingcrm.imports.parsers import ParsedRecord, count_records, iter_records
+from pingcrm.imports.schemas import ImportOut
+from pingcrm.interactions.service import NewInteraction, record_interactions
+from pingcrm.kit.clock import utcnow
+from pingcrm.kit.pagination import Page, PageRequest
+from pingcrm.models import (
+    Direction,
+    InteractionKind,
+    NotificationKind,
+    Platform,
+    Provider,
+    RunStatus,
+    SyncKind,
+    SyncRun,
+    SyncTrigger,
+)
+from pingcrm.notifications.service import notify
+from pingcrm.sync import repository as sync_repository
+from pingcrm.sync.history import list_history
+from pingcrm.sync.runs import Counts, RunUpdate, finish_run, get_run, mark_running, record_batch
+from pingcrm.sync.runs import start_run as start_sync_run
+
+log = logging.getLogger("pingcrm.imports")
+
+JOB_NAME = "imports.run"
+BATCH_SIZE = 1000
+CHUNK = 1 << 20
+ALLOWED_SUFFIXES = {".csv", ".vcf", ".vcard", ".txt", ".tsv", ""}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did, for the result page, the API and the CLI."""
+
+    run_id: int
+    status: RunStatus
+    format_label: str
+    filename: str
+    rows_total: int | None
+    rows_done: int
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    interactions: int
+    error: str | None
+
+    def line(self) -> str:
+        """One sentence a user reads."""
+        if self.status is RunStatus.FAILED:
+            return f"Import failed: {self.error}"
+        return (
+            f"{self.rows_done} rows read: {self.created} contacts created, "
+            f"{self.updated} updated, {self.skipped} unchanged, {self.rejected} rejected."
+        )
+
+
+def uploads_dir(settings: Settings) -> Path:
+    path = settings.data_dir / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_upload(settings: Settings, stream: BinaryIO, filename: str) -> Path:
+    """Copy an uploaded file to ``data_dir/uploads`` in chunks (never whole in memory);
+    PayloadTooLarge past ``max_upload_bytes``."""
+    suffix = Path(filename or "").suffix.lower()
+    suffix = suffix if suffix in ALLOWED_SUFFIXES else ".upload"
+    target = uploads_dir(settings) / f"{uuid.uuid4().hex}{suffix}"
+    written = 0
+    try:
+        with target.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                written += len(chunk)
+                if written > settings.max_upload_bytes:
+                    raise PayloadTooLarge(
+                        f"The file is larger than the limit of {settings.max_upload_bytes:,} "
+                        "bytes.",
+                        details={"limit_bytes": settings.max_upload_bytes},
+                    )
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def create_import(
+    session: Session, settings: Settings, user_id: int, path: Path, filename: str
+) -> SyncRun:
+    """Detect the file's format (ImportFileError when it cannot be imported: the file is
+    then deleted) and create the queued import run. Submit the job after commit."""
+    try:
+        detected = detect(path)
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    clean_name = Path(filename or "upload").name[:200] or "upload"
+    return start_sync_run(
+        session,
+        user_id=user_id,
+        provider=Provider.CSV,
+        kind=SyncKind.CSV_IMPORT,
+        trigger=SyncTrigger.MANUAL,
+        status=RunStatus.QUEUED,
+        details={
+            "filename": clean_name,
+            "path": path.name,
+            "format": detected.format.value,
+            "encoding": detected.encoding,
+            "delimiter": detected.delimiter,
+            "skip_records": detected.skip_records,
+            "header": list(detected.header),
+            "rows_done": 0,
+            "rejected_bytes": 0,
+        },
+    )
+
+
+def get_import(session: Session, user_id: int, run_id: int) -> SyncRun:
+    """The user's import run; NotFound for unknown ids, other users' runs and syncs."""
+    run = get_run(session, user_id, run_id)
+    if run.kind is not SyncKind.CSV_IMPORT:
+        raise NotFound("This import does not exist.")
+    return run
+
+
+def summarize(run: SyncRun) -> ImportSummary:
+    """The summary of an import run."""
+    details = run.details or {}
+    try:
+        label = FORMAT_LABELS[FileFormat(details.get("format", ""))]
+    except ValueError:
+        label = "Unknown"
+    return ImportSummary(
+        run_id=run.id,
+        status=run.status,
+        format_label=label,
+        filename=str(details.get("filename", "")),
+        rows_total=run.progress_total,
+        rows_done=int(details.get("rows_done", run.progress_done) or 0),
+        created=run.new_contacts,
+        updated=run.updated_contacts,
+        skipped=run.skipped,
+        rejected=run.errors,
+        interactions=run.new_interactions,
+        error=run.error_text,
+    )
+
+
+def list_imports(session: Session, user_id: int, request: PageRequest) -> Page[SyncRun]:
+    """The user's imports, newest first."""
+    return list_history(session, user_id, Provider.CSV, request)
+
+
+def to_out(run: SyncRun) -> ImportOut:
+    """The API shape of an import run."""
+    summary = summarize(run)
+    return ImportOut(
+        id=run.id,
+        filename=summary.filename,
+        format=summary.format_label,
+        status=run.status,
+        rows_total=summary.rows_total,
+        rows_done=summary.rows_done,
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.skipped,
+        rejected=summary.rejected,
+        interactions=summary.interactions,
+        error=summary.error,
+        summary=summary.line(),
+        rejected_rows_url=f"/api/v1/imports/{run.id}/rejected" if summary.rejected else None,
+    )
+
+
+def interrupted_imports(session: Session, older_than: timedelta) -> list[tuple[int, int]]:
+    """(user id, run id) of imports still queued or running after ``older_than``."""
+    return sync_repository.stale_runs(
+        session, SyncKind.CSV_IMPORT, [RunStatus.QUEUED, RunStatus.RUNNING], utcnow() - older_than
+    )
+
+
+def rejected_path(settings: Settings, run: SyncRun) -> Path:
+    """Where the rejected rows of ``run`` are kept (CSV)."""
+    return uploads_dir(settings) / f"import-{run.id}-rejected.csv"
+
+
+def _detected(run: SyncRun) -> Detected:
+    details = run.details or {}
+    return Detected(
+        format=FileFormat(details["format"]),
+        encoding=str(details["encoding"]),
+        delimiter=str(details.get("delimiter", ",")),
+        skip_records=int(details.get("skip_records", 0)),
+        header=tuple(details.get("header") or ()),
+    )
+
+
+def _connected_at(day: Any) -> datetime:
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
+def run_import(
+    session: Session,
+    settings: Settings,
+    run_id: int,
+    commit: Callable[[], None],
+    *,
+    batch_size: int | None = None,
+) -> SyncRun:
+    """Import the run's file in batches, each committed with its checkpoint by ``commit``.
+    Resumes after the last committed batch. Notifies the user at the end."""
+    run = sync_repository.get_run_for_update(session, run_id)
+    if run is None or run.kind is not SyncKind.CSV_IMPORT:
+        raise NotFound("This import does not exist.")
+    if run.status in (RunStatus.SUCCESS, RunStatus.PARTIAL, RunStatus.FAILED):
+        return run  # already finished: a duplicate delivery does nothing
+    details = dict(run.details or {})
+    source = uploads_dir(settings) / str(details.get("path", ""))
+    rejected_file = rejected_path(settings, run)
+    link = f"/imports/{run.id}"
+    if not source.is_file():
+        finish_run(run, RunStatus.FAILED, "The uploaded file is no longer on the server.")
+        commit()
+        return run
+    detected = _detected(run)
+    mark_running(run)
+    if run.progress_total is None:
+        run.progress_total = count_records(source, detected)
+    commit()
+
+    rows_done = int(details.get("rows_done", 0))
+    rejected_bytes = int(details.get("rejected_bytes", 0))
+    # Whatever was appended after the last committed checkpoint is discarded.
+    with rejected_file.open("a+b") as handle:
+        handle.truncate(rejected_bytes)
+
+    size = batch_size or BATCH_SIZE
+    orgs = OrganizationCache()
+    batch: list[ParsedRecord] = []
+
+    def flush_batch(records: list[ParsedRecord]) -> None:
+        nonlocal rows_done, rejected_bytes
+        good = [r for r in records if r.contact is not None]
+        bad = [r for r in records if r.error is not None]
+        counts = Counts()
+        if good:
+            inputs: list[ContactInput] = [r.contact for r in good if r.contact is not None]
+            result = upsert_contacts(
+                session,
+                run.user_id,
+                inputs,
+                source=f"import:{detected.format.value}",
+                organizations=orgs,
+            )
+            counts.new_contacts = result.created
+            counts.updated_contacts = result.updated
+            counts.skipped = result.skipped
+            connections = [
+                NewInteraction(
+                    contact_id=contact_id,
+                    platform=Platform.LINKEDIN,
+                    kind=InteractionKind.CONNECTION,
+                    direction=Direction.MUTUAL,
+                    occurred_at=_connected_at(record.connected_on),
+                    provider_id=f"connection:{record.linkedin_slug}",
+                    preview="Connected on LinkedIn",
+                )
+                for record, contact_id in zip(good, result.contact_ids, strict=True)
+                if contact_id is not None and record.connected_on and record.linkedin_slug
+            ]
+            if connections:
+                counts.new_interactions = record_interactions(session, run.user_id, connections)
+        if bad:
+            with rejected_file.open("a", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                if rejected_bytes == 0 and out.tell() == 0:
+                    writer.writerow(["Row", "Reason", *(detected.header or ("Content",))])
+                for record in bad:
+                    writer.writerow([record.number, record.error, *record.raw])
+            rejected_bytes = rejected_file.stat().st_size
+            counts.errors = len(bad)
+        rows_done = records[-1].number
+        record_batch(
+            run,
+            RunUpdate(
+                counts=counts,
+                progress_done=rows_done,
+                details={"rows_done": rows_done, "rejected_bytes": rejected_bytes},
+            ),
+        )
+        commit()
+        # Keep memory flat over 100k rows: forget the batch's contacts, keep the run.
+        for obj in list(session.identity_map.values()):
+            if obj is not run:
+                session.expunge(obj)
+
+    try:
+        for record in iter_records(source, detected):
+            if record.number <= rows_done:
+                continue
+            batch.append(record)
+            if len(batch) >= size:
+                flush_batch(batch)
+                batch = []
+        if batch:
+            flush_batch(batch)
+    except Exception as exc:
+        session.rollback()
+        message = f"The import stopped at row {rows_done + 1}: {exc}"
+        log.exception("imports.failed run=%s", run.id)
+        finish_run(run, RunStatus.FAILED, message[:2000])
+        notify(
+            session, run.user_id, NotificationKind.IMPORT_FINISHED, "Import failed", message, link
+        )
+        commit()
+        return run
+
+    finish_run(run, RunStatus.PARTIAL if run.errors else RunStatus.SUCCESS)
+    run.progress_done = rows_done
+    summary = summarize(run)
+    title = "Import finished" + (" with rejected rows" if run.errors else "")
+    notify(session, run.user_id, NotificationKind.IMPORT_FINISHED, title, summary.line(), link)
+    commit()
+    source.unlink(missing_ok=True)
+    return run

@@ -1,0 +1,1 @@
+"""Platform accounts: connections to providers, credentials encrypted at rest."""

@@ -1,0 +1,41 @@
+"""SQL of platform accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pingcrm.models import PlatformAccount, Provider
+
+
+def get(session: Session, user_id: int, account_id: int) -> PlatformAccount | None:
+    return session.execute(
+        select(PlatformAccount).where(
+            PlatformAccount.id == account_id, PlatformAccount.user_id == user_id
+        )
+    ).scalar_one_or_none()
+
+
+def find(
+    session: Session, user_id: int, provider: Provider, external_id: str
+) -> PlatformAccount | None:
+    return session.execute(
+        select(PlatformAccount).where(
+            PlatformAccount.user_id == user_id,
+            PlatformAccount.provider == provider,
+            PlatformAccount.external_id == external_id,
+        )
+    ).scalar_one_or_none()
+
+
+def list_for_user(
+    session: Session, user_id: int, provider: Provider | None = None
+) -> list[PlatformAccount]:
+    where = [PlatformAccount.user_id == user_id]
+    if provider is not None:
+        where.append(PlatformAccount.provider == provider)
+    return list(
+        session.execute(select(PlatformAccount).where(*where).order_by(PlatformAccount.id))
+        .scalars()
+        .all()
+    )

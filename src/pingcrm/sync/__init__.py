@@ -1,0 +1,1 @@
+"""Syncing with providers: runs, checkpoints, history and connection badges."""

@@ -1,0 +1,164 @@
+"""Running one sync of one platform account: history record, rate gate, retries with
+backoff, auth errors → account Error + notification, a notification at the end.
+
+Integrations declare their scheduled jobs in their ``tasks.py`` as thin calls to
+:func:`run_account_sync`; the job wrapper has already taken the account's lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pingcrm.kit.retry import call_with_retry
+from pingcrm.models import NotificationKind, RunStatus, SyncKind, SyncRun, SyncTrigger
+from pingcrm.notifications.service import notify
+from pingcrm.platform_accounts import service as accounts
+from pingcrm.sync import rate_gate
+from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
+from pingcrm.sync.provider import SyncContext, provider_for
+from pingcrm.sync.runs import Counts, RunUpdate, finish_run, record_batch, start_run
+from pingcrm.worker.context import JobContext
+
+log = logging.getLogger("pingcrm.sync")
+
+KIND_WORDS = {
+    SyncKind.EMAIL: "Email",
+    SyncKind.CONTACTS: "Contacts",
+    SyncKind.CALENDAR: "Calendar",
+    SyncKind.CHATS: "Chats",
+    SyncKind.DMS: "DMs",
+    SyncKind.MENTIONS: "Mentions",
+    SyncKind.EXTENSION_PUSH: "Extension",
+    SyncKind.CSV_IMPORT: "Import",
+}
+
+
+def _trigger(value: str) -> SyncTrigger:
+    try:
+        return SyncTrigger(value)
+    except ValueError:
+        return SyncTrigger.MANUAL
+
+
+def summary(run: SyncRun) -> str:
+    """'12 new interactions, 3 new contacts, 1 updated' for notifications."""
+    parts = [
+        f"{run.new_interactions} new interactions",
+        f"{run.new_contacts} new contacts",
+        f"{run.updated_contacts} updated",
+    ]
+    if run.skipped:
+        parts.append(f"{run.skipped} skipped")
+    if run.errors:
+        parts.append(f"{run.errors} errors")
+    return ", ".join(parts)
+
+
+def run_account_sync(
+    job: JobContext,
+    kind: SyncKind,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    attempts: int = 5,
+) -> SyncRun:
+    """Sync ``kind`` for the job's platform account; returns the finished history record."""
+    assert job.account_id is not None
+    assert job.user_id is not None
+    session = job.session
+    account = accounts.get_account(session, job.user_id, job.account_id)
+    provider_cls = provider_for(account.provider)
+    run = start_run(
+        session,
+        user_id=account.user_id,
+        provider=account.provider,
+        kind=kind,
+        trigger=_trigger(job.call.trigger),
+        platform_account_id=account.id,
+    )
+    job.commit()  # the card shows "Syncing…" from now on
+    provider = provider_cls(job.settings)
+    link = f"/settings#{account.provider.value}"
+    word = KIND_WORDS.get(kind, kind.value)
+
+    def save_credentials(credentials: dict[str, Any]) -> None:
+        accounts.store_credentials(job.settings, account, credentials)
+
+    def attempt() -> None:
+        rate_gate.wait_open(job.session_factory, account.id, sleep=sleep)
+        ctx: SyncContext
+
+        def commit_batch() -> None:
+            # The batch's counts go into the run row in the batch's own transaction.
+            record_batch(run, RunUpdate(counts=ctx.counts))
+            ctx.counts = Counts()
+            job.commit()
+
+        ctx = SyncContext(
+            session=session,
+            settings=job.settings,
+            account=account,
+            run=run,
+            credentials=accounts.read_credentials(job.settings, account),
+            commit=commit_batch,
+            save_credentials=save_credentials,
+        )
+        try:
+            provider.sync(ctx, kind)
+        except ProviderTransientError as exc:
+            # Keep what earlier batches committed; close the gate for everyone.
+            session.rollback()
+            if exc.retry_after:
+                rate_gate.close_for(job.session_factory, account.id, exc.retry_after)
+            raise
+        record_batch(run, RunUpdate(counts=ctx.counts))
+
+    try:
+        call_with_retry(attempt, attempts=attempts, sleep=sleep)
+    except ProviderAuthError as exc:
+        session.rollback()
+        message = str(exc) or "The connection was refused."
+        accounts.mark_failure(account, message, auth=True)
+        finish_run(run, RunStatus.FAILED, message)
+        notify(
+            session,
+            account.user_id,
+            NotificationKind.CONNECTION_ERROR,
+            f"{account.provider.value.title()} needs to be reconnected",
+            f"{message} Open Settings and click Reconnect.",
+            link,
+        )
+        job.commit()
+        log.info("sync.%s.auth_error account=%s", account.provider.value, account.id)
+        return run
+    except Exception as exc:
+        session.rollback()
+        message = str(exc) or type(exc).__name__
+        accounts.mark_failure(account, message, auth=False)
+        finish_run(run, RunStatus.FAILED, message)
+        notify(
+            session,
+            account.user_id,
+            NotificationKind.SYNC_FAILED,
+            f"{account.provider.value.title()} {word} sync failed",
+            f"{message} It will be retried at the next scheduled sync; "
+            "use Sync now in Settings to retry at once.",
+            link,
+        )
+        job.commit()
+        log.info("sync.%s.failed account=%s", account.provider.value, account.id)
+        return run
+    accounts.mark_success(account)
+    finish_run(run, RunStatus.PARTIAL if run.errors else RunStatus.SUCCESS)
+    notify(
+        session,
+        account.user_id,
+        NotificationKind.SYNC_FINISHED,
+        f"{account.provider.value.title()} {word} sync finished",
+        summary(run),
+        link,
+    )
+    job.commit()
+    return run

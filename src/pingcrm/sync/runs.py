@@ -1,0 +1,139 @@
+"""Sync runs: the sync-history record of every sync or import, and its progress.
+
+The run row is created when the run starts (or is queued), updated with counts and
+progress in the same transaction as each batch it covers, and finished with a status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pingcrm.errors import NotFound
+from pingcrm.kit.clock import utcnow
+from pingcrm.models import Provider, RunStatus, SyncKind, SyncRun, SyncTrigger
+from pingcrm.sync import repository
+
+
+@dataclass
+class Counts:
+    """What a run did so far."""
+
+    new_interactions: int = 0
+    new_contacts: int = 0
+    updated_contacts: int = 0
+    skipped: int = 0
+    errors: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.new_interactions += other.new_interactions
+        self.new_contacts += other.new_contacts
+        self.updated_contacts += other.updated_contacts
+        self.skipped += other.skipped
+        self.errors += other.errors
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "new_interactions": self.new_interactions,
+            "new_contacts": self.new_contacts,
+            "updated_contacts": self.updated_contacts,
+            "skipped": self.skipped,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class RunUpdate:
+    """Progress to write on a run together with a batch."""
+
+    counts: Counts = field(default_factory=Counts)
+    progress_done: int | None = None
+    progress_total: int | None = None
+    details: dict[str, Any] | None = None
+
+
+def start_run(
+    session: Session,
+    *,
+    user_id: int,
+    provider: Provider,
+    kind: SyncKind,
+    trigger: SyncTrigger,
+    platform_account_id: int | None = None,
+    status: RunStatus = RunStatus.RUNNING,
+    details: dict[str, Any] | None = None,
+) -> SyncRun:
+    """Create the history record of a run (flushed, not committed)."""
+    run = SyncRun(
+        user_id=user_id,
+        platform_account_id=platform_account_id,
+        provider=provider,
+        kind=kind,
+        trigger=trigger,
+        status=status,
+        started_at=utcnow(),
+        new_interactions=0,
+        new_contacts=0,
+        updated_contacts=0,
+        skipped=0,
+        errors=0,
+        progress_done=0,
+        details=details or {},
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, user_id: int, run_id: int) -> SyncRun:
+    """The run ``run_id`` of ``user_id``; NotFound for unknown or other users' runs."""
+    run = repository.get_run(session, user_id, run_id)
+    if run is None:
+        raise NotFound("This run does not exist.")
+    return run
+
+
+def mark_running(run: SyncRun) -> None:
+    """A queued (or interrupted) run is running again."""
+    run.status = RunStatus.RUNNING
+    run.finished_at = None
+
+
+def record_batch(run: SyncRun, update: RunUpdate) -> None:
+    """Add a batch's counts and progress to ``run`` (same transaction as the batch)."""
+    run.new_interactions += update.counts.new_interactions
+    run.new_contacts += update.counts.new_contacts
+    run.updated_contacts += update.counts.updated_contacts
+    run.skipped += update.counts.skipped
+    run.errors += update.counts.errors
+    if update.progress_done is not None:
+        run.progress_done = update.progress_done
+    if update.progress_total is not None:
+        run.progress_total = update.progress_total
+    if update.details:
+        run.details = {**(run.details or {}), **update.details}
+
+
+def finish_run(run: SyncRun, status: RunStatus, error: str | None = None) -> None:
+    """Close ``run`` with ``status`` (and the error text a user reads)."""
+    run.status = status
+    run.finished_at = utcnow()
+    run.error_text = error
+    if status in (RunStatus.SUCCESS, RunStatus.PARTIAL) and run.progress_total is not None:
+        run.progress_done = run.progress_total
+
+
+def percent(run: SyncRun) -> int | None:
+    """Progress in percent, when the total is known."""
+    if not run.progress_total:
+        return None if run.status is RunStatus.RUNNING else 100
+    return max(0, min(100, round(100 * run.progress_done / run.progress_total)))
+
+
+def duration_seconds(run: SyncRun) -> float | None:
+    """How long the run took (None while running)."""
+    if run.finished_at is None:
+        return None
+    return (run.finished_at - run.started_at).total_seconds()

@@ -1,0 +1,137 @@
+"""Contacts → Import and the Settings drop zone: upload, progress, result, rejected rows.
+
+Uploads live under ``/imports`` so that the upload body limit (``max_upload_bytes``)
+applies to them and an oversized file is refused with 413 before it is read.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response
+
+from pingcrm.errors import NotFound, ValidationFailed
+from pingcrm.imports import service
+from pingcrm.imports.detect import ACCEPTED_FORMATS
+from pingcrm.imports.tasks import import_call
+from pingcrm.kit.pagination import PageRequest
+from pingcrm.models import RunStatus, SyncRun
+from pingcrm.sync.runs import percent
+from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
+from pingcrm.web.ui.responses import is_htmx, redirect, render, templates
+from pingcrm.worker.runner import submit_after_commit
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+def status_context(run: SyncRun) -> dict[str, object]:
+    """What ``imports/_status.html`` shows for ``run``."""
+    return {
+        "run": run,
+        "summary": service.summarize(run),
+        "running": run.status in ACTIVE,
+        "percent": percent(run) or 0,
+    }
+
+
+@router.get("/imports")
+def imports_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """Contacts → Import: the drop zone and the past imports."""
+    history = service.list_imports(session, user.id, PageRequest.build(20, page))
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "history": history,
+            "summaries": [service.summarize(r) for r in history.items],
+            "accepted": ACCEPTED_FORMATS,
+            "import_error": None,
+        },
+        session=session,
+        user=user,
+    )
+
+
+@router.post("/imports")
+def upload(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Store the upload, queue the import job, and show its progress."""
+    try:
+        if file is None or not file.filename:
+            raise ValidationFailed("Choose a file to import.", details={"field": "file"})
+        path = service.save_upload(settings, file.file, file.filename)
+        run = service.create_import(session, settings, user.id, path, file.filename)
+    except ValidationFailed as exc:
+        ctx = {"accepted": ACCEPTED_FORMATS, "import_error": exc.message}
+        if is_htmx(request):
+            return templates.TemplateResponse(
+                request, "imports/_dropzone.html", {"request": request, **ctx}, status_code=422
+            )
+        history = service.list_imports(session, user.id, PageRequest.build(20, 1))
+        return render(
+            request,
+            "imports/index.html",
+            {**ctx, "history": history, "summaries": [service.summarize(r) for r in history.items]},
+            session=session,
+            user=user,
+            status_code=422,
+        )
+    submit_after_commit(session, request.app.state.runner, import_call(user.id, run.id))
+    if is_htmx(request):
+        return templates.TemplateResponse(
+            request,
+            "imports/_dropzone.html",
+            {
+                "request": request,
+                "accepted": ACCEPTED_FORMATS,
+                "import_error": None,
+                **status_context(run),
+            },
+            status_code=202,
+        )
+    return redirect(request, f"/imports/{run.id}")
+
+
+@router.get("/imports/{run_id}")
+def import_page(run_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+    """One import: its progress while it runs, then its summary."""
+    run = service.get_import(session, user.id, run_id)
+    return render(request, "imports/detail.html", status_context(run), session=session, user=user)
+
+
+@router.get("/imports/{run_id}/status")
+def import_status(run_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The progress fragment (polled every second while the import runs)."""
+    run = service.get_import(session, user.id, run_id)
+    return templates.TemplateResponse(
+        request, "imports/_status.html", {"request": request, **status_context(run)}
+    )
+
+
+@router.get("/imports/{run_id}/rejected.csv")
+def rejected_rows(
+    run_id: int, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    """The rows the import rejected, with the reason, as CSV."""
+    run = service.get_import(session, user.id, run_id)
+    path = service.rejected_path(settings, run)
+    if not run.errors or not path.is_file():
+        raise NotFound("This import rejected no rows.")
+    return FileResponse(
+        path,
+        media_type="text/csv; charset=utf-8",
+        filename=f"rejected-rows-import-{run.id}.csv",
+    )

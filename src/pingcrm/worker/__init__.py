@@ -1,0 +1,1 @@
+"""Background jobs: one registry, two runners (embedded APScheduler, Celery), leases."""

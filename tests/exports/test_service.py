@@ -1,0 +1,302 @@
+"""Whole-account export (JSON, vCard 4.0) and restore into an empty account."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import vobject
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pingcrm.config import Settings
+from pingcrm.errors import Conflict, ValidationFailed
+from pingcrm.exports.service import (
+    export_account_json,
+    export_account_vcard,
+    import_account_json,
+)
+from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.kit.crypto import SecretBox, keyed_digest
+from pingcrm.models import (
+    Contact,
+    DetectedEvent,
+    ExtensionToken,
+    Interaction,
+    McpKey,
+    Platform,
+    PlatformAccount,
+    Provider,
+    Suggestion,
+    SuggestionStatus,
+    User,
+    UserSettings,
+)
+from pingcrm.notes import service as notes
+from tests.fixtures.builders import create_contact, create_interaction, create_user
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+REFRESH_TOKEN = "1//0refresh-token-plaintext-XYZ"
+AI_KEY = "sk-ant-plaintext-key-123"
+MCP_KEY = "pcrm_mcp_plaintext_key_456"
+
+
+def build_account(session: Session, settings: Settings, email: str = "ada@example.com") -> User:
+    """An account with a bit of everything, including secrets that must never leak."""
+    user = create_user(session, email)
+    box = SecretBox(settings.fernet_keys)
+    gmail = PlatformAccount(
+        user_id=user.id,
+        provider=Provider.GMAIL,
+        external_id="ada@gmail.com",
+        display_name="Ada (Gmail)",
+        credentials_encrypted=box.encrypt(json.dumps({"refresh_token": REFRESH_TOKEN})),
+        scopes="gmail.readonly",
+        sync_settings={"auto_sync": True, "meeting_prep_enabled": True},
+    )
+    session.add(gmail)
+    session.add(McpKey(user_id=user.id, digest=keyed_digest(settings.mcp_hmac_secret, MCP_KEY)))
+    session.add(ExtensionToken(user_id=user.id, jti="jti-secret-abc", expires_at=NOW))
+    session.flush()
+    user_settings = session.get(UserSettings, user.id)
+    assert user_settings is not None
+    user_settings.ai_provider = "anthropic"
+    user_settings.ai_api_key_encrypted = box.encrypt(AI_KEY)
+    user_settings.followup_high_days = 21
+    user_settings.primary_gmail_account_id = gmail.id
+    session.commit()
+
+    bob = create_contact(
+        session,
+        user,
+        "Bob Smith",
+        ["bob.smith@acme.io", "Bob.Smith+news@gmail.com"],
+        phones=["+1 415 555 0134"],
+        company="Acme Inc.",
+        title="CTO",
+        location="Berlin",
+        birthday=date(1980, 1, 2),
+        telegram="bobsmith",
+        twitter="bobtweets",
+        linkedin="https://www.linkedin.com/in/bob-smith-42",
+        tags=["Investor", "friend"],
+    )
+    eve = create_contact(session, user, "Ève Durand", ["eve@example.fr"], priority="high")
+    notes.add_note(session, user.id, bob.id, "Met at PyCon. Likes climbing.")
+    session.commit()
+    create_interaction(
+        session,
+        user,
+        bob,
+        subject="Term sheet",
+        preview="draft attached",
+        occurred_at=NOW - timedelta(days=3),
+        provider_id="gmail-1",
+    )
+    create_interaction(
+        session,
+        user,
+        eve,
+        platform=Platform.TELEGRAM,
+        preview="Salut!",
+        occurred_at=NOW - timedelta(days=1),
+        provider_id="tg-1",
+    )
+    session.execute(
+        Interaction.__table__.update()
+        .where(Interaction.provider_id == "gmail-1")
+        .values(platform_account_id=gmail.id)
+    )
+    session.add(
+        Suggestion(
+            user_id=user.id,
+            contact_id=bob.id,
+            trigger="followup",
+            reason="No contact for 60 days",
+            why={"days": 60},
+            message="Hi Bob, how is Acme?",
+            channel="email",
+            status=SuggestionStatus.PENDING,
+        )
+    )
+    session.add(
+        DetectedEvent(
+            user_id=user.id,
+            contact_id=bob.id,
+            kind="job_change",
+            summary="Bob is now CTO at Acme",
+            source="linkedin",
+            occurred_at=NOW - timedelta(days=10),
+        )
+    )
+    session.commit()
+    return user
+
+
+def _strip(value: Any) -> Any:
+    """The document without database ids (they differ between accounts)."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _comparable(document: dict[str, Any]) -> dict[str, Any]:
+    doc = _strip(document)
+    doc.pop("exported_at")
+    doc["account"].pop("email")
+    doc["account"].pop("created_at")
+    return doc
+
+
+def test_export_json_contains_what_the_user_owns(session: Session, settings: Settings) -> None:
+    with use_clock(FrozenClock(NOW)):
+        user = build_account(session, settings)
+        other = create_user(session, "mallory@example.com")
+        create_contact(session, other, "Mallory Secret", ["mallory@evil.example"])
+        document = export_account_json(session, user)
+
+    assert document["format_version"] == 1
+    assert document["account"]["email"] == "ada@example.com"
+    assert document["account"]["settings"]["followup_high_days"] == 21
+    assert document["account"]["settings"]["primary_gmail_account"] == "gmail:ada@gmail.com"
+    assert [a["external_id"] for a in document["platform_accounts"]] == ["ada@gmail.com"]
+    names = [c["full_name"] for c in document["contacts"]]
+    assert names == ["Bob Smith", "Ève Durand"]
+    bob = document["contacts"][0]
+    assert bob["company"] == "Acme Inc."
+    assert bob["birthday"] == "1980-01-02"
+    assert bob["organization"] is not None
+    assert bob["organization"] in {o["normalized_name"] for o in document["organizations"]}
+    kinds = {(i["kind"], i["value"]) for i in bob["identifiers"]}
+    assert ("email", "bob.smith@acme.io") in kinds
+    assert ("email", "bobsmith@gmail.com") in kinds
+    assert ("phone", "+14155550134") in kinds
+    assert ("telegram_username", "bobsmith") in kinds
+    assert ("linkedin_slug", "bob-smith-42") in kinds
+    assert sorted(t.lower() for t in bob["tags"]) == ["friend", "investor"]
+    assert [n["body"] for n in bob["notes"]] == ["Met at PyCon. Likes climbing."]
+    assert [i["preview"] for i in bob["interactions"]] == ["Term sheet — draft attached"]
+    assert bob["interactions"][0]["platform_account"] == "gmail:ada@gmail.com"
+    assert bob["interaction_count"] == 1
+    assert [s["message"] for s in bob["suggestions"]] == ["Hi Bob, how is Acme?"]
+    assert [e["summary"] for e in bob["detected_events"]] == ["Bob is now CTO at Acme"]
+    assert document["contacts"][1]["interactions"][0]["platform"] == "telegram"
+    assert "Mallory Secret" not in json.dumps(document)
+
+
+def test_export_json_never_contains_a_secret(session: Session, settings: Settings) -> None:
+    with use_clock(FrozenClock(NOW)):
+        user = build_account(session, settings)
+        document = export_account_json(session, user)
+    text = json.dumps(document)
+    account = session.execute(select(PlatformAccount)).scalar_one()
+    mcp = session.execute(select(McpKey)).scalar_one()
+    user_settings = session.get(UserSettings, user.id)
+    assert user_settings is not None
+    assert user_settings.ai_api_key_encrypted
+    assert account.credentials_encrypted
+    secrets = [
+        REFRESH_TOKEN,
+        AI_KEY,
+        MCP_KEY,
+        account.credentials_encrypted,
+        user_settings.ai_api_key_encrypted,
+        mcp.digest,
+        user.password_hash,
+        "jti-secret-abc",
+        settings.secret_key,
+    ]
+    for secret in secrets:
+        assert secret not in text
+    assert "password" not in text
+    assert "credentials" not in text
+
+
+def test_vcard_parses_back_with_the_right_fields(session: Session, settings: Settings) -> None:
+    with use_clock(FrozenClock(NOW)):
+        user = build_account(session, settings)
+        text = export_account_vcard(session, user)
+    cards = list(vobject.readComponents(text))
+    assert len(cards) == 2
+    bob, eve = cards
+    bob_id = session.execute(select(Contact.id).where(Contact.full_name == "Bob Smith")).scalar()
+    assert bob.version.value == "4.0"
+    assert bob.fn.value == "Bob Smith"
+    assert bob.n.value.family == "Smith"
+    assert bob.n.value.given == "Bob"
+    emails = sorted(line.value for line in bob.contents["email"])
+    assert emails == ["Bob.Smith+news@gmail.com", "bob.smith@acme.io"]
+    assert [line.value for line in bob.contents["tel"]] == ["tel:+14155550134"]
+    assert bob.org.value == ["Acme Inc."]
+    assert bob.title.value == "CTO"
+    assert bob.adr.value.city == "Berlin"
+    assert bob.bday.value == "19800102"
+    assert bob.note.value == "Met at PyCon. Likes climbing."
+    urls = sorted(line.value for line in bob.contents["url"])
+    assert urls == [
+        "https://t.me/bobsmith",
+        "https://www.linkedin.com/in/bob-smith-42",
+        "https://x.com/bobtweets",
+    ]
+    assert sorted(t.lower() for t in bob.categories.value) == ["friend", "investor"]
+    assert bob.contents["x-pingcrm-id"][0].value == str(bob_id)
+    assert eve.fn.value == "Ève Durand"
+    assert "categories" not in eve.contents
+
+
+def test_import_round_trip_into_a_new_account(session: Session, settings: Settings) -> None:
+    with use_clock(FrozenClock(NOW)):
+        user = build_account(session, settings)
+        first = export_account_json(session, user)
+        copy = create_user(session, "copy@example.com")
+        counts = import_account_json(session, copy, json.loads(json.dumps(first)))
+        session.commit()
+        second = export_account_json(session, copy)
+
+    assert counts["contacts"] == 2
+    assert counts["interactions"] == 2
+    assert counts["platform_accounts"] == 1
+    assert second["account"]["email"] == "copy@example.com"
+    assert _comparable(second) == _comparable(first)
+    # The restored connection has no credentials: it shows as disconnected.
+    restored = session.execute(
+        select(PlatformAccount).where(PlatformAccount.user_id == copy.id)
+    ).scalar_one()
+    assert restored.credentials_encrypted is None
+    # Search text is rebuilt, so the restored contacts are findable.
+    bob = session.execute(
+        select(Contact).where(Contact.user_id == copy.id, Contact.full_name == "Bob Smith")
+    ).scalar_one()
+    assert "acme" in bob.search_text
+    assert "#investor" in bob.search_text
+
+
+def test_import_refuses_a_non_empty_account(session: Session, settings: Settings) -> None:
+    with use_clock(FrozenClock(NOW)):
+        user = build_account(session, settings)
+        document = export_account_json(session, user)
+        with pytest.raises(Conflict, match="not empty"):
+            import_account_json(session, user, document)
+    session.rollback()
+    count = session.execute(
+        select(func.count()).select_from(Contact).where(Contact.user_id == user.id)
+    ).scalar_one()
+    assert count == 2
+
+
+def test_import_rejects_a_foreign_document(session: Session) -> None:
+    user = create_user(session)
+    with pytest.raises(ValidationFailed, match="format version"):
+        import_account_json(session, user, {"format_version": 99})
+    with pytest.raises(ValidationFailed, match="invalid at"):
+        import_account_json(
+            session,
+            user,
+            {"format_version": 1, "exported_at": "2026-01-01T00:00:00Z", "account": {}},
+        )
+    session.rollback()
+    assert session.execute(select(func.count()).select_from(Contact)).scalar_one() == 0

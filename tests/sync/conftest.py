@@ -1,0 +1,5 @@
+"""Sync test fixtures."""
+
+from tests.fixtures.jobs import registry
+
+__all__ = ["registry"]

@@ -1,0 +1,5 @@
+"""Worker test fixtures."""
+
+from tests.fixtures.jobs import registry
+
+__all__ = ["registry"]
