@@ -72,6 +72,29 @@ def test_scores_follow_the_interactions(session: Session) -> None:
     assert session.get(Contact, silent.id).score_parts == {}  # type: ignore[union-attr]
 
 
+def test_linkedin_connections_are_not_conversations(session: Session) -> None:
+    user = create_user(session)
+    person = contact(session, user, "Just Connected")
+    session.add(
+        Interaction(
+            user_id=user.id,
+            contact_id=person.id,
+            platform=Platform.LINKEDIN,
+            kind=InteractionKind.CONNECTION,
+            direction=Direction.MUTUAL,
+            occurred_at=NOW - timedelta(days=3),
+            preview="Connected on LinkedIn",
+            provider_id="connection:just",
+        )
+    )
+    session.commit()
+    with use_clock(FrozenClock(NOW)):
+        recompute_scores(session, user.id)
+    session.commit()
+    session.expire_all()
+    assert session.get(Contact, person.id).score == 0  # type: ignore[union-attr]
+
+
 def test_future_meetings_do_not_count(session: Session) -> None:
     user = create_user(session)
     person = contact(session, user, "Upcoming Meeting")

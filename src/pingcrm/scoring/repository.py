@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, and_, bindparam, case, cast, distinct, func, select, update
 from sqlalchemy.orm import Session
 
-from pingcrm.models import Contact, Direction, Interaction
+from pingcrm.models import Contact, Direction, Interaction, InteractionKind
 from pingcrm.scoring.rules import AGE_WEIGHTS, OLDEST_WEIGHT, ContactActivity
 
 UPDATE_BATCH = 5_000
@@ -41,7 +41,12 @@ def activity_by_contact(
             func.sum(cast(weight, Float)),
             func.count(distinct(Interaction.platform)),
         )
-        .where(Interaction.user_id == user_id, Interaction.occurred_at <= now)
+        .where(
+            Interaction.user_id == user_id,
+            Interaction.occurred_at <= now,
+            # Becoming connected on LinkedIn is not a conversation.
+            Interaction.kind != InteractionKind.CONNECTION,
+        )
         .group_by(Interaction.contact_id)
     )
     if contact_ids is not None:
