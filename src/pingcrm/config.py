@@ -48,12 +48,10 @@ class Settings(BaseSettings):
     # Web
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_upload_bytes: int = Field(default=60_000_000, ge=1024)
-    page_size: int = Field(default=50, ge=5, le=500)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Background jobs (empty broker: embedded runner inside `pingcrm serve`)
     broker_url: str = ""
-    redis_url: str = ""
 
     # AI (per-user provider, model and key live in Settings → AI; these are server limits)
     anthropic_base_url: str = "https://api.anthropic.com"
