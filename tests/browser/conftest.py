@@ -36,6 +36,7 @@ from pingcrm.config import Settings, load_settings
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.migrate import upgrade
 from pingcrm.models import Base
+from tests.fakes.server import ThreadedServer
 from tests.support import CHROMIUM, require
 
 if TYPE_CHECKING:
@@ -59,21 +60,6 @@ ENABLE_HINT = (
 STARTUP_TIMEOUT_S = 20.0
 # Playwright's auto-waiting timeout for actions and expectations (ms).
 DEFAULT_TIMEOUT_MS = 10_000
-
-
-class _ThreadedServer(uvicorn.Server):
-    """A uvicorn server that signals a threading event once it accepts connections."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-    def install_signal_handlers(self) -> None:  # pragma: no cover - older uvicorn only
-        """Signals belong to the main thread (pytest's)."""
 
 
 @dataclass
@@ -118,7 +104,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         login_attempts_per_address=1000,
     )
     app = create_app(settings, engine=engine)
-    server = _ThreadedServer(
+    server = ThreadedServer(
         uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     )
 

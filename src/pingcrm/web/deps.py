@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.accounts.tokens import read_access_token
 from pingcrm.config import Settings
+from pingcrm.db import transaction
 from pingcrm.errors import AuthenticationRequired, PermissionDenied
 from pingcrm.models import User
 
@@ -34,15 +35,8 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed on success, rolled back on error."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
