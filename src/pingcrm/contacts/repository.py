@@ -41,6 +41,7 @@ from pingcrm.models import (
     UserSettings,
     contact_tags,
 )
+from pingcrm.scoring.rules import TIER_BOUNDS
 
 CHUNK = 500
 # Ids are 32-bit integers; anything outside cannot exist (and would make PostgreSQL fail).
@@ -52,7 +53,6 @@ def valid_id(value: int) -> bool:
     return 1 <= value <= MAX_ID
 
 
-TIER_BOUNDS = {"strong": (7, None), "warm": (4, 6), "cold": (None, 3)}
 SORT_COLUMNS: dict[str, Any] = {
     "name": Contact.sort_name,
     "score": Contact.score,

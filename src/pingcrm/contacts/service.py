@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import Page, PageRequest
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Priority
 from pingcrm.organizations.resolution import resolve_organization
-from pingcrm.scoring.rules import explain
+from pingcrm.scoring.rules import explain, tier_for
 from pingcrm.tags import service as tags
 
 MAX_NAME_LENGTH = 300
@@ -61,11 +61,7 @@ HINTS = {IdentifierKind.PHONE: " Use the international format, e.g. +44 20 7946 
 
 def tier_of(score: int) -> Tier:
     """Strong ≥ 7, Warm 4-6, Cold ≤ 3."""
-    if score >= 7:
-        return "strong"
-    if score >= 4:
-        return "warm"
-    return "cold"
+    return cast(Tier, tier_for(score).value)
 
 
 def score_why(contact: Contact) -> str:

@@ -18,6 +18,7 @@ from pingcrm.models import (
     Suggestion,
     SuggestionStatus,
 )
+from pingcrm.scoring.rules import STRONG_MIN, WARM_MIN
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,14 @@ def contact_counts(session: Session, user_id: int) -> ContactCounts:
     row = session.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(case((Contact.score >= 7, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Contact.score >= STRONG_MIN, 1), else_=0)), 0),
             func.coalesce(
-                func.sum(case(((Contact.score >= 4) & (Contact.score <= 6), 1), else_=0)), 0
+                func.sum(
+                    case(((Contact.score >= WARM_MIN) & (Contact.score < STRONG_MIN), 1), else_=0)
+                ),
+                0,
             ),
-            func.coalesce(func.sum(case((Contact.score <= 3, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Contact.score < WARM_MIN, 1), else_=0)), 0),
         )
         .select_from(Contact)
         .where(*_active_contact(user_id))

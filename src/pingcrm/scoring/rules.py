@@ -29,11 +29,21 @@ class Tier(enum.StrEnum):
     COLD = "cold"
 
 
+STRONG_MIN = 7
+WARM_MIN = 4
+# Inclusive score bounds of each tier (None: open), for SQL filters and counts.
+TIER_BOUNDS: dict[str, tuple[int | None, int | None]] = {
+    "strong": (STRONG_MIN, None),
+    "warm": (WARM_MIN, STRONG_MIN - 1),
+    "cold": (None, WARM_MIN - 1),
+}
+
+
 def tier_for(score: int) -> Tier:
     """Strong >= 7, Warm 4-6, Cold <= 3."""
-    if score >= 7:
+    if score >= STRONG_MIN:
         return Tier.STRONG
-    if score >= 4:
+    if score >= WARM_MIN:
         return Tier.WARM
     return Tier.COLD
 
