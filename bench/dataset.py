@@ -26,7 +26,7 @@ from sqlalchemy import make_url, text
 import pingcrm.demo
 from bench.registry import Dataset, Size
 from pingcrm.accounts import service as accounts
-from pingcrm.db import make_engine, make_session_factory, transaction
+from pingcrm.db import make_engine, make_session_factory, refresh_planner_statistics, transaction
 from pingcrm.demo.service import generate_demo
 from pingcrm.migrate import alembic_config, upgrade
 
@@ -88,9 +88,7 @@ def _build(database_url: str, size: Size, seed: int) -> _Built:
                 now=ANCHOR,
             )
         seconds = time.perf_counter() - started
-        if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+        refresh_planner_statistics(engine)
     finally:
         engine.dispose()
     return _Built(user_id, result.contacts, result.interactions, result.truth(), seconds)

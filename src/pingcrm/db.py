@@ -67,3 +67,10 @@ def is_postgresql(session_or_engine: Session | Engine) -> bool:
         else (session_or_engine)
     )
     return bind.dialect.name == "postgresql"
+
+
+def refresh_planner_statistics(engine: Engine) -> None:
+    """Run ``ANALYZE`` so the query planner picks the right indexes (SQLite never does
+    this on its own; on a large database it turns seconds into milliseconds)."""
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, fail, require_user, session_factory
-from pingcrm.db import transaction
+from pingcrm.db import refresh_planner_statistics, transaction
 from pingcrm.demo.service import DEFAULT_CONTACTS, generate_demo
 from pingcrm.errors import PingError
 
@@ -38,8 +38,9 @@ def demo(
     ] = None,
 ) -> None:
     """Fill an account with realistic people, interactions and planted duplicates."""
+    factory = session_factory()
     try:
-        with transaction(session_factory()) as session:
+        with transaction(factory) as session:
             owner = require_user(session, user)
             result = generate_demo(
                 session,
@@ -51,6 +52,8 @@ def demo(
             )
     except PingError as exc:
         raise fail(exc.message) from exc
+    # A hundred thousand new rows: let the planner see them before the first page loads.
+    refresh_planner_statistics(factory.kw["bind"])
     typer.echo(
         f"Created {result.contacts:,} contacts, {result.interactions:,} interactions, "
         f"{result.organizations:,} organizations and {len(result.duplicate_pairs)} planted "
