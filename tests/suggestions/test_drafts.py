@@ -180,3 +180,30 @@ def test_unsupported_facts_spots_names_and_numbers_only() -> None:
         "Paris",
         "1850",
     ]
+
+
+def test_the_template_names_the_last_topic_without_reply_prefixes() -> None:
+    from datetime import UTC, datetime
+
+    from pingcrm.models import Contact, Interaction
+    from pingcrm.suggestions.drafts import DraftContext, template_draft
+    from pingcrm.suggestions.rules import Trigger
+
+    contact = Contact(full_name="Bernard Barnett", company="Johnson and Sons")
+    last = Interaction(
+        subject="Re: RE: Fwd: product demo next steps",
+        preview="x",
+        direction="inbound",
+        platform="email",
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    draft = template_draft(
+        DraftContext(
+            contact=contact, trigger=Trigger.TIME_BASED, facts={"days_silent": 210}, recent=[last]
+        )
+    )
+    assert draft == (
+        "Hi Bernard, it's been about 7 months since we last talked about "
+        "“product demo next steps”. How are things going at Johnson and Sons? "
+        "Would love to catch up."
+    )

@@ -120,10 +120,14 @@ def _months_ago(context: DraftContext) -> str:
     return f"{days} days"
 
 
+_REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|tr)\s*:\s*)+", re.IGNORECASE)
+
+
 def _last_topic(context: DraftContext) -> str:
     for item in context.recent:
-        if item.subject:
-            return f" about “{item.subject[:80]}”"
+        topic = _REPLY_PREFIX.sub("", item.subject or "").strip()
+        if topic:
+            return f" about “{topic[:80]}”"
     return ""
 
 
