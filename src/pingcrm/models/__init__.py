@@ -1,6 +1,7 @@
 """Every ORM model; importing this package registers all tables on ``Base.metadata``."""
 
 from pingcrm.models.base import Base
+from pingcrm.models.calendar_event import CalendarEvent
 from pingcrm.models.contact import Contact
 from pingcrm.models.contact_identifier import ContactIdentifier
 from pingcrm.models.credentials import ExtensionPairing, ExtensionToken, McpKey
@@ -37,6 +38,7 @@ from pingcrm.models.user_settings import UserSettings
 
 __all__ = [
     "Base",
+    "CalendarEvent",
     "Contact",
     "ContactIdentifier",
     "DetectedEvent",
