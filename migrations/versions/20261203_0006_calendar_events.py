@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("starts_at", pingcrm.models.base.UTCDateTime(), nullable=False),
         sa.Column("ends_at", pingcrm.models.base.UTCDateTime(), nullable=True),
         sa.Column("all_day", sa.Boolean(), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=True),
         sa.Column("attendees", sa.JSON(), nullable=False),
         sa.Column("html_link", sa.Text(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=False),

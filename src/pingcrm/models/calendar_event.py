@@ -33,6 +33,8 @@ class CalendarEvent(OwnedByUser, Timestamps, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
     all_day: Mapped[bool] = mapped_column(default=False)
+    # The event's IANA time zone (for showing local times in the prep email).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # [{"email", "name", "response", "organizer", "contact_id"}] for every other attendee.
     attendees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     html_link: Mapped[str | None] = mapped_column(Text)
