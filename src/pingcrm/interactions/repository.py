@@ -52,16 +52,18 @@ def recompute_counters(
     clear_second_tier: bool,
 ) -> None:
     """Set ``interaction_count``/``last_interaction_at`` from the interactions table for
-    these contacts, set-based (one UPDATE per 500 contacts)."""
+    these contacts, set-based (one UPDATE per 500 contacts). Only interactions that
+    happened by ``now`` count: an upcoming meeting is not an interaction yet."""
     table = Contact.__table__
     interactions = Interaction.__table__
     ids = sorted(set(contact_ids))
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start : start + ID_CHUNK]
         values: dict[str, Any] = {
+            # Future meetings (upcoming calendar events) count once they have started.
             "interaction_count": select(func.count())
             .select_from(interactions)
-            .where(interactions.c.contact_id == table.c.id)
+            .where(interactions.c.contact_id == table.c.id, interactions.c.occurred_at <= now)
             .scalar_subquery(),
             "last_interaction_at": select(func.max(interactions.c.occurred_at))
             .where(interactions.c.contact_id == table.c.id, interactions.c.occurred_at <= now)
