@@ -149,7 +149,7 @@ def test_manual_log_edit_and_delete_recompute_counters(session: Session) -> None
     assert contact.last_interaction_at is None
 
 
-def test_future_meetings_count_but_are_not_the_last_interaction(session: Session) -> None:
+def test_future_meetings_are_not_counted_until_they_start(session: Session) -> None:
     user = create_user(session)
     contact = create_contact(session, user, "Ada")
     create_interaction(session, user, contact, occurred_at=NOW - timedelta(days=3))
@@ -157,5 +157,6 @@ def test_future_meetings_count_but_are_not_the_last_interaction(session: Session
         session, user, contact, platform=Platform.MEETING, occurred_at=NOW + timedelta(days=3)
     )
     session.refresh(contact)
-    assert contact.interaction_count == 2
+    # "A meeting counts as an interaction only once it has started" (spec: gmail.md).
+    assert contact.interaction_count == 1
     assert contact.last_interaction_at == NOW - timedelta(days=3)
