@@ -22,8 +22,10 @@ class Contact(OwnedByUser, Timestamps, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("user_id", "bcc_hash"),
-        Index("ix_contacts_user_name", "user_id", "sort_name"),
-        Index("ix_contacts_user_score", "user_id", "score"),
+        # The list orders by (column, id): the id makes the index give that order
+        # (migration 0007).
+        Index("ix_contacts_user_name", "user_id", "sort_name", "id"),
+        Index("ix_contacts_user_score", "user_id", "score", "id"),
         Index("ix_contacts_user_last_interaction", "user_id", "last_interaction_at"),
         Index("ix_contacts_user_interaction_count", "user_id", "interaction_count"),
         # Covering indexes of the dashboard and organizations pages (migration 0003).
