@@ -1,0 +1,1 @@
+"""Google Calendar sync: meetings of the primary calendar become meeting interactions."""

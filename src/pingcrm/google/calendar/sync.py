@@ -1,0 +1,167 @@
+"""The Calendar sync of one account: the primary calendar's events (``singleEvents``)
+page by page, a full sync over a time window first and after the sync token expires
+(HTTP 410) or turns a week old, then incremental syncs with the sync token.
+
+Each page is written with its checkpoint in one transaction, so a killed run resumes
+from the last page it committed and re-running never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pingcrm.contacts.identifiers import normalize_email
+from pingcrm.google.calendar.mapping import map_event
+from pingcrm.google.calendar.store import PageResult, apply_page, prune_unseen
+from pingcrm.kit.clock import utcnow
+from pingcrm.scoring.service import recompute_scores
+from pingcrm.sync import checkpoints
+from pingcrm.sync.provider import SyncContext
+
+SYNC_TOKEN = "calendar.sync_token"
+# JSON: the page to continue from and the request it belongs to.
+PAGE = "calendar.page"
+FULL_AT = "calendar.full_sync_at"
+PAGE_SIZE = 250
+# A full sync now and then rolls the window forward (new instances of recurring series).
+REFRESH_AFTER = timedelta(days=7)
+
+
+class SyncTokenGone(Exception):
+    """Google answered 410: the sync token (or page token) is no longer valid."""
+
+
+class EventSource(Protocol):
+    def list_events(self, params: dict[str, str]) -> dict[str, Any]:
+        """One page of ``events.list`` on the primary calendar."""
+        ...
+
+
+@dataclass(frozen=True)
+class CalendarOptions:
+    past_days: int
+    future_days: int
+    max_people: int
+
+
+def own_addresses(ctx: SyncContext) -> set[str]:
+    """The account's normalised addresses (its address and any known aliases)."""
+    raw = [ctx.account.external_id, *(ctx.account.sync_settings or {}).get("aliases", [])]
+    return {e for e in (normalize_email(str(r)) for r in raw) if e}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _full_request(now: datetime, options: CalendarOptions) -> dict[str, str]:
+    return {
+        "singleEvents": "true",
+        "maxResults": str(PAGE_SIZE),
+        "timeMin": _iso(now - timedelta(days=options.past_days)),
+        "timeMax": _iso(now + timedelta(days=options.future_days)),
+    }
+
+
+def sync_calendar(
+    ctx: SyncContext,
+    source: EventSource,
+    options: CalendarOptions,
+    *,
+    on_page: Callable[[], None] | None = None,
+) -> None:
+    """Run one (full or incremental) calendar sync of ``ctx.account``."""
+    session = ctx.session
+    account_id = ctx.account.id
+    own = own_addresses(ctx)
+    now = utcnow()
+    saved_page = checkpoints.load(session, account_id, PAGE)
+    # A saved page: resume the run a crash interrupted.
+    state: dict[str, Any] = (
+        json.loads(saved_page) if saved_page else _fresh_state(ctx, options, now)
+    )
+    restarts = 0
+    while True:
+        params = dict(state["request"])
+        if state.get("page_token"):
+            params["pageToken"] = state["page_token"]
+        try:
+            data = source.list_events(params)
+        except SyncTokenGone:
+            restarts += 1
+            if restarts > 2:
+                raise
+            # The token expired: start again with a full sync.
+            checkpoints.save(session, account_id, SYNC_TOKEN, "")
+            state = _full_state(options, utcnow())
+            continue
+        mapped = [map_event(item, own) for item in data.get("items") or []]
+        result = apply_page(session, ctx.account, mapped, max_people=options.max_people)
+        _count(ctx, result)
+        next_page = data.get("nextPageToken")
+        if next_page:
+            state["page_token"] = next_page
+            checkpoints.save(session, account_id, PAGE, json.dumps(state))
+            ctx.commit()
+            if on_page is not None:
+                on_page()
+            continue
+        if state.get("full"):
+            started = datetime.fromisoformat(state["started"])
+            request = state["request"]
+            pruned = prune_unseen(
+                session,
+                ctx.account,
+                started,
+                datetime.fromisoformat(request["timeMin"].replace("Z", "+00:00")),
+                datetime.fromisoformat(request["timeMax"].replace("Z", "+00:00")),
+            )
+            _count(ctx, pruned)
+            checkpoints.save(session, account_id, FULL_AT, state["started"])
+        checkpoints.save(session, account_id, SYNC_TOKEN, str(data.get("nextSyncToken") or ""))
+        checkpoints.save(session, account_id, PAGE, "")
+        ctx.commit()
+        return
+
+
+def _fresh_state(ctx: SyncContext, options: CalendarOptions, now: datetime) -> dict[str, Any]:
+    session = ctx.session
+    token = checkpoints.load(session, ctx.account.id, SYNC_TOKEN)
+    full_at = checkpoints.load(session, ctx.account.id, FULL_AT)
+    stale = full_at is None or datetime.fromisoformat(full_at) < now - REFRESH_AFTER
+    if token and not stale:
+        return {
+            "full": False,
+            "request": {"singleEvents": "true", "maxResults": str(PAGE_SIZE), "syncToken": token},
+        }
+    return _full_state(options, now)
+
+
+def _full_state(options: CalendarOptions, now: datetime) -> dict[str, Any]:
+    return {"full": True, "started": now.isoformat(), "request": _full_request(now, options)}
+
+
+def _count(ctx: SyncContext, result: PageResult) -> None:
+    ctx.counts.add(result.counts)
+    if result.touched_contacts:
+        recompute_scores(ctx.session, ctx.account.user_id, result.touched_contacts)
+
+
+def started_meetings_catch_up(
+    session: Any, user_id: int, since: datetime, now: datetime
+) -> Collection[int]:
+    """Refresh counters and scores of contacts whose meeting started in (since, now]."""
+    from pingcrm.google.calendar import repository
+    from pingcrm.interactions import repository as interactions_repository
+
+    ids = repository.started_meetings_behind(session, user_id, since, now)
+    if ids:
+        interactions_repository.recompute_counters(
+            session, user_id, ids, now, clear_second_tier=False
+        )
+        recompute_scores(session, user_id, ids)
+    return ids

@@ -1,0 +1,1 @@
+"""Google Contacts sync: a one-way, read-only import from the People API."""

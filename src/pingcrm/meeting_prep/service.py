@@ -1,0 +1,165 @@
+"""Meeting-prep emails: for each Gmail account with the feature on and the send scope
+granted, the meetings starting 30-40 minutes from now get one brief each, ever.
+
+The brief row (unique per user + event id + start) is inserted and committed *before*
+the send: a second scan, concurrent or later, finds it and sends nothing. A send that
+fails is recorded as failed and retried by the next scans until the meeting starts; a
+run that dies mid-send leaves the row "sending" and never sends it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy.orm import Session
+
+from pingcrm.config import Settings
+from pingcrm.contacts import repository as contacts_repository
+from pingcrm.errors import NotFound
+from pingcrm.google.calendar import repository as calendar_repository
+from pingcrm.kit.clock import utcnow
+from pingcrm.llm.service import client_for_user
+from pingcrm.meeting_prep import repository
+from pingcrm.meeting_prep.brief import brief_for_contacts
+from pingcrm.meeting_prep.email import Guest, mime_message, raw, render
+from pingcrm.models import CalendarEvent, NotificationKind, PlatformAccount, Provider
+from pingcrm.notifications.service import notify
+from pingcrm.platform_accounts import service as accounts
+
+log = logging.getLogger("pingcrm.meeting_prep")
+
+WINDOW_START = timedelta(minutes=30)
+WINDOW_END = timedelta(minutes=40)
+MAX_ATTEMPTS = 5
+SEND_SCOPE = "https://www.googleapis.com/auth/gmail.send"
+SETTING = "meeting_prep_enabled"
+
+# Sends one raw (base64url) MIME message from the account; raises when it fails.
+Sender = Callable[[str], None]
+
+
+@dataclass
+class ScanResult:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def is_enabled(account: PlatformAccount) -> bool:
+    """The account's meeting-prep switch (on by default)."""
+    return bool((account.sync_settings or {}).get(SETTING, True))
+
+
+def has_send_scope(account: PlatformAccount) -> bool:
+    return SEND_SCOPE in (account.scopes or "").split()
+
+
+def set_enabled(session: Session, user_id: int, account_id: int, enabled: bool) -> PlatformAccount:
+    """Turn meeting-prep emails on or off for one of the user's Gmail accounts."""
+    account = accounts.get_account(session, user_id, account_id)
+    if account.provider is not Provider.GMAIL:
+        raise NotFound("This connection does not exist.")
+    account.sync_settings = {**(account.sync_settings or {}), SETTING: bool(enabled)}
+    session.flush()
+    return account
+
+
+def scan_account(
+    session: Session,
+    settings: Settings,
+    account: PlatformAccount,
+    *,
+    send: Sender,
+    commit: Callable[[], None],
+) -> ScanResult:
+    """Send the briefs due for ``account`` now (and retry failed ones)."""
+    result = ScanResult()
+    if not (is_enabled(account) and has_send_scope(account) and account.credentials_encrypted):
+        return result
+    now = utcnow()
+    due: list[tuple[CalendarEvent, int | None]] = [
+        (event, None)
+        for event in calendar_repository.account_events_starting(
+            session, account.id, now + WINDOW_START, now + WINDOW_END
+        )
+    ]
+    for brief in repository.failed_to_retry(session, account.user_id, now, MAX_ATTEMPTS):
+        event = calendar_repository.account_event(
+            session, account.id, brief.event_id, brief.event_start
+        )
+        if event is not None and all(e.id != event.id for e, _ in due):
+            due.append((event, brief.id))
+    for event, retry_id in due:
+        key = (event.event_id, event.starts_at)
+        if retry_id is None:
+            existing = repository.briefs_for_events(session, account.user_id, [key]).get(key)
+            if existing is not None:
+                if existing.status != repository.FAILED:
+                    continue
+                retry_id = existing.id
+        if retry_id is None:
+            brief_id = repository.claim_new(
+                session, account.user_id, event.event_id, event.starts_at, now
+            )
+        else:
+            brief_id = retry_id if repository.claim_retry(session, retry_id, now) else None
+        commit()  # the claim is durable before anything is sent
+        if brief_id is None:
+            continue
+        try:
+            message = _message(session, settings, account, event, now)
+            send(raw(message))
+        except Exception as exc:  # any failure is recorded and retried next scan
+            session.rollback()
+            reason = str(exc) or type(exc).__name__
+            repository.finish(session, brief_id, repository.FAILED, utcnow(), reason)
+            commit()
+            log.info("meeting_prep.failed account=%s event=%s", account.id, event.event_id)
+            result.failed += 1
+            continue
+        repository.finish(session, brief_id, repository.SENT, utcnow())
+        notify(
+            session,
+            account.user_id,
+            NotificationKind.MEETING_BRIEF_SENT,
+            f"Meeting brief sent: {event.title}"[:200],
+            f"The prep email for {event.title} is in {account.external_id}.",
+            None,
+        )
+        commit()
+        result.sent += 1
+    return result
+
+
+def _message(
+    session: Session,
+    settings: Settings,
+    account: PlatformAccount,
+    event: CalendarEvent,
+    now: datetime,
+) -> EmailMessage:
+    user_id = account.user_id
+    wanted = [int(a["contact_id"]) for a in event.attendees if a.get("contact_id")]
+    owned = set(contacts_repository.owned_ids(session, user_id, wanted)) if wanted else set()
+    contact_ids = [cid for cid in dict.fromkeys(wanted) if cid in owned]
+    guests = [
+        Guest(name=a.get("name"), email=str(a["email"]))
+        for a in event.attendees
+        if not a.get("contact_id") or int(a["contact_id"]) not in owned
+    ]
+    client = client_for_user(session, settings, user_id) if contact_ids else None
+    brief = brief_for_contacts(session, user_id, contact_ids, now, client, title=event.title)
+    prep = render(
+        brief,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        time_zone=event.time_zone,
+        guests=guests,
+        event_link=event.html_link,
+        app_url=settings.resolved_base_url,
+    )
+    return mime_message(prep, account.external_id, now)
