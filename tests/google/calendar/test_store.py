@@ -272,7 +272,8 @@ def test_moved_renamed_event_updates_its_interactions(
     assert carol.last_interaction_at is None  # taken off the invitation
     row = session.scalars(select(Interaction)).one()
     assert row.ended_at == moved + timedelta(minutes=60)
-    assert row.extra is not None and row.extra["attendees"] == ["Bob"]
+    assert row.extra is not None
+    assert row.extra["attendees"] == ["Bob"]
 
 
 def test_declining_later_removes_the_meeting(session: Session, account: PlatformAccount) -> None:
