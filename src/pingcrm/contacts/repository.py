@@ -44,6 +44,8 @@ from pingcrm.models import (
 from pingcrm.scoring.rules import TIER_BOUNDS
 
 CHUNK = 500
+# Shortest search token a trigram index can look up.
+TRIGRAM = 3
 # Ids are 32-bit integers; anything outside cannot exist (and would make PostgreSQL fail).
 MAX_ID = 2_147_483_647
 
@@ -224,9 +226,40 @@ def write_search_text(session: Session, texts: dict[int, str]) -> None:
             set_committed_value(loaded, "search_text", value)
 
 
+def _fts_phrase(token: str) -> str:
+    """``token`` as an FTS5 string (quotes doubled)."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _text_matches(session: Session, user_id: int, tokens: list[str]) -> Select[Any]:
+    """Ids of contacts whose ``search_text`` contains every token. PostgreSQL: LIKE through
+    the trigram index of 0001. SQLite: the trigram FTS table of 0007 for tokens of three
+    characters or more (shorter ones cannot use trigrams and are checked on those rows
+    only); a LIKE scan when every token is shorter."""
+    other = aliased(Contact)
+    long_tokens = [t for t in tokens if len(t) >= TRIGRAM]
+    if _is_postgresql(session) or not long_tokens:
+        return select(other.id).where(
+            other.user_id == user_id,
+            *[other.search_text.contains(t, autoescape=True) for t in tokens],
+        )
+    matching_rows = (
+        text("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH :text_match")
+        .bindparams(text_match=" AND ".join(_fts_phrase(t) for t in long_tokens))
+        .columns(column("rowid", Integer))
+    )
+    return select(other.id).where(
+        other.id.in_(matching_rows),
+        other.user_id == user_id,
+        *[other.search_text.contains(t, autoescape=True) for t in tokens if len(t) < TRIGRAM],
+    )
+
+
 def _preview_matches(session: Session, user_id: int, tokens: list[str]) -> Select[Any] | None:
     """Ids of contacts with an interaction whose preview contains every token: FTS5 on
-    SQLite (each token quoted, prefix match), trigram-indexed LIKE on PostgreSQL."""
+    SQLite (words starting with each token of three characters or more, shorter tokens as
+    whole words: a one-letter prefix would match most of the index), trigram-indexed LIKE
+    on PostgreSQL."""
     if _is_postgresql(session):
         return select(Interaction.contact_id).where(
             Interaction.user_id == user_id,
@@ -235,7 +268,7 @@ def _preview_matches(session: Session, user_id: int, tokens: list[str]) -> Selec
     fts_tokens = [t for t in tokens if any(ch.isalnum() for ch in t)]
     if not fts_tokens:
         return None
-    match = " ".join('"' + t.replace('"', '""') + '"*' for t in fts_tokens)
+    match = " ".join(_fts_phrase(t) + ("*" if len(t) >= TRIGRAM else "") for t in fts_tokens)
     matching_rows = (
         text("SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH :fts_match")
         .bindparams(fts_match=match)
@@ -296,14 +329,8 @@ def _conditions(
         )
     tokens = search_tokens(query.q)
     if tokens:
-        # One IN over a UNION of matching ids: SQLite reads search_text from its covering
-        # index (migration 0004), PostgreSQL from its trigram index; no row is visited
-        # just to test the search.
-        other = aliased(Contact)
-        in_text = select(other.id).where(
-            other.user_id == user_id,
-            *[other.search_text.contains(t, autoescape=True) for t in tokens],
-        )
+        # One IN over a UNION of matching ids, both sides found through an index.
+        in_text = _text_matches(session, user_id, tokens)
         in_previews = _preview_matches(session, user_id, tokens)
         matches = in_text if in_previews is None else union(in_text, in_previews)
         conditions.append(Contact.id.in_(matches))
@@ -329,24 +356,32 @@ def list_contacts(
     session: Session, user_id: int, query: ContactListQuery, *, offset: int, limit: int
 ) -> tuple[list[Contact], int]:
     """One page of contacts (tags, identifiers, organization loaded in batched queries)
-    and the total count (one COUNT without joins, skipped when the first page is not
-    full)."""
+    and the total count. A search counts in the page query itself (``count() OVER ()``:
+    the matches are found once, not twice); a plain list counts separately (an index-only
+    count, while the page walks an ordered index), skipped when the first page is not
+    full."""
     conditions = _conditions(session, user_id, query)
-    rows = list(
-        session.scalars(
-            select(Contact)
-            .where(*conditions)
-            .order_by(*_order_by(session, query.sort))
+    ordered = select(Contact).where(*conditions).order_by(*_order_by(session, query.sort))
+    total: int | None = None
+    if search_tokens(query.q):
+        page = session.execute(
+            ordered.add_columns(func.count().over())
             .offset(offset)
             .limit(limit)
             .options(*_full_options())
         ).all()
-    )
+        rows = [row[0] for row in page]
+        total = int(page[0][1]) if page else None
+    else:
+        rows = list(
+            session.scalars(ordered.offset(offset).limit(limit).options(*_full_options())).all()
+        )
     if offset == 0 and len(rows) < limit:
         return rows, len(rows)
-    total = session.execute(
-        select(func.count()).select_from(Contact).where(*conditions)
-    ).scalar_one()
+    if total is None:
+        total = session.execute(
+            select(func.count()).select_from(Contact).where(*conditions)
+        ).scalar_one()
     return rows, total
 
 
