@@ -24,7 +24,7 @@ from pingcrm.google.calendar import repository as calendar_repository
 from pingcrm.kit.clock import utcnow
 from pingcrm.llm.service import client_for_user
 from pingcrm.meeting_prep import repository
-from pingcrm.meeting_prep.brief import brief_for_contacts
+from pingcrm.meeting_prep.brief import MeetingBrief, brief_for_contacts
 from pingcrm.meeting_prep.email import Guest, mime_message, raw, render
 from pingcrm.models import CalendarEvent, NotificationKind, PlatformAccount, Provider
 from pingcrm.notifications.service import notify
@@ -135,14 +135,20 @@ def scan_account(
     return result
 
 
-def _message(
-    session: Session,
-    settings: Settings,
-    account: PlatformAccount,
-    event: CalendarEvent,
-    now: datetime,
-) -> EmailMessage:
-    user_id = account.user_id
+@dataclass(frozen=True)
+class EventBrief:
+    """The brief of a synced calendar event: its contacts' briefs and other guests."""
+
+    event: CalendarEvent
+    brief: MeetingBrief
+    guests: list[Guest]
+
+
+def event_brief(
+    session: Session, settings: Settings, user_id: int, event: CalendarEvent, now: datetime
+) -> EventBrief:
+    """Build the brief of ``event`` (attendees that are contacts get the full brief,
+    with talking points from the user's model or templates)."""
     wanted = [int(a["contact_id"]) for a in event.attendees if a.get("contact_id")]
     owned = set(contacts_repository.owned_ids(session, user_id, wanted)) if wanted else set()
     contact_ids = [cid for cid in dict.fromkeys(wanted) if cid in owned]
@@ -153,12 +159,36 @@ def _message(
     ]
     client = client_for_user(session, settings, user_id) if contact_ids else None
     brief = brief_for_contacts(session, user_id, contact_ids, now, client, title=event.title)
+    return EventBrief(event=event, brief=brief, guests=guests)
+
+
+def brief_for_event_id(
+    session: Session, settings: Settings, user_id: int, event_id: str
+) -> EventBrief:
+    """The brief of the user's synced calendar event ``event_id`` (404 when unknown)."""
+    event = calendar_repository.user_event(session, user_id, event_id.strip())
+    if event is None:
+        raise NotFound(
+            "No synced calendar meeting has this event id. Sync the calendar in Settings → "
+            "Gmail, or ask for the brief of the attendees by contact id."
+        )
+    return event_brief(session, settings, user_id, event, utcnow())
+
+
+def _message(
+    session: Session,
+    settings: Settings,
+    account: PlatformAccount,
+    event: CalendarEvent,
+    now: datetime,
+) -> EmailMessage:
+    built = event_brief(session, settings, account.user_id, event, now)
     prep = render(
-        brief,
+        built.brief,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         time_zone=event.time_zone,
-        guests=guests,
+        guests=built.guests,
         event_link=event.html_link,
         app_url=settings.resolved_base_url,
     )

@@ -23,6 +23,8 @@ from pingcrm.mcp.keys import McpCaller
 from pingcrm.mcp.server import ToolKit
 from pingcrm.mcp.tools.contacts import ContactId, find_by_name
 from pingcrm.meeting_prep.brief import MeetingBrief, brief_for_contacts
+from pingcrm.meeting_prep.email import local_time
+from pingcrm.meeting_prep.service import EventBrief, brief_for_event_id
 from pingcrm.models import InteractionKind, Platform
 from pingcrm.notifications import service as notifications
 
@@ -48,6 +50,22 @@ def brief_markdown(brief: MeetingBrief) -> str:
         lines += [interaction_line(i) for i in attendee.recent] or ["- none yet"]
         lines.append(f"### Talking points ({attendee.points_source})")
         lines += [f"{n}. {point}" for n, point in enumerate(attendee.talking_points, 1)]
+    return "\n".join(lines)
+
+
+def event_markdown(built: EventBrief) -> str:
+    """The brief of a calendar event as Markdown: when, the attendees' briefs, guests."""
+    event = built.event
+    start, zone = local_time(event.starts_at, event.time_zone)
+    lines = [
+        brief_markdown(built.brief),
+        "",
+        f"Event {event.event_id}: starts {start:%Y-%m-%d %H:%M} ({zone}), "
+        f"{len(event.attendees)} other attendee{'s' if len(event.attendees) != 1 else ''}.",
+    ]
+    if built.guests:
+        lines.append("\n## Not in your contacts")
+        lines += [f"- {g.name} <{g.email}>" if g.name else f"- {g.email}" for g in built.guests]
     return "\n".join(lines)
 
 
@@ -178,9 +196,8 @@ def register(server: MCPServer, kit: ToolKit) -> None:
     ) -> str:
         def action(session: Session, caller: McpCaller) -> str:
             if event_id:
-                raise ToolError(
-                    "Calendar events arrive with the Google Calendar integration; "
-                    "ask for the brief of the attendees with contact_ids instead."
+                return event_markdown(
+                    brief_for_event_id(session, kit.settings, caller.user_id, event_id)
                 )
             ids = list(contact_ids or [])
             if name and name.strip():
