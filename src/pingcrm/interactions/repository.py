@@ -91,12 +91,20 @@ def get_interaction(session: Session, user_id: int, interaction_id: int) -> Inte
 
 
 def timeline(
-    session: Session, user_id: int, contact_id: int, *, offset: int, limit: int
+    session: Session,
+    user_id: int,
+    contact_id: int,
+    *,
+    offset: int,
+    limit: int,
+    until: datetime | None = None,
 ) -> tuple[list[Interaction], int]:
-    """A contact's interactions, newest first, and how many there are."""
+    """A contact's interactions (up to ``until``), newest first, and how many there are."""
     # ``user_id + 0``: still filtered by owner, but the planner must not pick the
     # (user_id, occurred_at) index, which would walk every interaction of the user.
     owned = [Interaction.contact_id == contact_id, (Interaction.user_id + 0) == user_id]
+    if until is not None:
+        owned.append(Interaction.occurred_at <= until)
     rows = list(
         session.scalars(
             select(Interaction)

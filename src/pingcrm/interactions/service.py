@@ -203,12 +203,18 @@ def delete_interaction(session: Session, user_id: int, interaction_id: int) -> i
 
 
 def timeline(
-    session: Session, user_id: int, contact_id: int, page: PageRequest
+    session: Session,
+    user_id: int,
+    contact_id: int,
+    page: PageRequest,
+    *,
+    until: datetime | None = None,
 ) -> Page[Interaction]:
-    """A contact's interactions, newest first (404 if the contact is not the user's)."""
+    """A contact's interactions, newest first (404 if the contact is not the user's);
+    with ``until``, only those that happened by then (upcoming meetings left out)."""
     if contacts_repository.get_contact(session, user_id, contact_id, full=False) is None:
         raise NotFound("This contact does not exist.")
     items, total = repository.timeline(
-        session, user_id, contact_id, offset=page.offset, limit=page.limit
+        session, user_id, contact_id, offset=page.offset, limit=page.limit, until=until
     )
     return Page(items=items, total=total, request=page)

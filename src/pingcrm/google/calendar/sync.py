@@ -9,7 +9,7 @@ from the last page it committed and re-running never duplicates anything.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -149,19 +149,3 @@ def _count(ctx: SyncContext, result: PageResult) -> None:
     ctx.counts.add(result.counts)
     if result.touched_contacts:
         recompute_scores(ctx.session, ctx.account.user_id, result.touched_contacts)
-
-
-def started_meetings_catch_up(
-    session: Any, user_id: int, since: datetime, now: datetime
-) -> Collection[int]:
-    """Refresh counters and scores of contacts whose meeting started in (since, now]."""
-    from pingcrm.google.calendar import repository
-    from pingcrm.interactions import repository as interactions_repository
-
-    ids = repository.started_meetings_behind(session, user_id, since, now)
-    if ids:
-        interactions_repository.recompute_counters(
-            session, user_id, ids, now, clear_second_tier=False
-        )
-        recompute_scores(session, user_id, ids)
-    return ids

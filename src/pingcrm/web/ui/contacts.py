@@ -24,6 +24,7 @@ from pingcrm.contacts.schemas import (
     ContactUpdate,
 )
 from pingcrm.errors import NotFound, PingError, ValidationFailed
+from pingcrm.google.calendar import service as calendar
 from pingcrm.interactions import service as interactions
 from pingcrm.interactions.schemas import InteractionCreate
 from pingcrm.kit.clock import utcnow
@@ -397,6 +398,7 @@ def _timeline_context(
         user.id,
         contact_id,
         PageRequest(limit=TIMELINE_PAGE, offset=(page_number - 1) * TIMELINE_PAGE),
+        until=utcnow(),  # upcoming meetings have their own list
     )
     return {
         "timeline": page,
@@ -424,6 +426,7 @@ def _detail_context(
         "identifiers": contacts.identifiers_of(contact),
         "bcc_address": contacts.bcc_address(session, user.id, contact),
         "notes": notes.list_notes(session, user.id, contact.id),
+        "upcoming": calendar.upcoming_meetings(session, user.id, contact.id),
         "editing": editing,
         "values": values or _form_values(contact),
         "errors": errors or {},
