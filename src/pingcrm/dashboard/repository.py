@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 
-from sqlalchemy import ColumnElement, case, extract, func, or_, select
+from sqlalchemy import ColumnElement, case, extract, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from pingcrm.models import (
@@ -113,14 +113,16 @@ def pending_suggestion_count(session: Session, user_id: int) -> int:
     )
 
 
-def interactions_since(session: Session, user_id: int, since: datetime) -> int:
-    """How many interactions happened since ``since``."""
+def interactions_since(
+    session: Session, user_id: int, since: datetime, until: datetime | None = None
+) -> int:
+    """How many interactions happened since ``since`` (and by ``until``: an upcoming
+    meeting has not happened yet)."""
+    where = [Interaction.user_id == user_id, Interaction.occurred_at >= since]
+    if until is not None:
+        where.append(Interaction.occurred_at <= until)
     return int(
-        session.execute(
-            select(func.count())
-            .select_from(Interaction)
-            .where(Interaction.user_id == user_id, Interaction.occurred_at >= since)
-        ).scalar_one()
+        session.execute(select(func.count()).select_from(Interaction).where(*where)).scalar_one()
     )
 
 
@@ -189,8 +191,10 @@ def birthdays_on(session: Session, user_id: int, month_days: list[int]) -> list[
     return [BirthdayRow(row[0], row[1], row[2]) for row in rows if row[2] is not None]
 
 
-def recent_interactions(session: Session, user_id: int, limit: int) -> list[ActivityRow]:
-    """The latest interactions with their contact's name."""
+def recent_interactions(
+    session: Session, user_id: int, limit: int, until: datetime | None = None
+) -> list[ActivityRow]:
+    """The latest interactions (that happened by ``until``) with their contact's name."""
     rows = session.execute(
         select(
             Interaction.id,
@@ -203,7 +207,10 @@ def recent_interactions(session: Session, user_id: int, limit: int) -> list[Acti
             Interaction.occurred_at,
         )
         .join(Contact, Contact.id == Interaction.contact_id)
-        .where(Interaction.user_id == user_id)
+        .where(
+            Interaction.user_id == user_id,
+            true() if until is None else Interaction.occurred_at <= until,
+        )
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
         .limit(limit)
     ).all()

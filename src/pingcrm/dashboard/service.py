@@ -182,7 +182,7 @@ def get_dashboard(session: Session, user_id: int) -> Dashboard:
         counts=counts,
         pending_suggestions=repository.pending_suggestion_count(session, user_id),
         interactions_last_7_days=repository.interactions_since(
-            session, user_id, now - timedelta(days=7)
+            session, user_id, now - timedelta(days=7), now
         ),
         suggestions=repository.top_pending_suggestions(session, user_id, TOP_SUGGESTIONS),
         attention=repository.going_cold(
@@ -190,6 +190,6 @@ def get_dashboard(session: Session, user_id: int) -> Dashboard:
         ),
         high_interval_days=rules.high_days,
         birthdays=upcoming_birthdays(session, user_id, now.date()),
-        activity=repository.recent_interactions(session, user_id, ACTIVITY_LIMIT),
+        activity=repository.recent_interactions(session, user_id, ACTIVITY_LIMIT, now),
         chart=build_chart(boundaries, repository.weekly_counts(session, user_id, boundaries)),
     )
