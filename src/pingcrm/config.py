@@ -61,10 +61,39 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_max_concurrency: int = Field(default=4, ge=1, le=64)
 
+    # Google (Gmail, Contacts, Calendar): an OAuth client of your own (docs/google.md)
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    # Empty: <base URL>/settings/gmail/callback (must match the OAuth client exactly).
+    google_redirect_uri: str = ""
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    gmail_api_url: str = "https://gmail.googleapis.com"
+    people_api_url: str = "https://people.googleapis.com"
+    calendar_api_url: str = "https://www.googleapis.com/calendar/v3"
+    google_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # How far back the first email sync reaches.
+    gmail_window_days: int = Field(default=730, ge=1, le=36500)
+    # Batch requests (of up to 100 calls) in flight at once per account.
+    gmail_batch_concurrency: int = Field(default=3, ge=1, le=16)
+    # Google's per-user quota (units per second); the client never exceeds it.
+    google_quota_units_per_second: float = Field(default=250.0, gt=0)
+
     @property
     def resolved_base_url(self) -> str:
         """Public base URL of the app, used in links sent by email and OAuth redirects."""
         return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def resolved_google_redirect_uri(self) -> str:
+        """Where Google sends the browser back after consent."""
+        return self.google_redirect_uri or f"{self.resolved_base_url}/settings/gmail/callback"
+
+    @property
+    def google_configured(self) -> bool:
+        """Whether an OAuth client is configured (else the Gmail card explains how)."""
+        return bool(self.google_client_id and self.google_client_secret)
 
     @property
     def resolved_database_url(self) -> str:

@@ -25,8 +25,8 @@ from pingcrm.models.interaction import Interaction
 from pingcrm.models.job import JobLease, JobRun, SchedulerHeartbeat
 from pingcrm.models.meeting_brief import MeetingBrief
 from pingcrm.models.note import Note
-from pingcrm.models.oauth_state import OAuthState
 from pingcrm.models.notification import Notification
+from pingcrm.models.oauth_state import OAuthState
 from pingcrm.models.organization import Organization
 from pingcrm.models.platform_account import PlatformAccount
 from pingcrm.models.rate_limit import RateLimit

@@ -1,0 +1,1 @@
+"""Google: OAuth, the API client, and the Gmail, Contacts and Calendar syncs."""
