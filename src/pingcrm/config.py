@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     gmail_batch_concurrency: int = Field(default=3, ge=1, le=16)
     # Google's per-user quota (units per second); the client never exceeds it.
     google_quota_units_per_second: float = Field(default=250.0, gt=0)
+    # Calendar sync: the window of the full sync (days back and ahead), and the meeting
+    # size (people, the user included) above which unknown attendees create no contacts.
+    calendar_past_days: int = Field(default=365, ge=1, le=3650)
+    calendar_future_days: int = Field(default=180, ge=1, le=3650)
+    calendar_max_meeting_size: int = Field(default=15, ge=2, le=1000)
 
     @property
     def resolved_base_url(self) -> str:
