@@ -10,13 +10,14 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from tests.fakes.google import gmail, oauth
+from tests.fakes.google import calendar, gmail, oauth, people
 from tests.fakes.google.state import FakeGoogle
 
 ROUTERS: list[Callable[[FakeGoogle], list[BaseRoute]]] = [
     oauth.routes,  # type: ignore[list-item]
     gmail.routes,  # type: ignore[list-item]
-    # People (google/people) and Calendar (google/calendar) routers go here.
+    people.mount,  # type: ignore[list-item]
+    calendar.mount,  # type: ignore[list-item]
 ]
 
 

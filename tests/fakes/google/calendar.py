@@ -243,3 +243,56 @@ def event(
             for email, name, response in attendees
         ],
     }
+
+
+CALENDAR_SCOPES = (
+    "https://www.googleapis.com/auth/calendar.readonly",
+    "https://www.googleapis.com/auth/calendar",
+)
+
+
+def state_of(google: Any) -> FakeCalendarState:
+    """The calendar data of a :class:`tests.fakes.google.state.FakeGoogle`."""
+    with google.lock:
+        found = google.extra.get("calendar")
+        if found is None:
+            found = google.extra["calendar"] = FakeCalendarState()
+        return found  # type: ignore[no-any-return]
+
+
+def authorizer(google: Any) -> Authorize:
+    """Bearer token → account address through the fake's OAuth state: 401 for unknown
+    tokens, 403 without a calendar scope, 429 when the account's quota is spent."""
+
+    def authorize(request: Request) -> str | Response:
+        grant = google.bearer(request.headers.get("authorization"))
+        if grant is None:
+            return google_error(401, "authError", "Request had invalid authentication credentials.")
+        if not any(scope in grant["scopes"] for scope in CALENDAR_SCOPES):
+            return google_error(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
+        failure = google.take_failure("events.list")
+        if failure is not None:
+            headers = {}
+            if failure.retry_after is not None:
+                headers["Retry-After"] = str(int(failure.retry_after))
+            default = {401: "authError", 429: "rateLimitExceeded", 410: "fullSyncRequired"}
+            return google_error(
+                failure.status,
+                failure.reason or default.get(failure.status, "backendError"),
+                failure.message,
+                **headers,
+            )
+        if not google.charge(grant["email"], "events.list", 1):
+            return google_error(
+                429, "rateLimitExceeded", "Rate Limit Exceeded", **{"Retry-After": "1"}
+            )
+        return str(grant["email"]).lower()
+
+    return authorize
+
+
+def mount(google: Any) -> list[Route]:
+    """The Calendar routes of the fake Google app."""
+    return routes(state_of(google), authorizer(google))

@@ -276,3 +276,46 @@ def person(
     if bio:
         data["biographies"] = [{**primary, "value": bio, "contentType": "TEXT_PLAIN"}]
     return data
+
+
+CONTACTS_SCOPES = (
+    "https://www.googleapis.com/auth/contacts.readonly",
+    "https://www.googleapis.com/auth/contacts",
+)
+
+
+def state_of(google: Any) -> FakePeopleState:
+    """The contacts data of a :class:`tests.fakes.google.state.FakeGoogle`."""
+    with google.lock:
+        found = google.extra.get("people")
+        if found is None:
+            found = google.extra["people"] = FakePeopleState()
+        return found  # type: ignore[no-any-return]
+
+
+def authorizer(google: Any) -> Authorize:
+    """Bearer token → account address: 401 unknown token, 403 without a contacts scope,
+    429 when the account's quota is spent, injected ``connections.list`` failures."""
+
+    def authorize(request: Request) -> str | Response:
+        grant = google.bearer(request.headers.get("authorization"))
+        if grant is None:
+            return rpc_error(401, "Request had invalid authentication credentials.")
+        if not any(scope in grant["scopes"] for scope in CONTACTS_SCOPES):
+            return rpc_error(403, "Request had insufficient authentication scopes.")
+        failure = google.take_failure("connections.list")
+        if failure is not None:
+            headers = None
+            if failure.retry_after is not None:
+                headers = {"Retry-After": str(int(failure.retry_after))}
+            return rpc_error(failure.status, failure.message, headers=headers)
+        if not google.charge(grant["email"], "connections.list", 1):
+            return rpc_error(429, "Quota exceeded.", headers={"Retry-After": "1"})
+        return str(grant["email"]).lower()
+
+    return authorize
+
+
+def mount(google: Any) -> list[Route]:
+    """The People routes of the fake Google app."""
+    return routes(state_of(google), authorizer(google))

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.google.calendar.mapping import map_event
-from pingcrm.google.calendar.store import apply_page
 from pingcrm.google.calendar.service import count_started_meetings
+from pingcrm.google.calendar.store import apply_page
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
     CalendarEvent,

@@ -1,0 +1,309 @@
+"""Calendar sync end to end: the real job, GoogleClient and sync code against the fake
+Calendar API over HTTP. Full then incremental syncs, an expired sync token (410), a
+run killed between pages, re-runs that create nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingcrm.config import Settings
+from pingcrm.google.calendar import sync as calendar_sync
+from pingcrm.google.calendar.api import CalendarApi
+from pingcrm.google.calendar.tasks import SYNC_JOB, options
+from pingcrm.google.client import GoogleClient
+from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.models import (
+    CalendarEvent,
+    Contact,
+    Interaction,
+    Platform,
+    PlatformAccount,
+    RunStatus,
+    SyncKind,
+    SyncTrigger,
+)
+from pingcrm.platform_accounts import service as accounts
+from pingcrm.sync.provider import SyncContext
+from pingcrm.sync.runs import start_run
+from tests.fakes.google.calendar import FakeCalendarState, event, state_of
+from tests.fakes.google.state import FakeGoogle
+from tests.fixtures.builders import create_user
+from tests.google.fake_account import connect, google_settings, last_run, run_job, served
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ME = "ada@gmail.com"
+
+
+@pytest.fixture
+def clock() -> Iterator[FrozenClock]:
+    frozen = FrozenClock(NOW)
+    with use_clock(frozen):
+        yield frozen
+
+
+@pytest.fixture
+def google() -> FakeGoogle:
+    return FakeGoogle()
+
+
+@pytest.fixture
+def cal(google: FakeGoogle) -> FakeCalendarState:
+    return state_of(google)
+
+
+@pytest.fixture
+def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
+    with served(google) as url:
+        yield google_settings(settings, google, url)
+
+
+@pytest.fixture
+def account(
+    session: Session, gsettings: Settings, google: FakeGoogle, clock: FrozenClock
+) -> PlatformAccount:
+    user = create_user(session)
+    return connect(session, gsettings, google, user.id, ME)
+
+
+def _sync(
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+) -> None:
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+
+
+def _meetings(session: Session) -> list[tuple[str, str, datetime]]:
+    session.expire_all()
+    rows = session.execute(
+        select(Contact.full_name, Interaction.subject, Interaction.occurred_at)
+        .join(Contact, Contact.id == Interaction.contact_id)
+        .where(Interaction.platform == Platform.MEETING)
+        .order_by(Interaction.occurred_at, Contact.full_name)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _seed(cal: FakeCalendarState) -> None:
+    cal.put_event(
+        ME,
+        event(
+            "past",
+            NOW - timedelta(days=3),
+            30,
+            [(ME, "Ada", "accepted"), ("bob@acme.com", "Bob Stone", "accepted")],
+            summary="Intro call",
+        ),
+    )
+    cal.put_event(
+        ME,
+        event(
+            "future",
+            NOW + timedelta(days=2),
+            60,
+            [(ME, "Ada", "accepted"), ("carol@acme.com", "Carol Ng", "tentative")],
+            summary="Planning",
+        ),
+    )
+    cal.put_event(ME, event("solo", NOW - timedelta(days=1), 60, [(ME, "Ada", "accepted")]))
+    cal.put_event(
+        ME,
+        event(
+            "declined",
+            NOW - timedelta(days=1),
+            60,
+            [(ME, "Ada", "declined"), ("dan@acme.com", "Dan", "accepted")],
+        ),
+    )
+
+
+def test_full_sync_then_incremental(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    cal: FakeCalendarState,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(calendar_sync, "PAGE_SIZE", 2)  # several pages from a few events
+    _seed(cal)
+    _sync(gsettings, engine, session_factory, account)
+
+    assert _meetings(session) == [
+        ("Bob Stone", "Intro call", NOW - timedelta(days=3)),
+        ("Carol Ng", "Planning", NOW + timedelta(days=2)),
+    ]
+    run = last_run(session)
+    assert run.kind == SyncKind.CALENDAR
+    assert run.status == RunStatus.SUCCESS
+    assert run.new_interactions == 2
+    assert run.new_contacts == 2
+    first = [r for r in cal.requests if r["account"] == ME]
+    assert first[0]["singleEvents"] == "true"
+    assert "timeMin" in first[0]
+    assert "timeMax" in first[0]
+    assert any("pageToken" in r for r in first)  # paginated
+    bob = session.scalars(select(Contact).where(Contact.full_name == "Bob Stone")).one()
+    carol = session.scalars(select(Contact).where(Contact.full_name == "Carol Ng")).one()
+    assert bob.last_interaction_at == NOW - timedelta(days=3)
+    assert carol.last_interaction_at is None  # upcoming: not an interaction yet
+    assert carol.interaction_count == 0
+
+    # Changes at Google: one event moved, one cancelled, one new.
+    cal.requests.clear()
+    cal.put_event(
+        ME,
+        event(
+            "future",
+            NOW + timedelta(days=3),
+            30,
+            [(ME, "Ada", "accepted"), ("carol@acme.com", "Carol Ng", "accepted")],
+            summary="Planning (moved)",
+        ),
+    )
+    cal.cancel_event(ME, "past")
+    cal.put_event(
+        ME,
+        event(
+            "new",
+            NOW - timedelta(hours=2),
+            30,
+            [(ME, "Ada", "accepted"), ("erin@acme.com", "Erin Poe", "accepted")],
+            summary="Coffee",
+        ),
+    )
+    _sync(gsettings, engine, session_factory, account)
+    assert all("syncToken" in r and "timeMin" not in r for r in cal.requests)
+    assert _meetings(session) == [
+        ("Erin Poe", "Coffee", NOW - timedelta(hours=2)),
+        ("Carol Ng", "Planning (moved)", NOW + timedelta(days=3)),
+    ]
+    session.refresh(bob)
+    assert bob.last_interaction_at is None  # the cancelled meeting is gone
+    assert last_run(session).new_interactions == 1
+
+    # Nothing changed: a re-run asks for changes and creates nothing.
+    before = session.scalar(select(func.count()).select_from(Interaction))
+    _sync(gsettings, engine, session_factory, account)
+    assert session.scalar(select(func.count()).select_from(Interaction)) == before
+    assert last_run(session).new_interactions == 0
+    assert last_run(session).new_contacts == 0
+
+
+def test_expired_sync_token_means_a_full_sync(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    cal: FakeCalendarState,
+    clock: FrozenClock,
+) -> None:
+    _seed(cal)
+    _sync(gsettings, engine, session_factory, account)
+    assert len(_meetings(session)) == 2
+    clock.advance(timedelta(hours=1))
+    # While the token is unusable, an event disappears without a trace.
+    cal.calendars[ME].events.pop("past")
+    cal.expire_sync_tokens(ME)
+    cal.requests.clear()
+    _sync(gsettings, engine, session_factory, account)
+    assert "syncToken" in cal.requests[0]
+    assert "timeMin" in cal.requests[1]  # 410 → full sync
+    assert last_run(session).status == RunStatus.SUCCESS
+    # The full sync saw everything still there, and pruned what it did not see.
+    assert _meetings(session) == [("Carol Ng", "Planning", NOW + timedelta(days=2))]
+    assert session.scalar(select(func.count()).select_from(CalendarEvent)) == 1
+
+
+class Killed(BaseException):
+    """The worker process dies (SIGKILL) between two pages."""
+
+
+def test_a_run_killed_between_pages_resumes_without_duplicates(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    cal: FakeCalendarState,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(calendar_sync, "PAGE_SIZE", 2)
+    for n in range(7):
+        cal.put_event(
+            ME,
+            event(
+                f"ev{n}",
+                NOW - timedelta(days=n + 1),
+                30,
+                [(ME, "Ada", "accepted"), (f"p{n}@acme.com", f"Person {n}", "accepted")],
+            ),
+        )
+
+    # A run that commits its first page and dies while fetching the second.
+    with session_factory() as work:
+        acct = accounts.get_account(work, account.user_id, account.id)
+        run = start_run(
+            work,
+            user_id=acct.user_id,
+            provider=acct.provider,
+            kind=SyncKind.CALENDAR,
+            trigger=SyncTrigger.MANUAL,
+            platform_account_id=acct.id,
+        )
+        work.commit()
+        ctx = SyncContext(
+            work, gsettings, acct, run, accounts.read_credentials(gsettings, acct), work.commit
+        )
+        with GoogleClient.from_context(ctx) as client:
+            api = CalendarApi(client)
+            calls = {"n": 0}
+
+            class DiesOnSecondPage:
+                def list_events(self, params: dict[str, str]) -> dict[str, Any]:
+                    calls["n"] += 1
+                    if calls["n"] == 2:
+                        raise Killed
+                    return api.list_events(params)
+
+            with pytest.raises(Killed):
+                calendar_sync.sync_calendar(ctx, DiesOnSecondPage(), options(gsettings))
+        work.rollback()
+    assert len(_meetings(session)) == 2  # the first page was committed
+
+    cal.requests.clear()
+    _sync(gsettings, engine, session_factory, account)
+    assert "pageToken" in cal.requests[0]  # resumed where it stopped
+    assert len(_meetings(session)) == 7
+    assert session.scalar(select(func.count()).select_from(Contact)) == 7
+    # And the next run is incremental and creates nothing.
+    _sync(gsettings, engine, session_factory, account)
+    assert len(_meetings(session)) == 7
+
+
+def test_a_revoked_grant_stops_the_run_with_an_error_badge(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+) -> None:
+    _seed(cal)
+    google.invalidate_grants(ME)
+    _sync(gsettings, engine, session_factory, account)
+    run = last_run(session)
+    assert run.status == RunStatus.FAILED
+    session.refresh(account)
+    assert account.last_error_is_auth is True
+    assert _meetings(session) == []
