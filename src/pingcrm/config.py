@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_max_concurrency: int = Field(default=4, ge=1, le=64)
 
+    # Identity resolution: a probable pair at or above the review threshold is queued;
+    # at or above the auto-merge threshold it merges itself if the user opted in.
+    identity_review_threshold: float = Field(default=0.70, gt=0, le=1)
+    identity_auto_merge_threshold: float = Field(default=0.92, gt=0, le=1)
+    # A name-only match scores at most this (below the review threshold: ignored).
+    identity_name_only_cap: float = Field(default=0.65, ge=0, le=1)
+    # Blocks (contacts sharing a key) larger than this are skipped and counted.
+    identity_max_block_size: int = Field(default=100, ge=2, le=10_000)
+
     # Google (Gmail, Contacts, Calendar): an OAuth client of your own (docs/google.md)
     google_client_id: str = ""
     google_client_secret: str = ""

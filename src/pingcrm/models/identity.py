@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pingcrm.models.base import Base, str_enum
@@ -17,7 +17,11 @@ class IdentityMatch(OwnedByUser, Timestamps, Base):
     """A candidate pair; ``contact_a_id < contact_b_id`` so each pair exists once."""
 
     __tablename__ = "identity_matches"
-    __table_args__ = (UniqueConstraint("user_id", "contact_a_id", "contact_b_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "contact_a_id", "contact_b_id"),
+        # The review queue: a user's pending pairs, best first (migration 0009).
+        Index("ix_identity_matches_user_status", "user_id", "status", "score"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_a_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +26,9 @@ class UserSettings(Timestamps, Base):
     ai_base_url: Mapped[str] = mapped_column(String(500), default="")
     ai_api_key_encrypted: Mapped[str | None] = mapped_column(Text)
     identity_auto_merge_probable: Mapped[bool] = mapped_column(default=False)
+    # Set when an import or sync created contacts; the identity.scan_requested job scans
+    # (one pending scan per user, however many imports asked; migration 0009).
+    identity_scan_requested_at: Mapped[datetime | None]
     primary_gmail_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("platform_accounts.id", ondelete="SET NULL")
     )
