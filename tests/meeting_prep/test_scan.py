@@ -1,0 +1,335 @@
+"""Meeting-prep emails end to end: calendar synced from the fake Calendar API, the scan
+job sending through the fake Gmail ``messages.send``, the email decoded as the user
+receives it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingcrm.config import Settings
+from pingcrm.contacts.ingest import ContactInput, upsert_contacts
+from pingcrm.google.calendar.tasks import SYNC_JOB
+from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.llm import service as llm
+from pingcrm.meeting_prep import service
+from pingcrm.models import (
+    Contact,
+    IdentifierKind,
+    MeetingBrief,
+    Notification,
+    NotificationKind,
+    Platform,
+    PlatformAccount,
+    User,
+)
+from pingcrm.platform_accounts import service as accounts
+from pingcrm.scoring.service import recompute_scores
+from tests.fakes.google.calendar import FakeCalendarState, event, state_of
+from tests.fakes.google.state import GMAIL_SEND, FakeGoogle
+from tests.fakes.llm import FakeLLMState, anthropic_app
+from tests.fakes.server import serve_asgi
+from tests.fixtures.builders import create_interaction, create_user
+from tests.google.fake_account import connect, google_settings, run_job, served
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ME = "ada@gmail.com"
+SCAN = "meeting_prep.scan"
+
+
+@pytest.fixture
+def clock() -> Iterator[FrozenClock]:
+    frozen = FrozenClock(NOW)
+    with use_clock(frozen):
+        yield frozen
+
+
+@pytest.fixture
+def google() -> FakeGoogle:
+    return FakeGoogle()
+
+
+@pytest.fixture
+def cal(google: FakeGoogle) -> FakeCalendarState:
+    return state_of(google)
+
+
+@pytest.fixture
+def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
+    with served(google) as url:
+        yield google_settings(settings, google, url, base_url="https://crm.example.com")
+
+
+@pytest.fixture
+def user(session: Session, clock: FrozenClock) -> User:
+    return create_user(session)
+
+
+@pytest.fixture
+def bob(session: Session, user: User) -> Contact:
+    upsert_contacts(
+        session,
+        user.id,
+        [
+            ContactInput(
+                "Bob Stone",
+                company="Acme Rockets",
+                title="CTO",
+                linkedin_headline="Building reusable rockets",
+                twitter_bio="Rockets & coffee",
+                identifiers=[(IdentifierKind.EMAIL, "bob@acme.com", None)],
+            )
+        ],
+        source="manual",
+    )
+    session.commit()
+    contact = session.scalars(select(Contact).where(Contact.full_name == "Bob Stone")).one()
+    for days, preview in ((40, "Launch window moved to March"), (10, "Thanks for the intro")):
+        create_interaction(
+            session, user, contact, occurred_at=NOW - timedelta(days=days), preview=preview
+        )
+    create_interaction(
+        session,
+        user,
+        contact,
+        platform=Platform.TELEGRAM,
+        occurred_at=NOW - timedelta(days=5),
+        preview="See you at the demo day",
+    )
+    recompute_scores(session, user.id)
+    session.commit()
+    session.refresh(contact)
+    return contact
+
+
+def _account(
+    session: Session, gsettings: Settings, google: FakeGoogle, user: User, **kwargs: object
+) -> PlatformAccount:
+    return connect(session, gsettings, google, user.id, ME, **kwargs)  # type: ignore[arg-type]
+
+
+def _meeting(cal: FakeCalendarState, event_id: str, minutes_ahead: int, *guests: str) -> None:
+    people = [(g, None, "accepted") for g in guests] or [("bob@acme.com", "Bob Stone", "accepted")]
+    cal.put_event(
+        ME,
+        event(
+            event_id,
+            NOW + timedelta(minutes=minutes_ahead),
+            30,
+            [(ME, "Ada", "accepted"), *people],
+            summary=f"Meeting {event_id}",
+        ),
+    )
+
+
+def _sent(google: FakeGoogle) -> list[EmailMessage]:
+    return [item["message"] for item in google.mailbox(ME).sent]
+
+
+def _parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None
+    assert html is not None
+    return text.get_content(), html.get_content()
+
+
+def _briefs(session: Session) -> list[tuple[str, str, int]]:
+    session.expire_all()
+    return [
+        (b.event_id, b.status, b.attempts)
+        for b in session.scalars(select(MeetingBrief).order_by(MeetingBrief.event_id))
+    ]
+
+
+def test_a_brief_for_the_meeting_in_30_to_40_minutes(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+    user: User,
+    bob: Contact,
+) -> None:
+    account = _account(session, gsettings, google, user)
+    _meeting(cal, "early", 25)
+    _meeting(cal, "due", 35, "bob@acme.com", "zed@other.org")
+    _meeting(cal, "later", 45)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    run_job(SCAN, gsettings, engine, session_factory, account)
+
+    sent = _sent(google)
+    assert len(sent) == 1
+    message = sent[0]
+    assert message["To"] == ME
+    assert ME in message["From"]
+    assert message["Subject"] == "Meeting prep: Meeting due at 09:35 (UTC)"
+    text, html = _parts(message)
+    tier = "Strong" if bob.score >= 7 else "Warm" if bob.score >= 4 else "Cold"
+    assert f"<strong>Relationship:</strong> {tier} (score {bob.score}/10)" in html
+    for body in (text, html):
+        assert "Bob Stone" in body
+        assert "CTO at Acme Rockets" in body
+        assert "Building reusable rockets" in body  # LinkedIn headline
+        assert "Rockets &amp; coffee" in body if body is html else "Rockets & coffee" in body
+        assert "See you at the demo day" in body  # the Telegram message
+        assert "Thanks for the intro" in body
+        assert "Zed" in body  # an unknown attendee of a small meeting became a contact
+        assert f"https://crm.example.com/contacts/{bob.id}" in body
+    assert f"Relationship: {tier} (score {bob.score}/10)" in text
+    assert "Talking points:" in text
+    assert "1. " in text
+    assert "Ask how things are going at Acme Rockets as CTO." in text  # template points
+    assert "<ol" in html
+    assert _briefs(session) == [("due", "sent", 1)]
+    note = session.scalars(
+        select(Notification).where(Notification.kind == NotificationKind.MEETING_BRIEF_SENT)
+    ).one()
+    assert note.title == "Meeting brief sent: Meeting due"
+
+
+def test_never_two_sends_for_one_event(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+    user: User,
+    bob: Contact,
+    clock: FrozenClock,
+) -> None:
+    account = _account(session, gsettings, google, user)
+    _meeting(cal, "due", 38)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    clock.advance(timedelta(minutes=1))  # still in the window
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert len(_sent(google)) == 1
+
+    # A second scan that starts while the first is sending finds the claim and sends nothing.
+    _meeting(cal, "other", 35)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    sends: list[str] = []
+    nested: list[service.ScanResult] = []
+
+    def send(raw: str) -> None:
+        with session_factory() as second:
+            acct = accounts.get_account(second, account.user_id, account.id)
+            nested.append(
+                service.scan_account(
+                    second, gsettings, acct, send=sends.append, commit=second.commit
+                )
+            )
+        sends.append(raw)
+
+    with session_factory() as first:
+        acct = accounts.get_account(first, account.user_id, account.id)
+        result = service.scan_account(first, gsettings, acct, send=send, commit=first.commit)
+    assert result.sent == 1
+    assert nested[0].sent == 0
+    assert len(sends) == 1
+    assert _briefs(session) == [("due", "sent", 1), ("other", "sent", 1)]
+
+
+def test_a_failed_send_is_recorded_and_retried_next_scan(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+    user: User,
+    bob: Contact,
+    clock: FrozenClock,
+) -> None:
+    account = _account(session, gsettings, google, user)
+    _meeting(cal, "due", 31)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    google.fail("messages.send", 400, message="Invalid To header")
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert _sent(google) == []
+    assert _briefs(session) == [("due", "failed", 1)]
+    error = session.scalars(select(MeetingBrief.error)).one()
+    assert error is not None
+    assert "Invalid To header" in error
+
+    clock.advance(timedelta(minutes=10))  # the next scan: the meeting is 21 minutes away
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert len(_sent(google)) == 1
+    assert _briefs(session) == [("due", "sent", 2)]
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert len(_sent(google)) == 1
+
+
+def test_switched_off_or_without_send_scope_nothing_is_sent(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+    user: User,
+    bob: Contact,
+) -> None:
+    account = _account(session, gsettings, google, user)
+    _meeting(cal, "due", 35)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    service.set_enabled(session, user.id, account.id, False)
+    session.commit()
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert _sent(google) == []
+    assert _briefs(session) == []
+
+    service.set_enabled(session, user.id, account.id, True)
+    readonly = tuple(s for s in google.mailbox(ME).scopes if s != GMAIL_SEND)
+    account = connect(session, gsettings, google, user.id, ME, scopes=readonly)
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert _sent(google) == []
+    assert _briefs(session) == []
+
+
+def test_talking_points_from_the_users_model(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+    user: User,
+    bob: Contact,
+) -> None:
+    account = _account(session, gsettings, google, user)
+    _meeting(cal, "due", 35)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    points = [
+        "Ask Bob how the reusable rockets work at Acme Rockets is going.",
+        "Follow up on the demo day you both mentioned.",
+        "Thank Bob for the intro he made.",
+    ]
+    state = FakeLLMState(api_key="sk-ant-test")
+    state.answer(json.dumps({"points": points}))
+    with serve_asgi(anthropic_app(state)) as url:
+        llm.save_ai_settings(
+            session,
+            gsettings,
+            user.id,
+            provider="anthropic",
+            model="claude-haiku-4-5",
+            base_url=url,
+            api_key="sk-ant-test",
+        )
+        session.commit()
+        run_job(SCAN, gsettings, engine, session_factory, account)
+    text, html = _parts(_sent(google)[0])
+    for n, point in enumerate(points, 1):
+        assert f"{n}. {point}" in text
+        assert point in html
+    assert "Bob Stone" in state.requests[0]["messages"][0]["content"]
