@@ -42,7 +42,7 @@ class _Calendar:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed_at: dict[str, int] = field(default_factory=dict)  # event id → change sequence
     seq: int = 0
-    expired_below: int = 0  # sync tokens older than this answer 410
+    generation: int = 0  # sync tokens of an older generation answer 410
 
 
 @dataclass
@@ -86,8 +86,7 @@ class FakeCalendarState:
     def expire_sync_tokens(self, account: str) -> None:
         """Every sync token handed out so far answers 410 from now on."""
         with self.lock:
-            cal = self._cal(account)
-            cal.expired_below = cal.seq + 1
+            self._cal(account).generation += 1
 
     def fail_next(self, status: int, reason: str = "", retry_after: int | None = None) -> None:
         """Answer the next request with this error (401 authError, 429 rateLimitExceeded,
@@ -126,10 +125,10 @@ class FakeCalendarState:
             offset, snapshot = 0, cal.seq
         if sync_token:
             try:
-                since = int(sync_token.removeprefix("sync-"))
+                generation, since = map(int, sync_token.removeprefix("sync-").split("-"))
             except ValueError:
                 return google_error(410, "fullSyncRequired", "Invalid sync token.")
-            if since < cal.expired_below:
+            if generation != cal.generation:
                 return google_error(
                     410,
                     "fullSyncRequired",
@@ -160,7 +159,7 @@ class FakeCalendarState:
             token = {"offset": offset + size, "snapshot": snapshot, "request": request_key}
             body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
         else:
-            body["nextSyncToken"] = f"sync-{snapshot}"
+            body["nextSyncToken"] = f"sync-{cal.generation}-{snapshot}"
         return JSONResponse(body)
 
 

@@ -71,7 +71,7 @@ class _Book:
     people: dict[str, dict[str, Any]] = field(default_factory=dict)  # resourceName → person
     changed_at: dict[str, int] = field(default_factory=dict)
     seq: int = 0
-    expired_below: int = 0
+    generation: int = 0  # tokens of an older generation have expired
 
 
 @dataclass
@@ -120,8 +120,7 @@ class FakePeopleState:
 
     def expire_sync_tokens(self, account: str) -> None:
         with self.lock:
-            book = self._book(account)
-            book.expired_below = book.seq + 1
+            self._book(account).generation += 1
 
     def fail_next(self, status: int, retry_after: int | None = None) -> None:
         with self.lock:
@@ -167,10 +166,10 @@ class FakePeopleState:
         sync_token = params.get("syncToken")
         if sync_token:
             try:
-                since = int(sync_token.removeprefix("people-sync-"))
+                generation, since = map(int, sync_token.removeprefix("people-sync-").split("-"))
             except ValueError:
-                since = -1
-            if since < book.expired_below:
+                generation, since = -1, -1
+            if generation != book.generation:
                 return rpc_error(
                     400,
                     "Sync token is expired. Clear local cache and retry call without the "
@@ -199,7 +198,7 @@ class FakePeopleState:
             token = {"offset": offset + size, "snapshot": snapshot, "request": request_key}
             body["nextPageToken"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
         elif sync_token or params.get("requestSyncToken") == "true":
-            body["nextSyncToken"] = f"people-sync-{snapshot}"
+            body["nextSyncToken"] = f"people-sync-{book.generation}-{snapshot}"
         if not body["connections"]:
             del body["connections"]  # proto3 JSON omits empty repeated fields
         return JSONResponse(body)

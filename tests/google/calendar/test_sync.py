@@ -222,6 +222,11 @@ def test_expired_sync_token_means_a_full_sync(
     # The full sync saw everything still there, and pruned what it did not see.
     assert _meetings(session) == [("Carol Ng", "Planning", NOW + timedelta(days=2))]
     assert session.scalar(select(func.count()).select_from(CalendarEvent)) == 1
+    # The new sync token works: the next run is incremental again.
+    cal.requests.clear()
+    _sync(gsettings, engine, session_factory, account)
+    assert [("syncToken" in r) for r in cal.requests] == [True]
+    assert last_run(session).status == RunStatus.SUCCESS
 
 
 class Killed(BaseException):

@@ -1,0 +1,303 @@
+"""Google Contacts sync end to end against the fake People API: full and incremental
+syncs, an expired sync token, hand-edited fields never overwritten, deleted people,
+re-runs that create nothing, a run killed between pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingcrm.config import Settings
+from pingcrm.contacts import service as contacts
+from pingcrm.contacts.schemas import ContactUpdate
+from pingcrm.google.client import GoogleClient
+from pingcrm.google.people import sync as people_sync
+from pingcrm.google.people.api import PeopleApi
+from pingcrm.google.people.tasks import SYNC_JOB
+from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.models import (
+    Contact,
+    ContactIdentifier,
+    IdentifierKind,
+    Note,
+    PlatformAccount,
+    RunStatus,
+    SyncKind,
+    SyncTrigger,
+)
+from pingcrm.platform_accounts import service as accounts
+from pingcrm.sync.provider import SyncContext
+from pingcrm.sync.runs import start_run
+from tests.fakes.google.people import FakePeopleState, person, state_of
+from tests.fakes.google.state import FakeGoogle
+from tests.fixtures.builders import create_user
+from tests.google.fake_account import connect, google_settings, last_run, run_job, served
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ME = "ada@gmail.com"
+
+
+@pytest.fixture
+def google() -> FakeGoogle:
+    return FakeGoogle()
+
+
+@pytest.fixture
+def book(google: FakeGoogle) -> FakePeopleState:
+    return state_of(google)
+
+
+@pytest.fixture
+def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
+    with served(google) as url:
+        yield google_settings(settings, google, url)
+
+
+@pytest.fixture
+def account(session: Session, gsettings: Settings, google: FakeGoogle) -> Iterator[PlatformAccount]:
+    with use_clock(FrozenClock(NOW)):
+        user = create_user(session)
+        yield connect(session, gsettings, google, user.id, ME)
+
+
+def _sync(
+    gsettings: Settings, engine: Engine, factory: sessionmaker[Session], account: PlatformAccount
+) -> None:
+    run_job(SYNC_JOB, gsettings, engine, factory, account)
+
+
+def _contact(session: Session, name: str) -> Contact:
+    session.expire_all()
+    return session.scalars(select(Contact).where(Contact.full_name == name)).one()
+
+
+def _emails(session: Session, contact: Contact) -> list[str]:
+    return sorted(
+        session.scalars(
+            select(ContactIdentifier.value).where(
+                ContactIdentifier.contact_id == contact.id,
+                ContactIdentifier.kind == IdentifierKind.EMAIL,
+            )
+        )
+    )
+
+
+def test_full_sync_imports_people_read_only(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    book: FakePeopleState,
+    google: FakeGoogle,
+) -> None:
+    book.put_person(
+        ME,
+        person(
+            1,
+            "Bob Stone",
+            ["bob@acme.com", "bob.stone@gmail.com"],
+            phones=["+44 20 7946 0958"],
+            company="Acme Rockets",
+            title="CTO",
+            birthday=(1985, 4, 12),
+            photo="https://lh3.googleusercontent.com/a/b",
+            bio="Met at RocketConf 2024",
+        ),
+    )
+    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], birthday=(None, 7, 1)))
+    book.put_person(ME, {"resourceName": "people/c3", "phoneNumbers": [{"value": "not a phone"}]})
+    _sync(gsettings, engine, session_factory, account)
+
+    run = last_run(session)
+    assert run.kind == SyncKind.CONTACTS
+    assert run.status == RunStatus.SUCCESS
+    assert run.new_contacts == 2
+    bob = _contact(session, "Bob Stone")
+    assert (bob.company, bob.title, bob.birthday) == ("Acme Rockets", "CTO", date(1985, 4, 12))
+    assert bob.avatar_url == "https://lh3.googleusercontent.com/a/b"
+    assert bob.source == "google_contacts"
+    assert _emails(session, bob) == ["bob@acme.com", "bobstone@gmail.com"]
+    note = session.scalars(select(Note).where(Note.contact_id == bob.id)).one()
+    assert note.body == "From Google Contacts: Met at RocketConf 2024"
+    carol = _contact(session, "Carol Ng")
+    assert carol.birthday is None  # no year: not a date
+    request = book.requests[0]
+    assert request["personFields"] == (
+        "names,emailAddresses,phoneNumbers,organizations,birthdays,photos,biographies"
+    )
+    assert request["requestSyncToken"] == "true"
+    # Read-only: the fake saw only GETs of connections.
+    assert set(google.calls) <= {"connections.list"}
+
+    # A re-run with nothing new creates nothing and adds no second note.
+    _sync(gsettings, engine, session_factory, account)
+    assert "syncToken" in book.requests[-1]
+    assert session.scalar(select(func.count()).select_from(Contact)) == 2
+    assert session.scalar(select(func.count()).select_from(Note)) == 1
+    assert last_run(session).new_contacts == 0
+
+
+def test_incremental_changes_never_overwrite_hand_edits(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    book: FakePeopleState,
+) -> None:
+    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"], company="Acme", title="CTO"))
+    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], company="Acme"))
+    _sync(gsettings, engine, session_factory, account)
+    bob = _contact(session, "Bob Stone")
+    contacts.update_contact(
+        session, account.user_id, bob.id, ContactUpdate(title="Chief Rocketeer")
+    )
+    session.commit()
+
+    # Google changes: Bob's title and company, Carol's title; Carol is then deleted.
+    book.put_person(
+        ME, person(1, "Bob Stone", ["bob@acme.com", "bob@new.io"], company="NewCo", title="CEO")
+    )
+    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], company="Acme", title="VP"))
+    book.delete_person(ME, "people/c2")
+    book.put_person(ME, person(4, "Dan Poe", ["dan@poe.dev"]))
+    _sync(gsettings, engine, session_factory, account)
+
+    assert "syncToken" in book.requests[-1]
+    bob = _contact(session, "Bob Stone")
+    assert bob.title == "Chief Rocketeer"  # edited by hand: kept
+    assert bob.company == "NewCo"  # not edited: follows Google
+    assert _emails(session, bob) == ["bob@acme.com", "bob@new.io"]
+    carol = _contact(session, "Carol Ng")  # deleted at Google: kept in PingCRM
+    assert carol.title is None
+    dan = _contact(session, "Dan Poe")
+    assert dan.source == "google_contacts"
+    run = last_run(session)
+    assert run.new_contacts == 1
+    assert run.skipped == 1  # the deletion
+    assert run.updated_contacts >= 1
+
+
+def test_a_contact_the_user_made_is_only_filled_in(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    book: FakePeopleState,
+) -> None:
+    from pingcrm.contacts.schemas import ContactCreate
+
+    mine = contacts.create_contact(
+        session,
+        account.user_id,
+        ContactCreate(full_name="Bob S.", emails=["bob@acme.com"], company="Acme"),
+    )
+    session.commit()
+    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"], company="Other Corp", title="CTO"))
+    _sync(gsettings, engine, session_factory, account)
+    session.expire_all()
+    row = session.get(Contact, mine.id)
+    assert row is not None
+    assert (row.full_name, row.company, row.title) == ("Bob S.", "Acme", "CTO")
+    assert session.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+def test_expired_sync_token_starts_a_full_sync(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    book: FakePeopleState,
+) -> None:
+    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"]))
+    _sync(gsettings, engine, session_factory, account)
+    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"]))
+    book.expire_sync_tokens(ME)
+    book.requests.clear()
+    _sync(gsettings, engine, session_factory, account)
+    assert "syncToken" in book.requests[0]
+    assert "syncToken" not in book.requests[1]
+    assert last_run(session).status == RunStatus.SUCCESS
+    assert session.scalar(select(func.count()).select_from(Contact)) == 2
+    # The new token works again.
+    _sync(gsettings, engine, session_factory, account)
+    assert "syncToken" in book.requests[-1]
+    assert last_run(session).status == RunStatus.SUCCESS
+
+
+class Killed(BaseException):
+    """The worker dies between two pages."""
+
+
+def test_a_killed_run_resumes_from_its_last_page(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    book: FakePeopleState,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(people_sync, "PAGE_SIZE", 3)
+    for n in range(8):
+        book.put_person(ME, person(n + 1, f"Person {n}", [f"p{n}@acme.com"]))
+    with session_factory() as work:
+        acct = accounts.get_account(work, account.user_id, account.id)
+        run = start_run(
+            work,
+            user_id=acct.user_id,
+            provider=acct.provider,
+            kind=SyncKind.CONTACTS,
+            trigger=SyncTrigger.MANUAL,
+            platform_account_id=acct.id,
+        )
+        work.commit()
+        ctx = SyncContext(
+            work, gsettings, acct, run, accounts.read_credentials(gsettings, acct), work.commit
+        )
+        with GoogleClient.from_context(ctx) as client:
+            api = PeopleApi(client)
+            calls = {"n": 0}
+
+            class DiesOnThirdPage:
+                def list_connections(self, params: dict[str, str]) -> dict[str, Any]:
+                    calls["n"] += 1
+                    if calls["n"] == 3:
+                        raise Killed
+                    return api.list_connections(params)
+
+            with pytest.raises(Killed):
+                people_sync.sync_contacts(ctx, DiesOnThirdPage())
+        work.rollback()
+    assert session.scalar(select(func.count()).select_from(Contact)) == 6
+
+    book.requests.clear()
+    _sync(gsettings, engine, session_factory, account)
+    assert "pageToken" in book.requests[0]
+    assert session.scalar(select(func.count()).select_from(Contact)) == 8
+    _sync(gsettings, engine, session_factory, account)
+    assert session.scalar(select(func.count()).select_from(Contact)) == 8
+
+
+def test_a_rate_limit_is_retried(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    book: FakePeopleState,
+    google: FakeGoogle,
+) -> None:
+    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"]))
+    google.fail("connections.list", 429, retry_after=0)
+    _sync(gsettings, engine, session_factory, account)
+    assert last_run(session).status == RunStatus.SUCCESS
+    assert _contact(session, "Bob Stone").source == "google_contacts"
