@@ -37,8 +37,6 @@ from tests.fakes.google.state import (
 Query = list[tuple[str, str]]
 MAX_LIST = 500
 
-_list_cache: dict[tuple[Any, ...], list[str]] = {}
-
 
 def _first(query: Query, name: str, default: str | None = None) -> str | None:
     for key, value in query:
@@ -91,15 +89,15 @@ def _list(box: Mailbox, query: Query) -> Answer:
         offset = int(_first(query, "pageToken", "0") or 0)
     except ValueError:
         return Answer(400, error_body(400, "Invalid pageToken or maxResults."))
-    key = (box.email, box.version, q, tuple(label_ids), spam)
-    ids = _list_cache.get(key)
+    key = (box.version, q, tuple(label_ids), spam)
+    ids = box.list_cache.get(key)
     if ids is None:
         terms = q.split()
         chosen = [m for m in box.messages.values() if _matches(m, terms, label_ids, spam)]
         chosen.sort(key=lambda m: (m.internal_date_ms, m.id), reverse=True)
         ids = [m.id for m in chosen]
-        _list_cache.clear()
-        _list_cache[key] = ids
+        box.list_cache.clear()
+        box.list_cache[key] = ids
     page = ids[offset : offset + limit]
     body: dict[str, Any] = {"resultSizeEstimate": len(ids)}
     if page:

@@ -110,6 +110,8 @@ class Mailbox:
     sent: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0
     invalid_grant: bool = False
+    # messages.list results by (version, q, labels, spam): pages are slices of one listing.
+    list_cache: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -266,7 +268,7 @@ class FakeGoogle:
         """History older than the current historyId is gone: such starts answer 404."""
         with self.lock:
             box = self.mailboxes[email]
-            box.min_history_id = box.history_id + 1
+            box.min_history_id = box.history_id
 
     def fail(
         self,

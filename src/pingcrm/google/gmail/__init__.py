@@ -1,0 +1,1 @@
+"""Gmail: email sync (full, incremental via history), BCC logging."""

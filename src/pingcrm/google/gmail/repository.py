@@ -1,0 +1,36 @@
+"""SQL of the email sync: BCC hashes to contacts, the user's connected addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pingcrm.models import Contact, PlatformAccount, Provider
+
+
+def contacts_by_bcc_hash(session: Session, user_id: int, hashes: Collection[str]) -> dict[str, int]:
+    """``bcc_hash`` → contact id, for the user's contacts among ``hashes``."""
+    if not hashes:
+        return {}
+    rows = session.execute(
+        select(Contact.bcc_hash, Contact.id).where(
+            Contact.user_id == user_id, Contact.bcc_hash.in_(sorted(set(hashes)))
+        )
+    ).all()
+    return {str(h): int(c) for h, c in rows}
+
+
+def connected_gmail_addresses(session: Session, user_id: int) -> list[str]:
+    """Addresses of every Gmail account the user connected (connected or not now)."""
+    return list(
+        session.execute(
+            select(PlatformAccount.external_id).where(
+                PlatformAccount.user_id == user_id,
+                PlatformAccount.provider == Provider.GMAIL,
+            )
+        )
+        .scalars()
+        .all()
+    )
