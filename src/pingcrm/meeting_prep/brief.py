@@ -20,6 +20,7 @@ from pingcrm.suggestions.drafts import unsupported_facts
 from pingcrm.suggestions.repository import recent_interactions
 
 RECENT = 5
+UPCOMING_SLACK = 5
 MIN_POINTS, MAX_POINTS = 3, 5
 POINTS_PROMPT = (
     "You prepare someone for a meeting. From the facts about the attendee, write 3 to 5 "
@@ -136,7 +137,8 @@ def brief_for_contacts(
     missing = [cid for cid in contact_ids if cid not in contacts]
     if missing:
         raise NotFound(f"Contact {missing[0]} does not exist.")
-    history = recent_interactions(session, contact_ids, per_contact=RECENT)
+    # Read a few more than shown: upcoming meetings are among the newest rows.
+    history = recent_interactions(session, contact_ids, per_contact=RECENT + UPCOMING_SLACK)
     news: dict[int, list[DetectedEvent]] = {}
     for event in session.execute(
         select(DetectedEvent)
@@ -147,7 +149,7 @@ def brief_for_contacts(
     attendees: list[AttendeeBrief] = []
     for contact_id in contact_ids:
         contact = contacts[contact_id]
-        recent = [i for i in history.get(contact_id, []) if i.occurred_at <= now]
+        recent = [i for i in history.get(contact_id, []) if i.occurred_at <= now][:RECENT]
         events = news.get(contact_id, [])[:2]
         bios = _bios(contact)
         draft = AttendeeBrief(
