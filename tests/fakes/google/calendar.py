@@ -14,7 +14,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -295,3 +295,57 @@ def authorizer(google: Any) -> Authorize:
 def mount(google: Any) -> list[Route]:
     """The Calendar routes of the fake Google app."""
     return routes(state_of(google), authorizer(google))
+
+
+def seed_demo(google: Any, account: str, now: datetime | None = None) -> None:
+    """Some meetings for the standalone fake: past ones, one starting in 35 minutes
+    (a meeting-prep email on the next scan), an upcoming one, a declined one."""
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    cal = state_of(google)
+    me = (account, "You", "accepted")
+    ann = ("ann.lee@example.com", "Ann Lee", "accepted")
+    raj = ("raj@example.org", "Raj Patel", "accepted")
+    cal.put_event(
+        account,
+        event(
+            "demo-past-1",
+            now.replace(hour=10) - timedelta(days=12),
+            45,
+            [me, ann],
+            summary="Coffee with Ann",
+        ),
+    )
+    cal.put_event(
+        account,
+        event(
+            "demo-past-2",
+            now.replace(hour=15) - timedelta(days=3),
+            30,
+            [me, ann, raj],
+            summary="Partnership call",
+        ),
+    )
+    cal.put_event(
+        account,
+        event("demo-soon", now + timedelta(minutes=35), 30, [me, raj], summary="Roadmap review"),
+    )
+    cal.put_event(
+        account,
+        event(
+            "demo-next",
+            now.replace(hour=9) + timedelta(days=4),
+            60,
+            [me, ann],
+            summary="Quarterly planning",
+        ),
+    )
+    cal.put_event(
+        account,
+        event(
+            "demo-declined",
+            now.replace(hour=11) + timedelta(days=1),
+            30,
+            [(account, "You", "declined"), raj],
+            summary="Optional sync",
+        ),
+    )

@@ -318,3 +318,34 @@ def authorizer(google: Any) -> Authorize:
 def mount(google: Any) -> list[Route]:
     """The People routes of the fake Google app."""
     return routes(state_of(google), authorizer(google))
+
+
+def seed_demo(google: Any, account: str) -> None:
+    """Some Google Contacts for the standalone fake."""
+    book = state_of(google)
+    book.put_person(
+        account,
+        person(
+            1,
+            "Ann Lee",
+            ["ann.lee@example.com"],
+            company="Lumen Labs",
+            title="Head of Product",
+            birthday=(1988, 6, 14),
+            bio="Met at the Lisbon product meetup.",
+        ),
+    )
+    book.put_person(
+        account,
+        person(
+            2,
+            "Raj Patel",
+            ["raj@example.org"],
+            phones=["+1 415 555 0134"],
+            company="Northwind",
+            title="Partnerships",
+        ),
+    )
+    book.put_person(
+        account, person(3, "Mia Rossi", ["mia.rossi@example.net"], birthday=(None, 3, 2))
+    )
