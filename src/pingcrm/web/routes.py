@@ -22,6 +22,7 @@ from pingcrm.web.ui import ai_settings as ui_ai_settings
 from pingcrm.web.ui import auth as ui_auth
 from pingcrm.web.ui import contacts as ui_contacts
 from pingcrm.web.ui import dashboard as ui_dashboard
+from pingcrm.web.ui import gmail_settings as ui_gmail_settings
 from pingcrm.web.ui import help as ui_help
 from pingcrm.web.ui import imports as ui_imports
 from pingcrm.web.ui import jobs as ui_jobs
@@ -46,6 +47,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_notifications.router)
     app.include_router(ui_organizations.router)
     app.include_router(ui_settings.router)
+    app.include_router(ui_gmail_settings.router)
     app.include_router(ui_account.router)
     app.include_router(api_contacts.router)
     app.include_router(api_interactions.router)

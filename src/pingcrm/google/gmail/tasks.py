@@ -8,12 +8,14 @@ from pingcrm.google.gmail.sync import sync_email
 from pingcrm.google.provider import register_kind
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.engine import run_account_sync
+from pingcrm.sync.now import register_sync_job
 from pingcrm.worker.context import JobContext
 from pingcrm.worker.registry import Every, Fanout, job
 
 SYNC_JOB = "google.email_sync"
 
 register_kind(SyncKind.EMAIL)(sync_email)
+register_sync_job(Provider.GMAIL, SyncKind.EMAIL, SYNC_JOB)
 
 
 @job(

@@ -14,6 +14,7 @@ from pingcrm.settings import service
 from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
+from pingcrm.web.ui.gmail_settings import gmail_context
 from pingcrm.web.ui.responses import is_htmx, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -78,10 +79,12 @@ def render_settings(
     **overrides: Any,
 ) -> Response:
     """The Settings page, or only ``block`` for HTMX."""
+    context = settings_context(session, user, **overrides)
+    context.update(gmail_context(session, request.app.state.settings, user))
     return render(
         request,
         "settings/index.html",
-        settings_context(session, user, **overrides),
+        context,
         session=session,
         user=user,
         block=block,

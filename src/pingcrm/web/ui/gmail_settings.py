@@ -1,0 +1,152 @@
+"""Settings → Gmail: connect (OAuth round trip), Sync now, primary account, disconnect;
+and the generic "Sync now" of any connected account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from pingcrm.config import Settings
+from pingcrm.errors import PingError
+from pingcrm.google import accounts as gmail_accounts
+from pingcrm.models import Provider, RunStatus, SyncKind, User
+from pingcrm.sync import history
+from pingcrm.sync.engine import KIND_WORDS
+from pingcrm.sync.now import parse_kind, sync_now
+from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
+from pingcrm.web.ui.responses import is_htmx, redirect, templates
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+GMAIL_KINDS = (SyncKind.EMAIL, SyncKind.CONTACTS, SyncKind.CALENDAR)
+
+
+def gmail_context(session: Session, settings: Settings, user: User) -> dict[str, Any]:
+    """What the Gmail card shows."""
+    running = {
+        run.platform_account_id: run
+        for run in history.active(session, user.id, Provider.GMAIL)
+        if run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    }
+    return {
+        "gmail_configured": settings.google_configured,
+        "gmail_redirect_uri": settings.resolved_google_redirect_uri,
+        "gmail_views": gmail_accounts.list_views(session, user.id),
+        "gmail_running": running,
+        "gmail_kinds": [(k.value, KIND_WORDS[k]) for k in GMAIL_KINDS],
+    }
+
+
+def _panel(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The Gmail card's panel (HTMX), or back to the Settings page."""
+    if not is_htmx(request):
+        return redirect(request, "/settings#gmail", toast=error or message)
+    ctx = {
+        "request": request,
+        **gmail_context(session, settings, user),
+        "gmail_message": message,
+        "gmail_error": error,
+    }
+    return templates.TemplateResponse(
+        request, "settings/_gmail_panel.html", ctx, status_code=status_code
+    )
+
+
+@router.post("/settings/gmail/connect")
+def gmail_connect(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    """Send the browser to Google's consent screen."""
+    url = gmail_accounts.start_connect(session, settings, user.id)
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return Response(status_code=303, headers={"Location": url})
+
+
+@router.get("/settings/gmail/callback")
+def gmail_callback(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    code: str | None = None,
+    state: str | None = None,
+    error: str | None = None,
+) -> Response:
+    """Where Google sends the browser back: connect the account, then back to Settings."""
+    try:
+        account = gmail_accounts.finish_connect(
+            session, settings, user.id, code=code, state=state, error=error
+        )
+    except PingError as exc:
+        session.commit()  # the state was used up either way
+        return redirect(request, "/settings#gmail", toast=exc.message)
+    return redirect(
+        request,
+        "/settings#gmail",
+        toast=f"Connected {account.external_id}. Click Sync now to import.",
+    )
+
+
+@router.post("/settings/connections/{account_id}/sync/{kind}")
+def connection_sync_now(
+    account_id: int,
+    kind: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+) -> Response:
+    """Sync now: enqueue the ``kind`` sync of one connected account (any integration)."""
+    which = parse_kind(kind)
+    account = sync_now(session, request.app.state.runner, user.id, account_id, which)
+    message = f"{KIND_WORDS.get(which, which.value)} sync of {account.external_id} started."
+    if account.provider is Provider.GMAIL:
+        return _panel(request, session, settings, user, message=message)
+    return redirect(request, f"/settings#{account.provider.value}", toast=message)
+
+
+@router.post("/settings/gmail/{account_id}/primary")
+def gmail_primary(
+    account_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+) -> Response:
+    """Build BCC addresses on this account."""
+    account = gmail_accounts.set_primary(session, user.id, account_id)
+    return _panel(
+        request, session, settings, user, message=f"BCC addresses now use {account.external_id}."
+    )
+
+
+@router.post("/settings/gmail/{account_id}/disconnect")
+def gmail_disconnect(
+    account_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+) -> Response:
+    """Revoke and forget the account's tokens; its interactions stay."""
+    account = gmail_accounts.disconnect(session, settings, user.id, account_id)
+    return _panel(
+        request,
+        session,
+        settings,
+        user,
+        message=f"Disconnected {account.external_id}. Its emails stay in your timelines.",
+    )
