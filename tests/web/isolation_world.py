@@ -42,6 +42,7 @@ from pingcrm.models import (
     Note,
     Notification,
     NotificationKind,
+    OAuthState,
     Organization,
     Platform,
     PlatformAccount,
@@ -148,6 +149,15 @@ def build_world(session: Session, marker: str) -> World:
     _add(world, "account", gmail.id)
     _add(world, "account", telegram.id)
     session.add(SyncCheckpoint(platform_account_id=gmail.id, name="history", cursor=marker))
+    session.add(
+        OAuthState(
+            user_id=uid,
+            state_digest=_digest(f"oauth-{marker}"),
+            provider="google",
+            verifier_encrypted=f"verifier-{marker}",
+            expires_at=utcnow() + timedelta(minutes=10),
+        )
+    )
 
     contacts: list[Contact] = []
     for n in (1, 2, 3):

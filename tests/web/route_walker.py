@@ -60,6 +60,7 @@ VALUE_PARAMS: dict[str, str] = {
     "platform": "email",
     "section": "account",
     "topic": "mcp",
+    "kind": "email",
 }
 # List-valued body fields called plainly ``ids``: the kind follows the path's resource.
 IDS_BY_RESOURCE: dict[str, str] = {
