@@ -18,6 +18,8 @@ from pingcrm.contacts.identifiers import normalize_email
 from pingcrm.google.calendar.mapping import map_event
 from pingcrm.google.calendar.store import PageResult, apply_page, prune_unseen
 from pingcrm.kit.clock import utcnow
+from pingcrm.models import Provider
+from pingcrm.platform_accounts import service as accounts
 from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
@@ -49,8 +51,14 @@ class CalendarOptions:
 
 
 def own_addresses(ctx: SyncContext) -> set[str]:
-    """The account's normalised addresses (its address and any known aliases)."""
+    """Addresses that are the user, never an attendee contact: the account's address,
+    known aliases, and the user's other connected Gmail addresses (Google also marks
+    the calendar owner's own attendee entry with ``self``)."""
     raw = [ctx.account.external_id, *(ctx.account.sync_settings or {}).get("aliases", [])]
+    raw += [
+        a.external_id
+        for a in accounts.list_accounts(ctx.session, ctx.account.user_id, Provider.GMAIL)
+    ]
     return {e for e in (normalize_email(str(r)) for r in raw) if e}
 
 
