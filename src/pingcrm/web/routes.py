@@ -27,6 +27,7 @@ from pingcrm.web.ui import help as ui_help
 from pingcrm.web.ui import imports as ui_imports
 from pingcrm.web.ui import jobs as ui_jobs
 from pingcrm.web.ui import mcp_settings as ui_mcp_settings
+from pingcrm.web.ui import meeting_prep_settings as ui_meeting_prep_settings
 from pingcrm.web.ui import notifications as ui_notifications
 from pingcrm.web.ui import organizations as ui_organizations
 from pingcrm.web.ui import settings as ui_settings
@@ -48,6 +49,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_organizations.router)
     app.include_router(ui_settings.router)
     app.include_router(ui_gmail_settings.router)
+    app.include_router(ui_meeting_prep_settings.router)
     app.include_router(ui_account.router)
     app.include_router(api_contacts.router)
     app.include_router(api_interactions.router)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.errors import PingError
 from pingcrm.google import accounts as gmail_accounts
+from pingcrm.meeting_prep import service as meeting_prep
 from pingcrm.models import Provider, RunStatus, SyncKind, User
 from pingcrm.sync import history
 from pingcrm.sync.engine import KIND_WORDS
@@ -31,10 +32,12 @@ def gmail_context(session: Session, settings: Settings, user: User) -> dict[str,
         for run in history.active(session, user.id, Provider.GMAIL)
         if run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
     }
+    views = gmail_accounts.list_views(session, user.id)
     return {
         "gmail_configured": settings.google_configured,
         "gmail_redirect_uri": settings.resolved_google_redirect_uri,
-        "gmail_views": gmail_accounts.list_views(session, user.id),
+        "gmail_views": views,
+        "gmail_meeting_prep": {v.account.id: meeting_prep.is_enabled(v.account) for v in views},
         "gmail_running": running,
         "gmail_kinds": [(k.value, KIND_WORDS[k]) for k in GMAIL_KINDS],
     }
