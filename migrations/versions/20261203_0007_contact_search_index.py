@@ -1,4 +1,5 @@
-"""contacts list speed: ordered indexes with the id tie-breaker, trigram FTS on SQLite
+"""contacts list and import speed: ordered indexes with the id tie-breaker, name + company
+index, trigram FTS on SQLite
 
 Revision ID: 0007
 Revises: 0006
@@ -7,6 +8,7 @@ Create Date: 2026-12-03 05:05:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
@@ -30,6 +32,12 @@ def upgrade() -> None:
     for name, column in ORDERED.items():
         op.drop_index(name, table_name="contacts")
         op.create_index(name, "contacts", ["user_id", column, "id"])
+    # Imports match people by exact name + company: one index lookup per pair.
+    op.create_index(
+        "ix_contacts_user_name_company",
+        "contacts",
+        ["user_id", "sort_name", sa.text("lower(company)")],
+    )
     if _sqlite():
         # Substring search over search_text through a trigram index instead of reading
         # every contact's text; triggers keep it in step with the contacts table.
@@ -58,6 +66,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_contacts_user_name_company", table_name="contacts")
     if _sqlite():
         for trigger in ("contacts_fts_ai", "contacts_fts_ad", "contacts_fts_au"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
