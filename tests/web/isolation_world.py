@@ -24,6 +24,7 @@ from pingcrm.imports.service import rejected_path
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import (
     Base,
+    CalendarEvent,
     Contact,
     ContactIdentifier,
     DetectedEvent,
@@ -328,6 +329,15 @@ def build_world(session: Session, marker: str) -> World:
         _add(world, "run", run.id)
 
     brief = MeetingBrief(user_id=uid, event_id=f"evt-{marker}", event_start=now + timedelta(days=1))
+    meeting = CalendarEvent(
+        user_id=uid,
+        platform_account_id=gmail.id,
+        event_id=f"evt-{marker}",
+        title=f"Meeting {marker}",
+        starts_at=now + timedelta(days=1),
+        attendees=[{"email": f"{marker}@example.com", "name": marker, "contact_id": None}],
+    )
+    session.add(meeting)
     pairing = ExtensionPairing(
         code=marker[:8].upper() + str(uid),
         expires_at=now + timedelta(minutes=10),
