@@ -12,10 +12,9 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import random
+import re
 import threading
 import time
 import uuid
@@ -351,19 +350,27 @@ def _json_or_none(response: httpx2.Response) -> Any:
         return None
 
 
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
+
+
 def parse_batch_response(content_type: str, content: bytes) -> list[tuple[str, BatchResult]]:
     """The parts of a ``multipart/mixed`` batch answer as (Content-ID, result)."""
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = email.message_from_bytes(head + content, policy=email.policy.HTTP)
-    if not message.is_multipart():
+    match = _BOUNDARY.search(content_type)
+    if match is None:
         raise ProviderTransientError("Google's batch answer was not multipart. Retrying later.")
+    delimiter = b"--" + match.group(1).strip().encode("ascii")
     found: list[tuple[str, BatchResult]] = []
-    for part in message.iter_parts():
-        content_id = str(part.get("Content-ID") or "").strip().strip("<>")
-        raw = part.get_payload(decode=True)
-        if not isinstance(raw, bytes):
-            raw = str(part.get_payload()).encode("utf-8")
-        found.append((content_id, _parse_http(raw)))
+    for chunk in content.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        part = chunk.replace(b"\r\n", b"\n").lstrip(b"\n")
+        head, _, inner = part.partition(b"\n\n")
+        content_id = ""
+        for line in head.decode("latin-1").split("\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-id":
+                content_id = value.strip().strip("<>")
+        found.append((content_id, _parse_http(inner)))
     return found
 
 

@@ -315,6 +315,27 @@ def _unauthenticated() -> JSONResponse:
     )
 
 
+def _batch_parts(content_type: str, raw: bytes) -> list[tuple[str, str]]:
+    """(Content-ID, embedded HTTP request) of each part of a multipart/mixed body."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if match is None:
+        return []
+    delimiter = b"--" + match.group(1).encode("ascii")
+    parts: list[tuple[str, str]] = []
+    for chunk in raw.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        text = chunk.decode("utf-8").replace("\r\n", "\n").lstrip("\n")
+        head, _, inner = text.partition("\n\n")
+        content_id = ""
+        for line in head.split("\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-id":
+                content_id = value.strip().strip("<>")
+        parts.append((content_id, inner))
+    return parts
+
+
 def routes(state: FakeGoogle) -> list[Route]:
     async def api(request: Request) -> Response:
         grant = state.bearer(request.headers.get("authorization"))
@@ -352,10 +373,8 @@ def routes(state: FakeGoogle) -> list[Route]:
                 error_body(400, "Batch requests must be multipart/mixed."), status_code=400
             )
         raw = await request.body()
-        head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-        message = email.message_from_bytes(head + raw, policy=email.policy.HTTP)
-        parts = list(message.iter_parts()) if message.is_multipart() else []
-        if not parts or len(parts) > 100:
+        requests = _batch_parts(content_type, raw)
+        if not requests or len(requests) > 100:
             return JSONResponse(
                 error_body(400, "A batch holds between 1 and 100 requests."), status_code=400
             )
@@ -363,10 +382,7 @@ def routes(state: FakeGoogle) -> list[Route]:
             state.calls["batch"] += 1
         boundary = f"batch_{uuid.uuid4().hex}"
         out: list[str] = []
-        for part in parts:
-            content_id = str(part.get("Content-ID") or "").strip().strip("<>")
-            inner = part.get_payload(decode=True)
-            text = inner.decode("utf-8") if isinstance(inner, bytes) else str(part.get_payload())
+        for content_id, text in requests:
             request_line = text.strip().splitlines()[0].split()
             method, target = request_line[0], request_line[1]
             split = urlsplit(target)
@@ -378,7 +394,6 @@ def routes(state: FakeGoogle) -> list[Route]:
                 parse_qsl(split.query, keep_blank_values=True),
                 None,
             )
-
             extra = "".join(f"{k}: {v}\r\n" for k, v in answer.headers.items())
             out.append(
                 f"--{boundary}\r\n"

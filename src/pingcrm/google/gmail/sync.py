@@ -58,9 +58,13 @@ class EmailSyncResult:
     touched_contacts: set[int] = field(default_factory=set)
 
 
+_METADATA_QUERY = urlencode(
+    [("format", "metadata"), *(("metadataHeaders", h) for h in METADATA_HEADERS)]
+)
+
+
 def _metadata_path(message_id: str) -> str:
-    query = urlencode([("format", "metadata"), *(("metadataHeaders", h) for h in METADATA_HEADERS)])
-    return f"/gmail/v1/users/me/messages/{message_id}?{query}"
+    return f"/gmail/v1/users/me/messages/{message_id}?{_METADATA_QUERY}"
 
 
 def fetch_metadata(
