@@ -116,6 +116,7 @@ from pingcrm.cli import (  # noqa: E402, F401
     mcp,
     scores,
     suggestions,
+    sync,
 )
 
 

@@ -7,11 +7,14 @@ ends in ``<kind>_sync``).
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from pingcrm.config import Settings
 from pingcrm.errors import NotFound, ValidationFailed
-from pingcrm.models import PlatformAccount, Provider, SyncKind
+from pingcrm.models import PlatformAccount, Provider, SyncKind, SyncRun
 from pingcrm.platform_accounts import service as accounts
+from pingcrm.sync.repository import latest_run
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.registry import Fanout, load_jobs
 from pingcrm.worker.runner import Runner, submit_after_commit
@@ -64,3 +67,45 @@ def sync_now(
         JobCall(name, user_id=user_id, account_id=account.id, trigger="manual"),
     )
     return account
+
+
+def find_account(
+    session: Session, user_id: int, provider: Provider, address: str | None
+) -> PlatformAccount:
+    """The user's connected account of ``provider`` (the one with ``address`` when given)."""
+    rows = [
+        a for a in accounts.list_accounts(session, user_id, provider) if a.credentials_encrypted
+    ]
+    if address:
+        wanted = address.strip().lower()
+        rows = [a for a in rows if a.external_id.lower() == wanted]
+    if not rows:
+        what = f" {address}" if address else ""
+        raise NotFound(f"No connected {provider.value.title()} account{what}.")
+    if len(rows) > 1:
+        choices = ", ".join(a.external_id for a in rows)
+        raise ValidationFailed(f"Several accounts are connected ({choices}): pick one.")
+    return rows[0]
+
+
+def run_in_foreground(
+    settings: Settings,
+    engine: Engine,
+    factory: sessionmaker[Session],
+    account: PlatformAccount,
+    kind: SyncKind,
+) -> SyncRun | None:
+    """Run the ``kind`` sync of ``account`` in this process; its history record."""
+    from pingcrm.worker.execute import execute
+
+    name = sync_job_name(account.provider, kind)
+    if name is None:
+        raise NotFound(f"{account.provider.value.title()} has no {kind.value} sync.")
+    execute(
+        JobCall(name, user_id=account.user_id, account_id=account.id, trigger="manual"),
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+    )
+    with factory() as session:
+        return latest_run(session, account.user_id, account.id, kind)

@@ -115,3 +115,17 @@ def set_rate_limited_until(session: Session, account_id: int, until: datetime) -
         )
         .values(rate_limited_until=until)
     )
+
+
+def latest_run(session: Session, user_id: int, account_id: int, kind: SyncKind) -> SyncRun | None:
+    """The newest run of ``kind`` of the user's account."""
+    return session.execute(
+        select(SyncRun)
+        .where(
+            SyncRun.user_id == user_id,
+            SyncRun.platform_account_id == account_id,
+            SyncRun.kind == kind,
+        )
+        .order_by(SyncRun.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
