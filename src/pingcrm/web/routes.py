@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from pingcrm.web.api import account as api_account
 from pingcrm.web.api import auth as api_auth
 from pingcrm.web.api import contacts as api_contacts
+from pingcrm.web.api import gmail as api_gmail
 from pingcrm.web.api import health as api_health
 from pingcrm.web.api import imports as api_imports
 from pingcrm.web.api import interactions as api_interactions
@@ -49,6 +50,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_organizations.router)
     app.include_router(ui_settings.router)
     app.include_router(ui_gmail_settings.router)
+    app.include_router(api_gmail.router)
     app.include_router(ui_meeting_prep_settings.router)
     app.include_router(ui_account.router)
     app.include_router(api_contacts.router)

@@ -223,3 +223,48 @@ def test_unconfigured_server_explains_and_disables_connect(
     assert re.search(
         r'<button class="btn btn-primary" type="submit" disabled[^>]*>Connect Gmail', page
     )
+
+
+def test_sync_now_imports_mail_onto_the_contact_timeline(web: Web) -> None:
+    callback(web, consent(web))
+    [account] = _accounts(web.session)
+    web.google.add_message(
+        ME, sender="Nia Park <nia@example.org>", to=[ME], subject="Lunch?", snippet="Friday"
+    )
+
+    response = web.client.post(
+        f"/settings/connections/{account.id}/sync/email",
+        data={"csrf_token": web.csrf},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "Email sync of me@gmail.com started." in response.text
+    web.session.expire_all()
+    contact_id = web.session.scalar(select(Interaction.contact_id))
+    page = web.client.get(f"/contacts/{contact_id}").text
+    assert "Nia Park" in page
+    assert "Lunch? — Friday" in page
+    assert "Last sync: never" not in web.client.get("/settings").text
+
+
+def test_the_api_lists_accounts_and_queues_a_sync(web: Web) -> None:
+    from tests.fixtures.builders import api_token
+
+    callback(web, consent(web))
+    headers = api_token(web.client)
+    listed = web.client.get("/api/v1/gmail/accounts", headers=headers).json()["data"]
+    assert [(a["address"], a["state"], a["is_primary"], a["can_send"]) for a in listed] == [
+        (ME, "connected", True, True)
+    ]
+    web.google.add_message(ME, sender="ola@example.org", to=[ME], subject="S", snippet="x")
+
+    queued = web.client.post(f"/api/v1/connections/{listed[0]['id']}/sync/email", headers=headers)
+    unknown = web.client.post(f"/api/v1/connections/{listed[0]['id']}/sync/nope", headers=headers)
+    started = web.client.post("/api/v1/gmail/connect", headers=headers).json()["data"]
+
+    assert queued.status_code == 202
+    assert unknown.status_code == 404
+    assert started["authorization_url"].startswith(web.settings.google_auth_url)
+    runs = web.client.get("/api/v1/sync-runs", headers=headers).json()["data"]
+    assert runs[0]["new_interactions"] == 1
