@@ -22,6 +22,7 @@ from pingcrm.meeting_prep import service
 from pingcrm.models import (
     Contact,
     IdentifierKind,
+    Interaction,
     MeetingBrief,
     Notification,
     NotificationKind,
@@ -333,3 +334,31 @@ def test_talking_points_from_the_users_model(
         assert f"{n}. {point}" in text
         assert point in html
     assert "Bob Stone" in state.requests[0]["messages"][0]["content"]
+
+
+def test_meetings_booked_or_cancelled_after_the_calendar_sync(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+    user: User,
+    bob: Contact,
+) -> None:
+    account = _account(session, gsettings, google, user)
+    _meeting(cal, "cancelled", 33)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)  # the daily sync
+    cal.cancel_event(ME, "cancelled")
+    _meeting(cal, "booked-late", 36)  # booked after the daily sync
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    sent = _sent(google)
+    assert [m["Subject"] for m in sent] == ["Meeting prep: Meeting booked-late at 09:36 (UTC)"]
+    assert _briefs(session) == [("booked-late", "sent", 1)]
+    # The window refresh recorded the new meeting for Bob, as the next sync would.
+    assert [
+        i.subject
+        for i in session.scalars(
+            select(Interaction).where(Interaction.platform == Platform.MEETING)
+        )
+    ] == ["Meeting booked-late"]

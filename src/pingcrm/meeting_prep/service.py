@@ -40,6 +40,8 @@ SETTING = "meeting_prep_enabled"
 
 # Sends one raw (base64url) MIME message from the account; raises when it fails.
 Sender = Callable[[str], None]
+# Updates the stored events starting in [start, end] from the calendar (not committed).
+WindowRefresh = Callable[[datetime, datetime], object]
 
 
 @dataclass
@@ -56,6 +58,11 @@ def is_enabled(account: PlatformAccount) -> bool:
 
 def has_send_scope(account: PlatformAccount) -> bool:
     return SEND_SCOPE in (account.scopes or "").split()
+
+
+def wants_briefs(account: PlatformAccount) -> bool:
+    """The switch is on, the send scope granted and the account connected."""
+    return is_enabled(account) and has_send_scope(account) and bool(account.credentials_encrypted)
 
 
 def set_enabled(session: Session, user_id: int, account_id: int, enabled: bool) -> PlatformAccount:
@@ -75,12 +82,23 @@ def scan_account(
     *,
     send: Sender,
     commit: Callable[[], None],
+    refresh: WindowRefresh | None = None,
 ) -> ScanResult:
-    """Send the briefs due for ``account`` now (and retry failed ones)."""
+    """Send the briefs due for ``account`` now (and retry failed ones). ``refresh``
+    first brings the window's events up to date from the calendar (a meeting booked
+    after the daily calendar sync still gets its brief); if that fails, the synced
+    events are used."""
     result = ScanResult()
-    if not (is_enabled(account) and has_send_scope(account) and account.credentials_encrypted):
+    if not wants_briefs(account):
         return result
     now = utcnow()
+    if refresh is not None:
+        try:
+            refresh(now + WINDOW_START, now + WINDOW_END)
+            commit()
+        except Exception as exc:  # the synced events still work
+            session.rollback()
+            log.info("meeting_prep.refresh_failed account=%s: %s", account.id, exc)
     due: list[tuple[CalendarEvent, int | None]] = [
         (event, None)
         for event in calendar_repository.account_events_starting(

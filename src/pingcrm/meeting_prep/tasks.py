@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pingcrm.config import Settings
+from pingcrm.google.calendar.api import CalendarApi
+from pingcrm.google.calendar.sync import refresh_window
+from pingcrm.google.calendar.tasks import options as calendar_options
 from pingcrm.google.client import GoogleClient
 from pingcrm.meeting_prep import service
 from pingcrm.models import PlatformAccount, Provider
@@ -15,21 +18,24 @@ from pingcrm.worker.registry import Every, Fanout, job
 SEND_UNITS = 100  # google.quota: gmail.messages.send
 
 
-def gmail_sender(settings: Settings, account: PlatformAccount) -> service.Sender:
-    """Sends a raw message with ``users.messages.send`` from ``account``."""
-
+def _client(settings: Settings, account: PlatformAccount) -> GoogleClient:
     def save(credentials: dict[str, object]) -> None:
         accounts.store_credentials(settings, account, dict(credentials))
 
+    return GoogleClient(
+        settings,
+        accounts.read_credentials(settings, account),
+        save,
+        quota_key=f"account:{account.id}",
+        attempts=3,
+    )
+
+
+def gmail_sender(client: GoogleClient) -> service.Sender:
+    """Sends a raw message with ``users.messages.send`` from the client's account."""
+
     def send(raw: str) -> None:
-        with GoogleClient(
-            settings,
-            accounts.read_credentials(settings, account),
-            save,
-            quota_key=f"account:{account.id}",
-            attempts=3,
-        ) as client:
-            client.post_json(client.gmail_url("/messages/send"), {"raw": raw}, units=SEND_UNITS)
+        client.post_json(client.gmail_url("/messages/send"), {"raw": raw}, units=SEND_UNITS)
 
     return send
 
@@ -47,10 +53,21 @@ def scan(ctx: JobContext) -> None:
     assert ctx.user_id is not None
     assert ctx.account_id is not None
     account = accounts.get_account(ctx.session, ctx.user_id, ctx.account_id)
-    service.scan_account(
-        ctx.session,
-        ctx.settings,
-        account,
-        send=gmail_sender(ctx.settings, account),
-        commit=ctx.commit,
-    )
+    if not service.wants_briefs(account):
+        return
+    with _client(ctx.settings, account) as client:
+        api = CalendarApi(client)
+
+        def refresh(start: datetime, end: datetime) -> object:
+            return refresh_window(
+                ctx.session, account, api, start, end, calendar_options(ctx.settings)
+            )
+
+        service.scan_account(
+            ctx.session,
+            ctx.settings,
+            account,
+            send=gmail_sender(client),
+            commit=ctx.commit,
+            refresh=refresh,
+        )

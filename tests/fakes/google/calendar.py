@@ -71,11 +71,14 @@ class FakeCalendarState:
             return stored
 
     def cancel_event(self, account: str, event_id: str) -> None:
-        """Delete an event: incremental syncs see it as ``status: cancelled``."""
+        """Delete an event: incremental syncs (and lists with ``showDeleted``) see it
+        with ``status: cancelled``."""
         with self.lock:
             cal = self._cal(account)
             cal.seq += 1
+            before = cal.events.get(event_id, {})
             cal.events[event_id] = {
+                **before,
                 "kind": "calendar#event",
                 "id": event_id,
                 "status": "cancelled",
@@ -139,7 +142,7 @@ class FakeCalendarState:
             items = [
                 e
                 for eid, e in cal.events.items()
-                if e.get("status") != "cancelled"
+                if (e.get("status") != "cancelled" or params.get("showDeleted") == "true")
                 and cal.changed_at[eid] <= snapshot
                 and _in_window(e, params.get("timeMin"), params.get("timeMax"))
             ]

@@ -14,15 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from pingcrm.contacts.identifiers import normalize_email
 from pingcrm.google.calendar.mapping import map_event
 from pingcrm.google.calendar.store import PageResult, apply_page, prune_unseen
 from pingcrm.kit.clock import utcnow
-from pingcrm.models import Provider
+from pingcrm.models import PlatformAccount, Provider
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
+from pingcrm.sync.runs import Counts
 
 SYNC_TOKEN = "calendar.sync_token"
 # JSON: the page to continue from and the request it belongs to.
@@ -50,16 +53,45 @@ class CalendarOptions:
     max_people: int
 
 
-def own_addresses(ctx: SyncContext) -> set[str]:
+def own_addresses(session: Session, account: PlatformAccount) -> set[str]:
     """Addresses that are the user, never an attendee contact: the account's address,
     known aliases, and the user's other connected Gmail addresses (Google also marks
     the calendar owner's own attendee entry with ``self``)."""
-    raw = [ctx.account.external_id, *(ctx.account.sync_settings or {}).get("aliases", [])]
-    raw += [
-        a.external_id
-        for a in accounts.list_accounts(ctx.session, ctx.account.user_id, Provider.GMAIL)
-    ]
+    raw = [account.external_id, *(account.sync_settings or {}).get("aliases", [])]
+    raw += [a.external_id for a in accounts.list_accounts(session, account.user_id, Provider.GMAIL)]
     return {e for e in (normalize_email(str(r)) for r in raw) if e}
+
+
+def refresh_window(
+    session: Session,
+    account: PlatformAccount,
+    source: EventSource,
+    start: datetime,
+    end: datetime,
+    options: CalendarOptions,
+) -> PageResult:
+    """Bring the account's events starting in [start, end) up to date now (meetings
+    scheduled, moved or cancelled since the last sync), without touching the sync
+    token. Flushed, not committed."""
+    own = own_addresses(session, account)
+    params = {
+        "singleEvents": "true",
+        "showDeleted": "true",
+        "maxResults": str(PAGE_SIZE),
+        "timeMin": _iso(start),
+        "timeMax": _iso(end),
+    }
+    counts = Counts()
+    touched: set[int] = set()
+    while True:
+        data = source.list_events(params)
+        mapped = [map_event(item, own) for item in data.get("items") or []]
+        result = apply_page(session, account, mapped, max_people=options.max_people)
+        counts.add(result.counts)
+        touched.update(result.touched_contacts)
+        if not data.get("nextPageToken"):
+            return PageResult(counts, sorted(touched))
+        params["pageToken"] = str(data["nextPageToken"])
 
 
 def _iso(moment: datetime) -> str:
@@ -85,7 +117,7 @@ def sync_calendar(
     """Run one (full or incremental) calendar sync of ``ctx.account``."""
     session = ctx.session
     account_id = ctx.account.id
-    own = own_addresses(ctx)
+    own = own_addresses(session, ctx.account)
     now = utcnow()
     saved_page = checkpoints.load(session, account_id, PAGE)
     # A saved page: resume the run a crash interrupted.
