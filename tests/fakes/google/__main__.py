@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import uvicorn
 
+from tests.fakes.google import calendar as fake_calendar
+from tests.fakes.google import people as fake_people
 from tests.fakes.google.app import build_app
 from tests.fakes.google.state import FakeGoogle
 
@@ -53,6 +55,8 @@ def seeded() -> FakeGoogle:
         snippet="Thanks for your order",
         at=now - timedelta(days=1),
     )
+    fake_calendar.seed_demo(google, me)  # meetings, one starting in 35 minutes
+    fake_people.seed_demo(google, me)  # three Google Contacts
     return google
 
 
