@@ -57,9 +57,7 @@ def consent(
     web: Web, *, account: str = ME, untick: tuple[str, ...] = (), deny: bool = False
 ) -> str:
     """Click Connect, then Allow (or Cancel) on the fake consent page; the callback URL."""
-    start = web.client.post(
-        "/settings/gmail/connect", data={"csrf_token": web.csrf}, follow_redirects=False
-    )
+    start = web.client.get("/settings/gmail/connect", follow_redirects=False)
     assert start.status_code == 303
     auth_url = start.headers["location"]
     page = httpx2.get(auth_url)
@@ -221,7 +219,7 @@ def test_unconfigured_server_explains_and_disables_connect(
     assert 'data-testid="gmail-unconfigured"' in page
     assert "PINGCRM_GOOGLE_CLIENT_ID" in page
     assert re.search(
-        r'<button class="btn btn-primary" type="submit" disabled[^>]*>Connect Gmail', page
+        r'<button class="btn btn-primary" type="button" disabled[^>]*>Connect Gmail', page
     )
 
 

@@ -67,14 +67,12 @@ def _panel(
     )
 
 
-@router.post("/settings/gmail/connect")
-def gmail_connect(
-    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
-) -> Response:
-    """Send the browser to Google's consent screen."""
+@router.get("/settings/gmail/connect")
+def gmail_connect(session: SessionDep, settings: SettingsDep, user: PageUser) -> Response:
+    """Send the browser to Google's consent screen (a link, not a form: the page's CSP
+    only lets forms post to PingCRM itself). The state is bound to the signed-in user,
+    so a forged link can only ever connect the victim's own choice to their own account."""
     url = gmail_accounts.start_connect(session, settings, user.id)
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
     return Response(status_code=303, headers={"Location": url})
 
 
