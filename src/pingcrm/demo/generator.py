@@ -22,6 +22,7 @@ from typing import Any
 
 import phonenumbers
 from faker import Faker
+from nicknames import NickNamer
 
 from pingcrm.contacts.identifiers import normalize_email, normalize_phone
 from pingcrm.contacts.search_text import build_search_text, sort_name
@@ -30,6 +31,7 @@ from pingcrm.models import IdentifierKind, InteractionKind, Platform, Priority
 from pingcrm.organizations.resolution import normalize_company
 
 YEARS = 5
+_NICKNAMER = NickNamer()
 BCC_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 PAIR_KINDS = (
     "nickname_company",
@@ -112,6 +114,12 @@ class DemoGenerator:
         self.used: set[tuple[IdentifierKind, str]] = set()
         self.used_bcc: set[str] = set()
         self.used_names: set[tuple[str, str | None]] = set()
+        # Usernames across platforms: only a planted pair shares one (the same handle on
+        # Telegram and X is how one person is recognised).
+        self.used_handles: set[str] = set()
+        self.formal = {
+            nick.lower(): formal for formal, nicks in data.NICKNAMES.items() for nick in nicks
+        }
         self._seq = 0
         self._build_pools()
 
@@ -216,6 +224,23 @@ class DemoGenerator:
         pools = self.names[locale]
         return self.rng.choice(pools[f"first_{gender}"]), self.rng.choice(pools[f"last_{gender}"])
 
+    def _name_keys(
+        self, first: str, last: str, company: str | None
+    ) -> list[tuple[str, str | None]]:
+        """Who a name at a company is: the name and its formal forms (this module's table
+        and the ``nicknames`` dataset), so two people at one company are never "Bob
+        Smith" and "Robert Smith" (or "Joe" and "Joshua") unless planted."""
+        lower = first.lower()
+        forms = {lower, self.formal.get(lower, lower).lower()}
+        forms.update(_NICKNAMER.canonicals_of(lower))
+        return [(sort_name(f"{form} {last}"), company) for form in sorted(forms)]
+
+    def _name_free(self, first: str, last: str, company: str | None) -> bool:
+        return not any(key in self.used_names for key in self._name_keys(first, last, company))
+
+    def _use_name(self, first: str, last: str, company: str | None) -> None:
+        self.used_names.update(self._name_keys(first, last, company))
+
     def _bcc(self) -> str:
         while True:
             value = "".join(self.rng.choice(BCC_ALPHABET) for _ in range(10))
@@ -280,11 +305,16 @@ class DemoGenerator:
                 person.identifiers.append((IdentifierKind.PHONE, value, display, "mobile"))
                 return
 
-    def _handle(self, person: Person, kind: IdentifierKind, base: str) -> str | None:
+    def _handle(
+        self, person: Person, kind: IdentifierKind, base: str, *, shared: bool = False
+    ) -> str | None:
         for attempt in range(20):
             handle = base if attempt == 0 else f"{base}{self.rng.randint(1, 9999)}"
             handle = handle[:32]
+            if not shared and handle.lower() in self.used_handles:
+                continue
             if self._claim(kind, handle.lower()):
+                self.used_handles.add(handle.lower())
                 shown = f"@{handle}" if kind == IdentifierKind.TWITTER_HANDLE else handle
                 person.identifiers.append((kind, handle.lower(), shown, None))
                 return handle
@@ -406,9 +436,8 @@ class DemoGenerator:
                 if rng.random() < (0.45 if source in ("telegram", "twitter") else 0.8)
                 else None
             )
-            key = (sort_name(f"{first} {last}"), company.key if company else None)
-            if key not in self.used_names:
-                self.used_names.add(key)
+            if self._name_free(first, last, company.key if company else None):
+                self._use_name(first, last, company.key if company else None)
                 break
         person = self._person(first=first, last=last, locale=locale, source=source, company=company)
         if second_tier:
@@ -464,9 +493,8 @@ class DemoGenerator:
                 last = self.rng.choice(self.names[locale]["last_male"])
             else:
                 first, last = self._name(locale)
-            key = (sort_name(f"{first} {last}"), key_company)
-            if key not in self.used_names:
-                self.used_names.add(key)
+            if self._name_free(first, last, key_company):
+                self._use_name(first, last, key_company)
                 return first, last
 
     def _pair(self, kind: str) -> tuple[Person, Person, str]:
@@ -480,7 +508,7 @@ class DemoGenerator:
             )
             self._work_email(a, first, last, company)
             nick = rng.choice(data.NICKNAMES[first])
-            self.used_names.add((sort_name(f"{nick} {last}"), company.key))
+            self._use_name(nick, last, company.key)
             short = company.name.split(",")[0].replace(" Inc.", "").strip()
             b = self._person(
                 first=nick, last=last, locale="en_US", source="linkedin", company=company,
@@ -494,7 +522,7 @@ class DemoGenerator:
             a = self._person(first=first, last=last, locale=locale, source="gmail", company=company)
             self._work_email(a, first, last, company)
             plain_first, plain_last = data.transliterate(first), data.transliterate(last)
-            self.used_names.add((sort_name(f"{plain_first} {plain_last}"), company.key))
+            self._use_name(plain_first, plain_last, company.key)
             b = self._person(
                 first=plain_first, last=plain_last, locale=locale, source="linkedin",
                 company=company,
@@ -539,15 +567,20 @@ class DemoGenerator:
         b = self._person(first=first, last=last, locale=locale, source="twitter", company=None)
         base = self._username_base(first, last)
         handle = base
-        while (IdentifierKind.TELEGRAM_USERNAME, handle.lower()) in self.used or (
-            IdentifierKind.TWITTER_HANDLE,
-            handle.lower(),
-        ) in self.used:
+        while (
+            handle.lower() in self.used_handles
+            or (IdentifierKind.TELEGRAM_USERNAME, handle.lower()) in self.used
+            or (
+                IdentifierKind.TWITTER_HANDLE,
+                handle.lower(),
+            )
+            in self.used
+        ):
             handle = f"{base}{rng.randint(1, 9999)}"
         self._numeric_id(a, IdentifierKind.TELEGRAM_ID, 10_000_000, 7_999_999_999)
         self._handle(a, IdentifierKind.TELEGRAM_USERNAME, handle)
         self._numeric_id(b, IdentifierKind.TWITTER_ID, 10_000, 1_900_000_000_000_000_000)
-        self._handle(b, IdentifierKind.TWITTER_HANDLE, handle)
+        self._handle(b, IdentifierKind.TWITTER_HANDLE, handle, shared=True)
         b.row["twitter_bio"] = self._bio(b)
         return a, b, f"@{handle} on telegram and x"
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
 from pingcrm.errors import NotFound, PayloadTooLarge
+from pingcrm.identity.service import request_scan as request_identity_scan
 from pingcrm.imports.detect import FORMAT_LABELS, Detected, FileFormat, detect
 from pingcrm.imports.parsers import ParsedRecord, count_records, iter_records
 from pingcrm.imports.schemas import ImportOut
@@ -340,6 +341,8 @@ def run_import(
         notify(
             session, run.user_id, NotificationKind.IMPORT_FINISHED, "Import failed", message, link
         )
+        if run.new_contacts:
+            request_identity_scan(session, run.user_id)
         commit()
         return run
 
@@ -348,6 +351,8 @@ def run_import(
     summary = summarize(run)
     title = "Import finished" + (" with rejected rows" if run.errors else "")
     notify(session, run.user_id, NotificationKind.IMPORT_FINISHED, title, summary.line(), link)
+    if run.new_contacts:
+        request_identity_scan(session, run.user_id)
     commit()
     source.unlink(missing_ok=True)
     return run

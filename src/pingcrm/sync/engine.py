@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pingcrm.identity.service import request_scan as request_identity_scan
 from pingcrm.kit.retry import call_with_retry
 from pingcrm.models import NotificationKind, RunStatus, SyncKind, SyncRun, SyncTrigger
 from pingcrm.notifications.service import notify
@@ -138,6 +139,8 @@ def run_account_sync(
         message = str(exc) or type(exc).__name__
         accounts.mark_failure(account, message, auth=False)
         finish_run(run, RunStatus.FAILED, message)
+        if run.new_contacts:  # earlier batches committed new contacts
+            request_identity_scan(session, account.user_id)
         notify(
             session,
             account.user_id,
@@ -152,6 +155,8 @@ def run_account_sync(
         return run
     accounts.mark_success(account)
     finish_run(run, RunStatus.PARTIAL if run.errors else RunStatus.SUCCESS)
+    if run.new_contacts:
+        request_identity_scan(session, account.user_id)
     notify(
         session,
         account.user_id,
