@@ -112,6 +112,7 @@ from pingcrm.cli import (  # noqa: E402, F401
     backup,
     demo,
     exports,
+    identity,
     jobs,
     mcp,
     scores,
