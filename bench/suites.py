@@ -6,6 +6,7 @@ import importlib
 
 SUITES = (
     "contacts_pages",
+    "gmail",
     "imports",
     "scores_suggestions",
 )
