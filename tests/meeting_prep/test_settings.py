@@ -77,3 +77,37 @@ def test_without_the_send_scope_the_switch_is_disabled(
     page = client.get("/settings").text
     assert "disabled" in _switch(page)
     assert "Re-authorize to enable meeting-prep emails" in page
+
+
+def test_the_api_switch(client: TestClient, session: Session, settings: Settings) -> None:
+    from tests.fixtures.builders import api_token
+
+    user = create_user(session)
+    account = accounts.connect(
+        session,
+        settings,
+        user_id=user.id,
+        provider=Provider.GMAIL,
+        external_id="ada@gmail.com",
+        credentials={"refresh_token": "r"},
+        scopes=" ".join(ALL_SCOPES),
+    )
+    session.commit()
+    headers = api_token(client)
+    answer = client.put(
+        f"/api/v1/gmail/accounts/{account.id}/meeting-prep",
+        json={"enabled": False},
+        headers=headers,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["data"] == {"account_id": account.id, "enabled": False, "can_send": True}
+    bad = client.put(
+        f"/api/v1/gmail/accounts/{account.id}/meeting-prep",
+        json={"enabled": "maybe"},
+        headers=headers,
+    )
+    assert bad.status_code == 422
+    missing = client.put(
+        "/api/v1/gmail/accounts/999999/meeting-prep", json={"enabled": True}, headers=headers
+    )
+    assert missing.status_code == 404

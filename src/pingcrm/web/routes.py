@@ -13,6 +13,7 @@ from pingcrm.web.api import imports as api_imports
 from pingcrm.web.api import interactions as api_interactions
 from pingcrm.web.api import jobs as api_jobs
 from pingcrm.web.api import mcp_keys as api_mcp_keys
+from pingcrm.web.api import meeting_prep as api_meeting_prep
 from pingcrm.web.api import notes as api_notes
 from pingcrm.web.api import notifications as api_notifications
 from pingcrm.web.api import organizations as api_organizations
@@ -51,6 +52,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_settings.router)
     app.include_router(ui_gmail_settings.router)
     app.include_router(api_gmail.router)
+    app.include_router(api_meeting_prep.router)
     app.include_router(ui_meeting_prep_settings.router)
     app.include_router(ui_account.router)
     app.include_router(api_contacts.router)
