@@ -39,14 +39,17 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def richness(contact: dict[str, Any], children: dict[str, list[int]]) -> tuple[int, int, int]:
-    """How much we know about a contact: filled fields, identifiers and interactions."""
+def richness(contact: dict[str, Any], children: dict[str, list[int]]) -> tuple[int, int]:
+    """How much we know about a contact: filled fields, identifiers (twice), notes and
+    interactions; on a tie the older contact."""
     filled = sum(0 if _empty(contact.get(f)) else 1 for f in SCALAR_FIELDS)
-    return (
-        filled + 2 * len(children.get("identifiers", [])) + len(children.get("notes", [])),
-        len(children.get("interactions", [])),
-        -int(contact["id"]),
+    known = (
+        filled
+        + 2 * len(children.get("identifiers", []))
+        + len(children.get("notes", []))
+        + len(children.get("interactions", []))
     )
+    return known, -int(contact["id"])
 
 
 def merged_values(survivor: dict[str, Any], absorbed: dict[str, Any]) -> dict[str, Any]:
@@ -155,10 +158,13 @@ def merge_contacts(
     return record
 
 
-def _refresh(session: Session, user_id: int, ids: list[int]) -> None:
+def _refresh(session: Session, user_id: int, ids: list[int], *, scores: bool = True) -> None:
+    """Counters and search text from the rows as they now are (and the score, after a
+    merge; an undo puts the scores of the snapshot back)."""
     session.flush()
     recompute_counters(session, user_id, ids, utcnow(), clear_second_tier=False)
-    recompute_scores(session, user_id, ids)
+    if scores:
+        recompute_scores(session, user_id, ids)
     refresh_search_text(session, ids)
     session.expire_all()
 
@@ -209,7 +215,7 @@ def undo_merge(session: Session, user_id: int, record_id: int) -> MergeRecord:
     record.undone_at = now
     session.flush()
     _remember_rejected(session, user_id, s_id, a_id, now)
-    _refresh(session, user_id, [s_id, a_id])
+    _refresh(session, user_id, [s_id, a_id], scores=False)
     # The refresh touched both rows; their last-modified times are part of "exactly".
     for data in (snapshot["survivor"], absorbed):
         repository.set_contact_values(

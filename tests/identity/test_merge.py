@@ -1,0 +1,248 @@
+"""Merging two contacts (field rules, everything moved) and undoing it exactly; bad
+input refused with nothing changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pingcrm.errors import Conflict, NotFound, ValidationFailed
+from pingcrm.identity import service
+from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.models import (
+    Contact,
+    IdentityMatch,
+    Interaction,
+    MatchStatus,
+    MergeRecord,
+    Platform,
+    Suggestion,
+    User,
+)
+from pingcrm.notes import service as notes
+from tests.fixtures.builders import create_contact, create_interaction, create_user
+from tests.identity.conftest import state
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[FrozenClock]:
+    clock = FrozenClock(NOW)
+    with use_clock(clock):
+        yield clock
+
+
+def two_records(session: Session, user: User) -> tuple[Contact, Contact]:
+    """Robert (Gmail: email, phone, company, 2 emails exchanged, a note) and Bob (LinkedIn:
+    title, location, a hand-edited company, a message, a note, a suggestion)."""
+    robert = create_contact(
+        session, user, "Robert Smith", ["robert@acme.io"], company="Acme", tags=["investor"],
+        phones=["+49 30 1234567"],
+    )  # fmt: skip
+    bob = create_contact(
+        session,
+        user,
+        "Bob Smith",
+        linkedin="bob-smith-1a2b3c4",
+        title="CTO",
+        location="Berlin",
+        tags=["friend", "investor"],
+    )
+    bob.company = "Acme Robotics"
+    bob.edited_fields = ["company"]
+    bob.common_groups = ["Berlin CTOs"]
+    robert.common_groups = ["Acme alumni", "Berlin CTOs"]
+    robert.edited_fields = []  # as a Gmail sync leaves it
+    session.commit()
+    create_interaction(session, user, robert, platform=Platform.EMAIL, preview="Quarterly numbers")
+    create_interaction(session, user, robert, platform=Platform.EMAIL, preview="Re: numbers")
+    create_interaction(session, user, bob, platform=Platform.LINKEDIN, preview="Hi Bob")
+    notes.add_note(session, user.id, robert.id, "Met at the board dinner")
+    notes.add_note(session, user.id, bob.id, "Loves sailing")
+    session.add(
+        Suggestion(
+            user_id=user.id,
+            contact_id=bob.id,
+            trigger="time_based",
+            reason="It has been a while",
+            channel="linkedin",
+        )
+    )
+    session.commit()
+    return robert, bob
+
+
+def test_the_richer_contact_survives_and_absorbs_everything(session: Session) -> None:
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    record = service.merge_contacts(session, user.id, bob.id, robert.id)
+    session.commit()
+
+    assert (record.survivor_id, record.absorbed_contact_id) == (robert.id, bob.id)
+    assert session.get(Contact, bob.id) is None
+    kept = session.get(Contact, robert.id)
+    assert kept is not None
+    assert kept.full_name == "Robert Smith"  # the survivor's name stays
+    assert (kept.title, kept.location) == ("CTO", "Berlin")  # empty fields filled
+    assert kept.company == "Acme Robotics"  # edited by hand on Bob: wins
+    assert kept.common_groups == ["Acme alumni", "Berlin CTOs"]  # union, no duplicates
+    assert kept.interaction_count == 3
+    assert "cto" in kept.search_text and "sailing" in kept.search_text
+    owners = set(
+        session.scalars(select(Interaction.contact_id).where(Interaction.user_id == user.id))
+    )
+    assert owners == {robert.id}
+    assert [n.body for n in notes.list_notes(session, user.id, robert.id)] == [
+        "Loves sailing",
+        "Met at the board dinner",
+    ] or len(notes.list_notes(session, user.id, robert.id)) == 2
+    assert session.scalars(select(Suggestion.contact_id)).all() == [robert.id]
+    detail = service.merge_history(session, user.id)
+    assert [(m.survivor_name, m.absorbed_name, m.can_undo) for m in detail] == [
+        ("Robert Smith", "Bob Smith", True)
+    ]
+
+
+def test_tags_and_identifiers_move_to_the_survivor(session: Session) -> None:
+    from pingcrm.contacts import service as contacts
+
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    service.merge_contacts(session, user.id, robert.id, bob.id)
+    session.commit()
+    kept = contacts.get_contact(session, user.id, robert.id)
+    assert sorted(t.name for t in kept.tags) == ["friend", "investor"]
+    kinds = sorted((i.kind.value, i.value) for i in kept.identifiers)
+    assert kinds == [
+        ("email", "robert@acme.io"),
+        ("linkedin_slug", "bob-smith-1a2b3c4"),
+        ("phone", "+49301234567"),
+    ]
+
+
+def test_undo_restores_both_contacts_and_every_owner_exactly(session: Session) -> None:
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    before = state(session, user.id)
+    record = service.merge_contacts(session, user.id, robert.id, bob.id)
+    session.commit()
+    assert state(session, user.id) != before
+
+    service.undo_merge(session, user.id, record.id)
+    session.commit()
+    after = state(session, user.id)
+    for table in (
+        "contacts",
+        "identifiers",
+        "interactions",
+        "notes",
+        "suggestions",
+        "contact_tags",
+    ):
+        assert after[table] == before[table], table
+    # Undoing says "not the same person": the pair is remembered as rejected.
+    assert after["matches"] == [(robert.id, bob.id, "rejected")]
+    history = service.merge_history(session, user.id)
+    assert history[0].undone_at == NOW
+    assert not history[0].can_undo
+
+
+def test_undo_twice_is_refused(session: Session) -> None:
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    record = service.merge_contacts(session, user.id, robert.id, bob.id)
+    service.undo_merge(session, user.id, record.id)
+    session.commit()
+    with pytest.raises(Conflict, match="already undone"):
+        service.undo_merge(session, user.id, record.id)
+
+
+def test_merging_with_itself_is_refused_and_nothing_changes(session: Session) -> None:
+    user = create_user(session)
+    robert, _bob = two_records(session, user)
+    before = state(session, user.id)
+    with pytest.raises(ValidationFailed, match="itself"):
+        service.merge_contacts(session, user.id, robert.id, robert.id)
+    session.rollback()
+    assert state(session, user.id) == before
+
+
+def test_merging_with_another_users_contact_is_refused(session: Session) -> None:
+    ada = create_user(session)
+    eve = create_user(session, "eve@example.com")
+    robert, _ = two_records(session, ada)
+    stranger = create_contact(session, eve, "Robert Smith", ["bob@evil.example"])
+    before_ada, before_eve = state(session, ada.id), state(session, eve.id)
+    with pytest.raises(NotFound):
+        service.merge_contacts(session, ada.id, robert.id, stranger.id)
+    with pytest.raises(NotFound):
+        service.merge_contacts(session, eve.id, stranger.id, robert.id)
+    session.rollback()
+    assert (state(session, ada.id), state(session, eve.id)) == (before_ada, before_eve)
+    assert session.scalars(select(MergeRecord)).all() == []
+
+
+def test_merging_a_contact_already_merged_away_is_refused(session: Session) -> None:
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    third = create_contact(session, user, "Robert Smith Jr")
+    service.merge_contacts(session, user.id, robert.id, bob.id)
+    session.commit()
+    before = state(session, user.id)
+    with pytest.raises(Conflict, match="already merged"):
+        service.merge_contacts(session, user.id, third.id, bob.id)
+    session.rollback()
+    assert state(session, user.id) == before
+
+
+def test_undo_of_a_merge_whose_survivor_was_merged_again_asks_for_the_later_one(
+    session: Session,
+) -> None:
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    third = create_contact(session, user, "Rob Smith", ["rob@smith.family"])
+    first = service.merge_contacts(session, user.id, robert.id, bob.id)
+    second = service.merge_contacts(session, user.id, third.id, robert.id)
+    session.commit()
+    if second.survivor_id == third.id:
+        with pytest.raises(Conflict, match="undo that later merge first"):
+            service.undo_merge(session, user.id, first.id)
+        session.rollback()
+    service.undo_merge(session, user.id, second.id)
+    service.undo_merge(session, user.id, first.id)
+    session.commit()
+    assert {c.full_name for c in session.scalars(select(Contact))} == {
+        "Robert Smith",
+        "Bob Smith",
+        "Rob Smith",
+    }
+
+
+def test_decisions_in_the_queue(session: Session) -> None:
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    low, high = sorted((robert.id, bob.id))
+    match = IdentityMatch(
+        user_id=user.id, contact_a_id=low, contact_b_id=high, score=0.95, tier=2,
+        signals={"matched": {"name": 0.95}, "guards": []},
+    )  # fmt: skip
+    session.add(match)
+    session.commit()
+    match_id = match.id
+    assert [v.id for v in service.duplicates_of(session, user.id, bob.id)] == [match_id]
+    with pytest.raises(ValidationFailed):
+        service.decide(session, user.id, match_id, "explode")
+    service.decide(session, user.id, match_id, "skip")
+    assert match.status is MatchStatus.SKIPPED
+    assert service.queue_counts(session, user.id) == (0, 1)
+    decision = service.decide(session, user.id, match_id, "merge")
+    session.commit()
+    assert decision.record is not None
+    # The pair is gone with the absorbed contact: nothing left to decide.
+    with pytest.raises(NotFound):
+        service.decide(session, user.id, match_id, "reject")
