@@ -50,7 +50,7 @@ def test_brief_of_a_calendar_event(
     assert brief.startswith("# Brief: Adamarker board meeting")
     assert f"## Adamarker Lovelace (id {ada.contact_id}) · Founder at Adamarker Engines" in brief
     assert "### Talking points (template)" in brief
-    assert "## Not in your contacts" in brief
+    assert "## Also attending" in brief
     assert "- Guest 0 <guest0@big.org>" in brief
     assert "16 other attendees" in brief
 

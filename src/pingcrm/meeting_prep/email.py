@@ -70,8 +70,9 @@ def render(
         "event_link": event_link,
         "app_url": app_url.rstrip("/"),
     }
+    title = " ".join(brief.title.split())[:200]  # one line: it goes into a header
     return PrepEmail(
-        subject=f"Meeting prep: {brief.title} at {start:%H:%M} ({zone})",
+        subject=f"Meeting prep: {title} at {start:%H:%M} ({zone})",
         text=_ENV.get_template("brief.txt").render(context),
         html=_ENV.get_template("brief.html").render(context),
     )

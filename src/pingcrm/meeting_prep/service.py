@@ -35,6 +35,7 @@ log = logging.getLogger("pingcrm.meeting_prep")
 WINDOW_START = timedelta(minutes=30)
 WINDOW_END = timedelta(minutes=40)
 MAX_ATTEMPTS = 5
+MAX_BRIEFED = 10
 SEND_SCOPE = "https://www.googleapis.com/auth/gmail.send"
 SETTING = "meeting_prep_enabled"
 
@@ -169,11 +170,14 @@ def event_brief(
     with talking points from the user's model or templates)."""
     wanted = [int(a["contact_id"]) for a in event.attendees if a.get("contact_id")]
     owned = set(contacts_repository.owned_ids(session, user_id, wanted)) if wanted else set()
-    contact_ids = [cid for cid in dict.fromkeys(wanted) if cid in owned]
+    # The first MAX_BRIEFED contacts get a full brief (one model call each); the
+    # others are listed with the guests.
+    contact_ids = [cid for cid in dict.fromkeys(wanted) if cid in owned][:MAX_BRIEFED]
+    briefed = set(contact_ids)
     guests = [
         Guest(name=a.get("name"), email=str(a["email"]))
         for a in event.attendees
-        if not a.get("contact_id") or int(a["contact_id"]) not in owned
+        if not a.get("contact_id") or int(a["contact_id"]) not in briefed
     ]
     client = client_for_user(session, settings, user_id) if contact_ids else None
     brief = brief_for_contacts(session, user_id, contact_ids, now, client, title=event.title)

@@ -64,7 +64,7 @@ def event_markdown(built: EventBrief) -> str:
         f"{len(event.attendees)} other attendee{'s' if len(event.attendees) != 1 else ''}.",
     ]
     if built.guests:
-        lines.append("\n## Not in your contacts")
+        lines.append("\n## Also attending")
         lines += [f"- {g.name} <{g.email}>" if g.name else f"- {g.email}" for g in built.guests]
     return "\n".join(lines)
 
