@@ -183,6 +183,8 @@ def undo_merge(session: Session, user_id: int, record_id: int) -> MergeRecord:
             "undo that later merge first."
         )
     snapshot = record.snapshot
+    if snapshot.get("version") != SNAPSHOT_VERSION or "absorbed" not in snapshot:
+        raise Conflict("This merge has no snapshot to restore from; it cannot be undone.")
     absorbed = snapshot["absorbed"]
     a_id, s_id = int(absorbed["id"]), int(record.survivor_id)
     if repository.contact_exists(session, a_id):

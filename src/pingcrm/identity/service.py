@@ -329,9 +329,11 @@ def _merge_view(record: MergeRecord) -> MergeView:
         id=record.id,
         at=record.created_at,
         survivor_id=record.survivor_id,
-        survivor_name=str(snap["survivor"]["full_name"]),
+        survivor_name=str(snap.get("survivor", {}).get("full_name", "a contact")),
         absorbed_id=record.absorbed_contact_id,
-        absorbed_name=str(snap["absorbed"]["full_name"]),
+        absorbed_name=str(
+            snap.get("absorbed", {}).get("full_name") or snap.get("full_name") or "a contact"
+        ),
         reason=str(snap.get("reason", "")),
         moved_interactions=len(snap.get("moved", {}).get("interactions", [])),
         undone_at=record.undone_at,
