@@ -9,6 +9,7 @@ from pingcrm.web.api import auth as api_auth
 from pingcrm.web.api import contacts as api_contacts
 from pingcrm.web.api import gmail as api_gmail
 from pingcrm.web.api import health as api_health
+from pingcrm.web.api import identity as api_identity
 from pingcrm.web.api import imports as api_imports
 from pingcrm.web.api import interactions as api_interactions
 from pingcrm.web.api import jobs as api_jobs
@@ -26,6 +27,7 @@ from pingcrm.web.ui import contacts as ui_contacts
 from pingcrm.web.ui import dashboard as ui_dashboard
 from pingcrm.web.ui import gmail_settings as ui_gmail_settings
 from pingcrm.web.ui import help as ui_help
+from pingcrm.web.ui import identity as ui_identity
 from pingcrm.web.ui import imports as ui_imports
 from pingcrm.web.ui import jobs as ui_jobs
 from pingcrm.web.ui import mcp_settings as ui_mcp_settings
@@ -70,3 +72,5 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(api_mcp_keys.router)
     app.include_router(ui_mcp_settings.router)
     app.include_router(ui_help.router)
+    app.include_router(api_identity.router)
+    app.include_router(ui_identity.router)

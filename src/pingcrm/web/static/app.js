@@ -110,3 +110,16 @@ document.addEventListener("htmx:afterSettle", (event) => {
     }
   });
 });
+
+// Duplicates queue: m / n / s press Merge / Not the same / Skip on the first pair.
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+  const target = event.target;
+  if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
+  const queue = document.querySelector("[data-identity-queue]");
+  if (!queue) return;
+  const button = queue.querySelector(`[data-shortcut="${event.key.toLowerCase()}"]`);
+  if (!button) return;
+  event.preventDefault();
+  button.click();
+});

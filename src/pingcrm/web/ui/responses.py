@@ -154,6 +154,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("/contacts", "Contacts"),
     ("/suggestions", "Suggestions"),
     ("/organizations", "Organizations"),
+    ("/identity", "Duplicates"),
     ("/notifications", "Notifications"),
     ("/settings", "Settings"),
 ]
