@@ -78,7 +78,7 @@ class TokenBucket:
                     self._tokens -= units
                     self.waited += waited
                     return waited
-                delay = (need - self._tokens) / self.rate
+                delay = max((need - self._tokens) / self.rate, 0.001)
             self._sleep(delay)
             waited += delay
 
