@@ -1,8 +1,15 @@
-"""The quota token bucket (simulated clock, no sleeping) and the batch answer parser."""
+"""The quota token bucket (simulated clock, no sleeping), the batch answer parser, and
+token refreshes on worker threads."""
 
 from __future__ import annotations
 
-from pingcrm.google.client import parse_batch_response
+import threading
+from typing import Any
+
+import httpx2
+
+from pingcrm.config import Settings
+from pingcrm.google.client import GoogleClient, parse_batch_response
 from pingcrm.google.quota import TokenBucket, batch_size
 
 
@@ -62,3 +69,26 @@ def test_batch_answers_are_matched_by_content_id_with_their_status() -> None:
     assert parts["response-item0"].body == {"id": "abc"}
     assert parts["response-item1"].status == 404
     assert parts["response-item1"].reason == "notFound"
+
+
+def test_tokens_refreshed_on_a_worker_thread_are_saved_by_the_owner_thread(
+    settings: Settings,
+) -> None:
+    saved: list[dict[str, Any]] = []
+
+    def token_endpoint(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
+            200, json={"access_token": "fresh", "expires_in": 3600, "scope": "email"}
+        )
+
+    http = httpx2.Client(transport=httpx2.MockTransport(token_endpoint))
+    client = GoogleClient(settings, {"refresh_token": "r"}, saved.append, http=http)
+    worker = threading.Thread(target=client.access_token)
+    worker.start()
+    worker.join()
+
+    assert client.credentials["access_token"] == "fresh"
+    assert saved == []  # not from the worker thread
+    client.flush_pending_credentials()
+    assert [c["access_token"] for c in saved] == ["fresh"]
+    assert saved[0]["refresh_token"] == "r"

@@ -110,6 +110,10 @@ class GoogleClient:
         self.settings = settings
         self.credentials = dict(credentials)
         self._save = save_credentials
+        # Tokens refreshed on another thread wait here: only the creating thread (the one
+        # owning the database session) hands them to ``save_credentials``.
+        self._owner = threading.get_ident()
+        self._pending: dict[str, Any] | None = None
         self._own_http = http is None
         self.http = http or httpx2.Client(timeout=settings.google_timeout_seconds)
         self._sleep = sleep
@@ -165,9 +169,20 @@ class GoogleClient:
             if not tokens.scopes:
                 updated["scope"] = self.credentials.get("scope", "")
             self.credentials = updated
-            if self._save is not None:
-                self._save(dict(updated))
+            if threading.get_ident() == self._owner:
+                self._pending = None
+                if self._save is not None:
+                    self._save(dict(updated))
+            else:
+                self._pending = dict(updated)
             return tokens.access_token
+
+    def flush_pending_credentials(self) -> None:
+        """Save tokens another thread refreshed (call from the creating thread)."""
+        with self._token_lock:
+            pending, self._pending = self._pending, None
+        if pending is not None and self._save is not None:
+            self._save(pending)
 
     def access_token(self) -> str:
         """A valid access token (refreshed when missing or about to expire)."""

@@ -165,29 +165,53 @@ class EmailSync:
             self._save(FULL_CHECKPOINT, json.dumps(state))
             self.ctx.commit()
         after = int((utcnow() - timedelta(days=self.ctx.settings.gmail_window_days)).timestamp())
-        while True:
-            params: dict[str, Any] = {"maxResults": PAGE_SIZE, "q": f"after:{after} -in:chats"}
-            if state.get("page_token"):
-                params["pageToken"] = state["page_token"]
-            page = self.client.get_json(
-                self.client.gmail_url("/messages"), params, units=quota.UNITS["gmail.messages.list"]
-            )
-            ids = [str(m["id"]) for m in page.get("messages") or [] if m.get("id")]
-            if state.get("done", 0) == 0 and page.get("resultSizeEstimate") is not None:
-                self.ctx.run.progress_total = int(page["resultSizeEstimate"])
-            self._process(ids)
-            state["done"] = int(state.get("done", 0)) + len(ids)
-            state["page_token"] = page.get("nextPageToken")
-            self.ctx.run.progress_done = state["done"]
-            if not state["page_token"]:
-                break
-            self._save(FULL_CHECKPOINT, json.dumps(state))
-            self.ctx.commit()
+        query = f"after:{after} -in:chats"
+        # The next page is listed and fetched while this one is written (one page ahead).
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            upcoming = ahead.submit(self._fetch_page, query, state.get("page_token"))
+            while True:
+                page, ids, resources = upcoming.result()
+                next_token = page.get("nextPageToken")
+                if next_token:
+                    upcoming = ahead.submit(self._fetch_page, query, next_token)
+                if state.get("done", 0) == 0 and page.get("resultSizeEstimate") is not None:
+                    self.ctx.run.progress_total = int(page["resultSizeEstimate"])
+                self._process(ids, resources)
+                state["done"] = int(state.get("done", 0)) + len(ids)
+                state["page_token"] = next_token
+                self.ctx.run.progress_done = state["done"]
+                if not next_token:
+                    break
+                self._save(FULL_CHECKPOINT, json.dumps(state))
+                self._commit()
         self._save(FULL_CHECKPOINT, "")
         self._save(HISTORY_CHECKPOINT, str(state["history_id"]))
-        self.ctx.commit()
+        self._commit()
         # Messages that arrived while the full sync ran.
         self._incremental(str(state["history_id"]))
+
+    def _fetch_page(
+        self, query: str, token: str | None
+    ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+        """One messages.list page and the metadata of its messages (no database)."""
+        params: dict[str, Any] = {"maxResults": PAGE_SIZE, "q": query}
+        if token:
+            params["pageToken"] = token
+        page = self.client.get_json(
+            self.client.gmail_url("/messages"), params, units=quota.UNITS["gmail.messages.list"]
+        )
+        ids = [str(m["id"]) for m in page.get("messages") or [] if m.get("id")]
+        return page, ids, self._fetch(ids)
+
+    def _fetch(self, ids: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        return fetch_metadata(self.client, ids, self.ctx.settings.gmail_batch_concurrency)
+
+    def _commit(self) -> None:
+        """Commit the batch (with tokens a background thread refreshed meanwhile)."""
+        self.client.flush_pending_credentials()
+        self.ctx.commit()
 
     def _incremental(self, start: str) -> None:
         token: str | None = None
@@ -211,20 +235,20 @@ class EmailSync:
                     labels = set(message.get("labelIds") or [])
                     if message.get("id") and not labels & SKIPPED_LABELS:
                         ids.append(str(message["id"]))
-            self._process(list(dict.fromkeys(ids)))
+            unique = list(dict.fromkeys(ids))
+            self._process(unique, self._fetch(unique))
             token = page.get("nextPageToken")
             self._save(HISTORY_CHECKPOINT, last if token else str(page.get("historyId") or last))
-            self.ctx.commit()
+            self._commit()
             if not token:
                 return
 
     # --- one page -----------------------------------------------------------------
 
-    def _process(self, ids: list[str]) -> None:
+    def _process(self, ids: list[str], resources: list[dict[str, Any]]) -> None:
         if not ids:
             return
         assert self.addresses is not None
-        resources = fetch_metadata(self.client, ids, self.ctx.settings.gmail_batch_concurrency)
         messages: list[tuple[MailMessage, Any]] = []
         people: dict[str, ContactInput] = {}
         hashes: set[str] = set()
