@@ -22,8 +22,7 @@ from tests.fakes.server import serve_asgi
 
 from bench.registry import BenchContext, Row, register
 from pingcrm.accounts import service as accounts
-from pingcrm.config import load_settings
-from pingcrm.google.gmail import sync as gmail_sync
+from pingcrm.config import Settings, load_settings
 from pingcrm.models import Provider, SyncRun, User
 from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.worker.context import JobCall
@@ -58,7 +57,7 @@ def _mailbox(messages: int) -> FakeGoogle:
 
 
 def _floor_seconds(messages: int) -> float:
-    pages = -(-messages // gmail_sync.PAGE_SIZE)
+    pages = -(-messages // Settings.model_fields["gmail_page_size"].default)
     units = 1 + 1 + 5 * pages + 5 * messages + 2
     return units / QUOTA_UNITS
 

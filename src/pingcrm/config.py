@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     google_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     # How far back the first email sync reaches.
     gmail_window_days: int = Field(default=730, ge=1, le=36500)
+    # Messages listed (and committed) per page of the first sync; Gmail allows 500.
+    gmail_page_size: int = Field(default=500, ge=1, le=500)
     # Batch requests (of up to 100 calls) in flight at once per account.
     gmail_batch_concurrency: int = Field(default=3, ge=1, le=16)
     # Google's per-user quota (units per second); the client never exceeds it.

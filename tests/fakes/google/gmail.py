@@ -260,6 +260,7 @@ def dispatch(
                     "insufficientPermissions",
                 ),
             )
+        state.maybe_pause(name)
         failure = state.take_failure(name)
         if failure is not None:
             headers = (

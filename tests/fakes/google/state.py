@@ -175,6 +175,8 @@ class FakeGoogle:
         self._ids = itertools.count(1)
         # Extra per-account data for People / Calendar routers (keyed by their module).
         self.extra: dict[str, Any] = {}
+        self.pauses: dict[str, tuple[int, threading.Event, threading.Event]] = {}
+        self.seen: Counter[str] = Counter()
 
     # --- configuration ------------------------------------------------------------
 
@@ -298,6 +300,24 @@ class FakeGoogle:
             if failure.times <= 0:
                 queue.popleft()
             return failure
+
+    def pause_at(self, endpoint: str, call: int) -> tuple[threading.Event, threading.Event]:
+        """The ``call``-th call of ``endpoint`` sets ``reached`` and then hangs until
+        ``release`` is set (to kill a client mid-run). Returns (reached, release)."""
+        reached, release = threading.Event(), threading.Event()
+        with self.lock:
+            self.pauses[endpoint] = (call, reached, release)
+        return reached, release
+
+    def maybe_pause(self, endpoint: str) -> None:
+        """Called by the routers before answering ``endpoint``."""
+        with self.lock:
+            self.seen[endpoint] += 1
+            pause = self.pauses.get(endpoint)
+            if pause is None or pause[0] != self.seen[endpoint]:
+                return
+        pause[1].set()
+        pause[2].wait(timeout=60)
 
     def invalidate_grants(self, email: str) -> None:
         """Every refresh token of ``email`` now answers ``invalid_grant`` (7-day expiry)."""

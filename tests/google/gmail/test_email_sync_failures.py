@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import event, func, select
 
-from pingcrm.google.gmail import sync as gmail_sync
 from pingcrm.models import Interaction, Notification, NotificationKind, PlatformAccount, RunStatus
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.sync.badges import badge_for
@@ -85,10 +83,8 @@ def test_rate_limits_are_retried_with_backoff(gmail: Gmail) -> None:
     assert g.calls["messages.list"] >= 1
 
 
-def test_a_run_killed_half_way_resumes_without_loss_or_duplicates(
-    gmail: Gmail, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(gmail_sync, "PAGE_SIZE", 10)
+def test_a_run_killed_half_way_resumes_without_loss_or_duplicates(gmail: Gmail) -> None:
+    gmail.settings = gmail.settings.model_copy(update={"gmail_page_size": 10})
     _fill(gmail, 35)
     # Pages 1-2 commit, then the third page's listing fails for good (a crash).
     gmail.google.fail("messages.list", 400, times=1)
@@ -152,7 +148,7 @@ def test_a_10k_mailbox_syncs_with_a_bounded_number_of_statements(gmail: Gmail) -
     assert run.status is RunStatus.SUCCESS
     assert run.new_interactions == 10_000
     assert run.new_contacts == 2_000
-    pages = 10_000 // gmail_sync.PAGE_SIZE
+    pages = 10_000 // gmail.settings.gmail_page_size
     # A fixed number per page (contacts, interactions, counters, checkpoint, run), never
     # one per message: 10,000 messages in about 300 statements (measured 291).
     assert statements["n"] < 20 * pages + 60, statements["n"]

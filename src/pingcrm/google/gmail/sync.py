@@ -44,7 +44,7 @@ from pingcrm.sync.provider import SyncContext
 
 HISTORY_CHECKPOINT = "gmail.history_id"
 FULL_CHECKPOINT = "gmail.full"
-PAGE_SIZE = 500
+HISTORY_PAGE_SIZE = 500
 SCORE_CHUNK = 500
 
 
@@ -194,7 +194,7 @@ class EmailSync:
         self, query: str, token: str | None
     ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
         """One messages.list page and the metadata of its messages (no database)."""
-        params: dict[str, Any] = {"maxResults": PAGE_SIZE, "q": query}
+        params: dict[str, Any] = {"maxResults": self.ctx.settings.gmail_page_size, "q": query}
         if token:
             params["pageToken"] = token
         page = self.client.get_json(
@@ -219,7 +219,7 @@ class EmailSync:
             params: dict[str, Any] = {
                 "startHistoryId": start,
                 "historyTypes": "messageAdded",
-                "maxResults": PAGE_SIZE,
+                "maxResults": HISTORY_PAGE_SIZE,
             }
             if token:
                 params["pageToken"] = token
