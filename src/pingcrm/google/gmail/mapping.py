@@ -82,9 +82,32 @@ class MailMessage:
         return [*self.to, *self.cc, *self.bcc, *self.delivered_to]
 
 
+_ADDR = r'[^<>\s,;"]+@[^<>\s,;"]+'
+_SIMPLE = re.compile(rf'^\s*(?:"?([^"<>,;:@\\]*?)"?\s*<({_ADDR})>|({_ADDR}))\s*$')
+
+
+def _parse_list(values: Iterable[str]) -> list[tuple[str, str]]:
+    """(display name, address) pairs; a fast path for plain ``Name <a@b>`` / ``a@b``
+    lists, the standard library's full RFC 5322 parser for anything else."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        parts = value.split(",")
+        simple = [_SIMPLE.match(part) for part in parts]
+        if all(simple):
+            for match in simple:
+                assert match is not None
+                if match.group(3):
+                    pairs.append(("", match.group(3)))
+                else:
+                    pairs.append((match.group(1) or "", match.group(2)))
+        else:
+            pairs.extend(getaddresses([value]))
+    return pairs
+
+
 def _addresses(values: Iterable[str]) -> list[Address]:
     found: list[Address] = []
-    for name, address in getaddresses(list(values)):
+    for name, address in _parse_list(values):
         address = address.strip().lower()
         if "@" in address:
             found.append(Address(name=name.strip(), email=address))

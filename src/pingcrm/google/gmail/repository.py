@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pingcrm.models import Contact, PlatformAccount, Provider
+from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, PlatformAccount, Provider
 
 
 def contacts_by_bcc_hash(session: Session, user_id: int, hashes: Collection[str]) -> dict[str, int]:
@@ -34,3 +34,19 @@ def connected_gmail_addresses(session: Session, user_id: int) -> list[str]:
         .scalars()
         .all()
     )
+
+
+def contacts_by_email(session: Session, user_id: int, emails: Collection[str]) -> dict[str, int]:
+    """Normalised email → contact id of the user's contacts among ``emails`` (chunked)."""
+    found: dict[str, int] = {}
+    ordered = sorted(set(emails))
+    for start in range(0, len(ordered), 500):
+        rows = session.execute(
+            select(ContactIdentifier.value, ContactIdentifier.contact_id).where(
+                ContactIdentifier.user_id == user_id,
+                ContactIdentifier.kind == IdentifierKind.EMAIL,
+                ContactIdentifier.value.in_(ordered[start : start + 500]),
+            )
+        ).all()
+        found.update({str(value): int(contact_id) for value, contact_id in rows})
+    return found

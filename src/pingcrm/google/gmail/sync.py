@@ -272,8 +272,9 @@ class EmailSync:
                         full_name=person.display_name(),
                         identifiers=[(IdentifierKind.EMAIL, person.email, None)],
                     )
-        keys = list(people)
-        by_email: dict[str, int] = {}
+        # Known people need nothing but their id; only new ones go through the upsert.
+        by_email = repository.contacts_by_email(self.ctx.session, self.user_id, people)
+        keys = [k for k in people if k not in by_email]
         if keys:
             ingest = upsert_contacts(
                 self.ctx.session,
@@ -284,7 +285,9 @@ class EmailSync:
             )
             self.ctx.counts.new_contacts += ingest.created
             self.ctx.counts.updated_contacts += ingest.updated
-            by_email = {k: cid for k, cid in zip(keys, ingest.contact_ids, strict=True) if cid}
+            by_email.update(
+                {k: cid for k, cid in zip(keys, ingest.contact_ids, strict=True) if cid}
+            )
         by_hash = repository.contacts_by_bcc_hash(self.ctx.session, self.user_id, hashes)
         rows: list[NewInteraction] = []
         for message, found in messages:
