@@ -39,6 +39,8 @@ PAIR_KINDS = (
     "same_name_company",
     "work_email_in_bio",
     "shared_username",
+    "phone_in_bio",
+    "linkedin_in_bio",
 )
 # Closeness tiers: (name, share of people, typical interaction count, spread).
 TIERS = (
@@ -562,6 +564,33 @@ class DemoGenerator:
             self._telegram(b, self._username_base(first, last))
             b.row["telegram_bio"] = f"Work: {work}"
             return a, b, f"{work} in telegram bio"
+        if kind == "phone_in_bio":
+            # A Google contact with a phone; a Telegram chat whose bio writes it the
+            # national way ("call me: 030 1234567" is ambiguous, so international spaced).
+            a = self._person(
+                first=first, last=last, locale=locale, source="google_contacts", company=None
+            )
+            self._phone(a, locale)
+            phone = next((v for k, v, _, _ in a.identifiers if k == IdentifierKind.PHONE), None)
+            b = self._person(first=first, last=last, locale=locale, source="telegram", company=None,
+                             full_name=first)  # fmt: skip
+            b.row["family_name"] = None
+            self._telegram(b, self._username_base(first, last))
+            if phone:
+                parsed = phonenumbers.parse(phone)
+                spaced = phonenumbers.format_number(
+                    parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+                )
+                b.row["telegram_bio"] = f"{rng.choice(data.TOPICS).capitalize()}. Call {spaced}"
+            return a, b, f"{phone} in telegram bio"
+        if kind == "linkedin_in_bio":
+            a = self._person(first=first, last=last, locale=locale, source="linkedin", company=None)
+            self._linkedin(a, first, last)
+            slug = next(v for k, v, _, _ in a.identifiers if k == IdentifierKind.LINKEDIN_SLUG)
+            b = self._person(first=first, last=last, locale=locale, source="twitter", company=None)
+            self._twitter(b, self._username_base(first, last))
+            b.row["twitter_bio"] = self._bio(b, f" linkedin.com/in/{slug}")
+            return a, b, f"linkedin.com/in/{slug} in x bio"
         # shared_username: the same handle on Telegram and X.
         a = self._person(first=first, last=last, locale=locale, source="telegram", company=None)
         b = self._person(first=first, last=last, locale=locale, source="twitter", company=None)
