@@ -147,3 +147,23 @@ def test_api_pairs_decisions_merges_undo_and_bad_input(
         "/api/v1/identity/settings", json={"auto_merge_probable": True}, headers=headers
     )
     assert settings.json()["data"] == {"auto_merge_probable": True}
+
+
+def test_settings_section_opts_in_to_auto_merge_off_by_default(
+    client: TestClient, session: Session
+) -> None:
+    user = create_user(session)
+    token = login(client)
+    settings_page = client.get("/settings").text
+    assert 'id="duplicates"' in settings_page
+    assert 'href="#duplicates"' in settings_page
+    form = client.get("/identity/settings").text
+    assert 'name="auto_merge"' in form
+    assert "checked" not in form
+    saved = client.post(
+        "/identity/settings",
+        data={"csrf_token": token, "auto_merge": "on", "back": "/settings#duplicates"},
+    )
+    assert "will now merge themselves" in saved.text
+    assert service.auto_merge_enabled(session, user.id) is True
+    assert "checked" in client.get("/identity/settings").text

@@ -106,12 +106,26 @@ def skip_pair(
     return _decide(request, session, user, match_id, "skip", back)
 
 
+@router.get("/identity/settings")
+def settings_form(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """The automatic-merging form (also loaded into Settings → Duplicates)."""
+    return render(
+        request,
+        "identity/_settings_form.html",
+        {
+            "auto_merge": service.auto_merge_enabled(session, user.id),
+            "back": "/settings#duplicates",
+        },
+    )
+
+
 @router.post("/identity/settings")
 def save_settings(
     request: Request,
     session: SessionDep,
     user: PageUser,
     auto_merge: Annotated[str, Form(max_length=8)] = "",
+    back: BackForm = "",
 ) -> Response:
     """Opt in or out of auto-merging probable pairs."""
     enabled = service.set_auto_merge(session, user.id, auto_merge == "on")
@@ -120,7 +134,7 @@ def save_settings(
         if enabled
         else "Probable duplicates will wait for your review."
     )
-    return redirect(request, "/identity#identity-settings", toast=text)
+    return redirect(request, _back(back, "/identity#identity-settings"), toast=text)
 
 
 @router.get("/identity/merges")

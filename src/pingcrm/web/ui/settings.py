@@ -28,6 +28,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("csv-import", "CSV import"),
     ("follow-up-rules", "Follow-up rules"),
     ("tags", "Tags"),
+    ("duplicates", "Duplicates"),
     ("ai", "AI"),
     ("mcp", "MCP access"),
     ("background-jobs", "Background jobs"),
