@@ -54,7 +54,10 @@ def run_scan(
 ) -> ScanResult:
     """Scan the user's contacts: store the pairs for review and (unless ``auto_merge`` is
     off) merge tier-1 pairs, and probable pairs above the auto-merge threshold when the
-    user opted in. Clears the user's pending scan request."""
+    user opted in. Clears the user's pending scan request (first, so that one made during
+    the scan is kept)."""
+    # Cleared first: a request made while this scan runs asks for another scan.
+    repository.set_scan_requested(session, user_id, None)
     rows, identifiers = repository.scan_rows(session, user_id)
     limits = thresholds(settings)
     result = find_pairs(rows, identifiers, limits, settings.identity_max_block_size, progress)
@@ -64,7 +67,6 @@ def run_scan(
         result.merged_pairs = _auto_merge(session, user_id, open_pairs, limits, opted_in)
         result.auto_merged = len(result.merged_pairs)
     result.queued = repository.count_open(session, user_id)[0]
-    repository.set_scan_requested(session, user_id, None)
     return result
 
 
