@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
@@ -28,6 +28,8 @@ from pingcrm.models import (
 )
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.scoring.service import recompute_scores
+from pingcrm.worker.context import JobCall
+from pingcrm.worker.execute import execute
 from tests.fakes.google.calendar import event
 from tests.fixtures.builders import create_interaction, create_user
 
@@ -394,3 +396,31 @@ def test_manual_and_meeting_history_coexist(session: Session, account: PlatformA
     session.refresh(bob)
     assert bob.interaction_count == 2
     assert bob.last_interaction_at == NOW - timedelta(days=1)
+
+
+def test_the_catch_up_job_counts_a_meeting_that_started(
+    session: Session,
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    frozen: FrozenClock,
+) -> None:
+    soon = NOW + timedelta(minutes=5)
+    _apply(
+        session,
+        account,
+        event("soon", soon, 30, [(ME, None, "accepted"), ("bob@acme.com", "Bob", "accepted")]),
+    )
+    frozen.advance(timedelta(minutes=10))
+    execute(
+        JobCall("google.count_started_meetings", user_id=account.user_id, account_id=account.id),
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+    )
+    session.expire_all()
+    bob = session.scalars(select(Contact)).one()
+    assert bob.last_interaction_at == soon
+    assert bob.interaction_count == 1
+    assert bob.score > 0

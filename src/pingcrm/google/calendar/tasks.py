@@ -49,10 +49,12 @@ def calendar_sync(ctx: JobContext) -> None:
 @job(
     "google.count_started_meetings",
     schedule=Every(timedelta(minutes=10)),
-    fanout=Fanout.USER,
+    fanout=Fanout.ACCOUNT,
+    provider=Provider.GMAIL,
     description="Count meetings that have started as interactions",
 )
 def count_started_meetings(ctx: JobContext) -> None:
-    """Refresh counters and scores of contacts whose meeting has just started."""
+    """Refresh counters and scores of the user's contacts whose meeting has just
+    started (only users with a Gmail account have calendar meetings)."""
     assert ctx.user_id is not None
     service.count_started_meetings(ctx.session, ctx.user_id)
