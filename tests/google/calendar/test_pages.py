@@ -64,6 +64,7 @@ def test_contact_page_shows_upcoming_and_past_meetings(
     assert "Roadmap review" not in upcoming
     assert "Roadmap review — with Bob Stone, Carol Ng" in rest
     assert "45 min" in rest
+    assert "https://www.google.com/calendar/event?eid=past" in rest
     assert "Launch planning" not in rest
     # The upcoming meeting is not the last interaction yet.
     assert bob.last_interaction_at == now - timedelta(days=2)
