@@ -133,8 +133,14 @@ def map_event(
         all_day=start[1],
         time_zone=zone if _zone(zone) else None,
         attendees=others,
-        html_link=str(event["htmlLink"]) if event.get("htmlLink") else None,
+        html_link=_https(event.get("htmlLink")),
     )
+
+
+def _https(value: Any) -> str | None:
+    """Only an https link is kept (it is rendered as a link in pages and emails)."""
+    text = str(value or "").strip()
+    return text[:2000] if text.startswith("https://") else None
 
 
 def provider_id(event_id: str, email: str) -> str:
