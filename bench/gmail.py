@@ -1,5 +1,6 @@
 """Gmail email sync: a first (full) sync of a fake mailbox served over HTTP by the fake
-Google (``tests/fakes/google``), through the real job wrapper.
+Google (``python -m tests.fakes.google --bulk N``, its own process), through the real job
+wrapper.
 
 - 100k messages with no latency and the quota out of the way: target < 60 s.
 - The per-user quota enforced by the fake (250 units/s, 429 beyond) and respected by the
@@ -10,15 +11,20 @@ Google (``tests/fakes/google``), through the real job wrapper.
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx2
 from sqlalchemy import delete
 from tests.fakes.google.state import ALL_SCOPES, FakeGoogle
-from tests.fakes.server import serve_asgi
 
 from bench.registry import BenchContext, Row, register
 from pingcrm.accounts import service as accounts
@@ -36,24 +42,35 @@ QUOTA_MARGIN = 1.10
 ME = "bench.mailbox@gmail.com"
 
 
-def _mailbox(messages: int) -> FakeGoogle:
-    """A mailbox of ``messages`` over the last year from 5,000 people, a third sent."""
-    google = FakeGoogle()
-    google.add_account(ME)
-    now = datetime.now(UTC)
-    for i in range(messages):
-        person = f"Person {i % 5000} <person{i % 5000}@example{i % 97}.org>"
-        sent = i % 3 == 0
-        google.add_message(
-            ME,
-            sender=ME if sent else person,
-            to=[person] if sent else [ME],
-            subject=f"Subject {i}",
-            snippet="A short snippet of the message body",
-            at=now - timedelta(minutes=5 * i + 1),
-            labels=["SENT"] if sent else ["INBOX"],
-        )
-    return google
+@contextmanager
+def _fake_google(messages: int, quota: float | None) -> Iterator[tuple[str, str]]:
+    """The fake Google in its own process (so its CPU is not the sync's): its base URL
+    and a refresh token of the benchmark mailbox."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "tests.fakes.google", "--port", str(port)]
+    command += ["--bulk", str(messages), "--quota", str(quota or 0)]
+    child = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        token = json.loads(child.stdout.readline())["refresh_token"]
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx2.get(f"{base}/_fake/stats", timeout=2)
+                break
+            except httpx2.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base, token
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
 
 
 def _floor_seconds(messages: int) -> float:
@@ -64,23 +81,21 @@ def _floor_seconds(messages: int) -> float:
 
 def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, SyncRun, int]:
     """Seconds of one first sync of a fresh account; its run; 429s the fake answered."""
-    google = _mailbox(messages)
-    if quota is not None:
-        google.enforce_quota(quota)
     email = f"bench-gmail-{uuid.uuid4().hex[:8]}@example.com"
     with ctx.session_factory() as session:
         user = accounts.create_user(session, email, "bench-gmail-password")
         session.commit()
         user_id = user.id
     try:
-        with serve_asgi(_app(google)) as url, tempfile.TemporaryDirectory() as tmp:
+        with _fake_google(messages, quota) as (url, token), tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(
                 data_dir=Path(tmp),
                 database_url=ctx.dataset.database_url,
                 google_quota_units_per_second=quota or 1e9,
-                **google.client_settings(url),
+                **FakeGoogle.settings_for(url),
+                google_client_id=FakeGoogle().client_id,
+                google_client_secret=FakeGoogle().client_secret,
             )
-            tokens = google.issue_tokens(ME, list(ALL_SCOPES), refresh=True)
             with ctx.session_factory() as session:
                 account = platform_accounts.connect(
                     session,
@@ -88,7 +103,7 @@ def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, 
                     user_id=user_id,
                     provider=Provider.GMAIL,
                     external_id=ME,
-                    credentials={"refresh_token": tokens["refresh_token"]},
+                    credentials={"refresh_token": token},
                     scopes=" ".join(ALL_SCOPES),
                 )
                 session.commit()
@@ -101,20 +116,15 @@ def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, 
                 session_factory=ctx.session_factory,
             )
             elapsed = time.perf_counter() - started
+            limited = int(httpx2.get(f"{url}/_fake/stats").json()["rate_limited"])
             with ctx.session_factory() as session:
                 run = session.query(SyncRun).filter(SyncRun.user_id == user_id).one()
                 session.expunge(run)
-            return elapsed, run, google.rate_limited
+            return elapsed, run, limited
     finally:
         with ctx.session_factory() as session:
             session.execute(delete(User).where(User.id == user_id))
             session.commit()
-
-
-def _app(google: FakeGoogle):  # type: ignore[no-untyped-def]
-    from tests.fakes.google.app import build_app
-
-    return build_app(google)
 
 
 @register("gmail sync")

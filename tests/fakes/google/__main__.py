@@ -7,6 +7,8 @@ Settings → Gmail → Connect Gmail → Allow → Sync Email now.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from datetime import UTC, datetime, timedelta
 
 import uvicorn
@@ -14,7 +16,7 @@ import uvicorn
 from tests.fakes.google import calendar as fake_calendar
 from tests.fakes.google import people as fake_people
 from tests.fakes.google.app import build_app
-from tests.fakes.google.state import FakeGoogle
+from tests.fakes.google.state import ALL_SCOPES, FakeGoogle
 
 
 def seeded() -> FakeGoogle:
@@ -60,13 +62,44 @@ def seeded() -> FakeGoogle:
     return google
 
 
+def bulk(messages: int) -> FakeGoogle:
+    """``bench.mailbox@gmail.com`` with ``messages`` messages over the past from 5,000
+    people (a third of them sent): the benchmark's mailbox."""
+    google = FakeGoogle()
+    me = "bench.mailbox@gmail.com"
+    google.add_account(me)
+    now = datetime.now(UTC)
+    for i in range(messages):
+        person = f"Person {i % 5000} <person{i % 5000}@example{i % 97}.org>"
+        sent = i % 3 == 0
+        google.add_message(
+            me,
+            sender=me if sent else person,
+            to=[person] if sent else [me],
+            subject=f"Subject {i}",
+            snippet="A short snippet of the message body",
+            at=now - timedelta(minutes=5 * i + 1),
+            labels=["SENT"] if sent else ["INBOX"],
+        )
+    return google
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8092)
+    parser.add_argument("--bulk", type=int, default=0, help="serve the benchmark mailbox")
+    parser.add_argument("--quota", type=float, default=0, help="units/s per account (429)")
     args = parser.parse_args()
-    google = seeded()
+    google = bulk(args.bulk) if args.bulk else seeded()
+    if args.quota:
+        google.enforce_quota(args.quota)
     base = f"http://{args.host}:{args.port}"
+    if args.bulk:
+        # One JSON line for the benchmark: a refresh token of the mailbox's account.
+        tokens = google.issue_tokens("bench.mailbox@gmail.com", list(ALL_SCOPES), refresh=True)
+        print(json.dumps({"refresh_token": tokens["refresh_token"]}), flush=True)
+        sys.stdout.flush()
     print("Fake Google at", base, "- start PingCRM with:")
     for name, value in google.client_settings(base).items():
         print(f"  PINGCRM_{name.upper()}={value}")
