@@ -316,3 +316,34 @@ def test_a_revoked_grant_stops_the_run_with_an_error_badge(
     session.refresh(account)
     assert account.last_error_is_auth is True
     assert _meetings(session) == []
+
+
+def test_an_expired_access_token_is_refreshed_and_a_rate_limit_waited_out(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    account: PlatformAccount,
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+) -> None:
+    _seed(cal)
+    _sync(gsettings, engine, session_factory, account)
+    google.expire_access_tokens()  # the stored access token now answers 401
+    refreshes = len(google.token_requests)
+    google.fail("events.list", 429, retry_after=0)
+    cal.put_event(
+        ME,
+        event(
+            "late",
+            NOW - timedelta(hours=1),
+            30,
+            [(ME, "Ada", "accepted"), ("erin@acme.com", "Erin Poe", "accepted")],
+        ),
+    )
+    _sync(gsettings, engine, session_factory, account)
+    run = last_run(session)
+    assert run.status == RunStatus.SUCCESS
+    assert run.new_interactions == 1
+    assert ("Erin Poe", "Meeting", NOW - timedelta(hours=1)) in _meetings(session)
+    assert len(google.token_requests) == refreshes + 1  # refreshed once after the 401
