@@ -227,3 +227,11 @@ def test_oversized_blocks_are_skipped_and_counted() -> None:
     assert result.oversized_blocks >= 1
     assert result.oversized_contacts >= 7
     assert "oversized blocks skipped" in result.summary()
+
+
+def test_a_compound_given_name_is_one_name() -> None:
+    a = feat(1, "João Guilherme Castro", company="Brightloop")
+    b = feat(2, "João Lucas Castro", company="Brightloop")
+    verdict = score_pair(a, b, LIMITS)
+    assert verdict.signals["name"] < 0.9
+    assert verdict.tier == 0

@@ -118,10 +118,11 @@ def build(
     given = tokens(row.given_name)
     family = tokens(row.family_name)
     words = tokens(row.full_name)
+    # A compound given name is one name ("João Guilherme" is not "João Lucas").
     if given and family:
-        first, last = given[0], family[-1]
+        first, last = "".join(given), family[-1]
     elif len(words) >= 2:
-        first, last = words[0], words[-1]
+        first, last = "".join(words[:-1]), words[-1]
     else:
         first, last = (words[0] if words else (given[0] if given else "")), ""
     features = Features(

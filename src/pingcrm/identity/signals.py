@@ -150,12 +150,26 @@ def _username(a: Features, b: Features) -> float | None:
             if kind_a != kind_b and raw_a == raw_b:
                 # "barretta" may be Aaron's and Alison's: a handle spelled from both
                 # names is weaker than one that is not.
-                derived = a.handles[kind_a] in a.forms and b.handles[kind_b] in b.forms
+                derived = _spelled_from(a.handles[kind_a], a) and _spelled_from(
+                    b.handles[kind_b], b
+                )
                 return 0.7 if derived else 1.0
     shared = set(a.handles.values()) & set(b.handles.values())
-    if shared and any(h not in a.forms or h not in b.forms for h in shared):
+    if shared and any(not _spelled_from(h, a) or not _spelled_from(h, b) for h in shared):
         return 0.9
     return None
+
+
+def _spelled_from(handle: str, f: Features) -> bool:
+    """Whether a username is the contact's own name written as one word (allowing for a
+    letter lost in transliteration: "sowaa" for "Sowała")."""
+    if handle in f.forms:
+        return True
+    return any(
+        abs(len(handle) - len(form)) <= 2 and JaroWinkler.similarity(handle, form) >= 0.93
+        for form in f.forms
+        if len(form) >= 4
+    )
 
 
 def _company(a: Features, b: Features) -> float | None:
