@@ -22,8 +22,11 @@ def person(
     company: str | None = None,
     bio: str | None = None,
     groups: list[str] | None = None,
+    given_name: str | None = None,
 ) -> tuple[Any, list[tuple[K, str]]]:
     given, _, family = name.partition(" ")
+    if given_name:  # e.g. a compound given name, as Google Contacts stores it
+        given, family = given_name, name.removeprefix(given_name).strip()
     row = SimpleNamespace(
         id=contact_id,
         full_name=name,
@@ -230,8 +233,11 @@ def test_oversized_blocks_are_skipped_and_counted() -> None:
 
 
 def test_a_compound_given_name_is_one_name() -> None:
-    a = feat(1, "João Guilherme Castro", company="Brightloop")
-    b = feat(2, "João Lucas Castro", company="Brightloop")
+    a = feat(1, "João Guilherme Castro", company="Brightloop", given_name="João Guilherme")
+    b = feat(2, "João Lucas Castro", company="Brightloop", given_name="João Lucas")
+    # Without given names, all but the last word make the first name.
+    c, d = feat(3, "João Guilherme Castro"), feat(4, "João Lucas Castro")
+    assert score_pair(c, d, LIMITS).signals["name"] < 0.9
     verdict = score_pair(a, b, LIMITS)
     assert verdict.signals["name"] < 0.9
     assert verdict.tier == 0
