@@ -28,10 +28,17 @@ def identity_scan(ctx: BenchContext) -> list[Row]:
     with ctx.session_factory() as session:
         started = time.perf_counter()
         rows, identifiers = repository.scan_rows(session, ctx.dataset.user_id)
+        loaded = time.perf_counter()
         result = find_pairs(rows, identifiers, limits, settings.identity_max_block_size)
+        compared = time.perf_counter()
         store_pairs(session, ctx.dataset.user_id, result)
         session.flush()
-        seconds = time.perf_counter() - started
+        finished = time.perf_counter()
+        seconds = finished - started
+        phases = (
+            f"read {loaded - started:.1f} s, compare {compared - loaded:.1f} s, "
+            f"store {finished - compared:.1f} s"
+        )
         session.rollback()
     with ctx.session_factory() as session:
         tracemalloc.start()
@@ -50,7 +57,7 @@ def identity_scan(ctx: BenchContext) -> list[Row]:
     recall = true_positives / len(truth) if truth else 1.0
     scan_ok = "yes" if seconds < SCAN_TARGET_S else "no"
     detail = (
-        f"{result.contacts:,} contacts, {result.candidates:,} pairs compared, "
+        f"{phases}; {result.contacts:,} contacts, {result.candidates:,} pairs compared, "
         f"{result.oversized_blocks} oversized blocks skipped, peak {peak / 2**20:.0f} MB traced"
     )
     counts = f"{true_positives} of {len(found)} found pairs planted, {len(truth)} planted"
