@@ -181,7 +181,10 @@ def _lookup_names(
     for chunk in _chunks(with_company):
         params: dict[str, str] = {}
         terms: list[str] = []
-        for index, (name, company) in enumerate(chunk):
+        # Padded to a full chunk (repeating the last pair): every query has the same SQL,
+        # so it is compiled and cached once, not once per batch.
+        padded = [*chunk, *[chunk[-1]] * (_CHUNK - len(chunk))]
+        for index, (name, company) in enumerate(padded):
             params[f"n{index}"], params[f"c{index}"] = name, company
             terms.append(
                 f"(contacts.sort_name = :n{index} AND lower(contacts.company) = :c{index})"
