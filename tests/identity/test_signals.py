@@ -238,3 +238,10 @@ def test_a_compound_given_name_is_one_name() -> None:
     verdict = score_pair(a, b, LIMITS)
     assert verdict.signals["name"] < 0.9
     assert verdict.tier == 0
+
+
+def test_the_configured_defaults_are_the_measured_thresholds() -> None:
+    from pingcrm.config import Settings
+    from pingcrm.identity.service import thresholds
+
+    assert thresholds(Settings()) == Thresholds()
