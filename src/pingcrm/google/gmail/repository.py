@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, PlatformAccount, Provider
@@ -40,12 +41,22 @@ def contacts_by_email(session: Session, user_id: int, emails: Collection[str]) -
     """Normalised email → contact id of the user's contacts among ``emails`` (chunked)."""
     found: dict[str, int] = {}
     ordered = sorted(set(emails))
-    for start in range(0, len(ordered), 500):
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL: one array parameter, so the statement text (and its prepared plan)
+    # is the same for every batch instead of one IN list shape per size.
+    size = len(ordered) or 1 if postgres else 500
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
+        match = (
+            ContactIdentifier.value == any_(literal(chunk, type_=ARRAY(String)))
+            if postgres
+            else ContactIdentifier.value.in_(chunk)
+        )
         rows = session.execute(
             select(ContactIdentifier.value, ContactIdentifier.contact_id).where(
                 ContactIdentifier.user_id == user_id,
                 ContactIdentifier.kind == IdentifierKind.EMAIL,
-                ContactIdentifier.value.in_(ordered[start : start + 500]),
+                match,
             )
         ).all()
         found.update({str(value): int(contact_id) for value, contact_id in rows})
