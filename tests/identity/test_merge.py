@@ -14,12 +14,15 @@ from pingcrm.errors import Conflict, NotFound, ValidationFailed
 from pingcrm.identity import service
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
+    CalendarEvent,
     Contact,
     IdentityMatch,
     Interaction,
     MatchStatus,
     MergeRecord,
     Platform,
+    PlatformAccount,
+    Provider,
     Suggestion,
     User,
 )
@@ -247,3 +250,46 @@ def test_decisions_in_the_queue(session: Session) -> None:
     # The pair is gone with the absorbed contact: nothing left to decide.
     with pytest.raises(NotFound):
         service.decide(session, user.id, match_id, "reject")
+
+
+def test_calendar_attendees_follow_the_merge_and_its_undo(session: Session) -> None:
+    """The meeting brief finds attendees through the event's attendee list: after a merge
+    the absorbed person's entries name the survivor, and Undo puts back each one."""
+    user = create_user(session)
+    robert, bob = two_records(session, user)
+    account = PlatformAccount(
+        user_id=user.id, provider=Provider.GMAIL, external_id="ada@gmail.com", sync_settings={}
+    )
+    session.add(account)
+    session.flush()
+    attendees = [
+        {"email": "robert@acme.io", "name": "Robert", "contact_id": robert.id},
+        {"email": "bob@smith.example", "name": "Bob", "contact_id": bob.id},
+    ]
+    both = CalendarEvent(
+        user_id=user.id,
+        platform_account_id=account.id,
+        event_id="board",
+        title="Board meeting",
+        starts_at=NOW,
+        attendees=attendees,
+    )
+    session.add(both)
+    session.flush()
+    for contact in (robert, bob):
+        meeting = create_interaction(
+            session, user, contact, platform=Platform.MEETING, preview="Board meeting"
+        )
+        meeting.extra = {"event_id": "board"}
+    session.commit()
+
+    record = service.merge_contacts(session, user.id, robert.id, bob.id)
+    session.commit()
+    survivor = record.survivor_id
+    session.refresh(both)
+    assert [a["contact_id"] for a in both.attendees] == [survivor, survivor]
+
+    service.undo_merge(session, user.id, record.id)
+    session.commit()
+    session.refresh(both)
+    assert both.attendees == attendees

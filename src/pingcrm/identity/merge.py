@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.contacts.service import refresh_search_text
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
+from pingcrm.google.calendar import service as calendar
 from pingcrm.identity import repository
 from pingcrm.interactions.repository import recompute_counters
 from pingcrm.kit.clock import utcnow
@@ -146,6 +147,9 @@ def merge_contacts(
         "records_survived": records_survived,
     }
     repository.move_children(session, user_id, moved, a_id, s_id)
+    snapshot["calendar_attendees"] = calendar.repoint_attendees(
+        session, user_id, moved.get("interactions", []), a_id, s_id
+    )
     repository.add_tags(session, s_id, tags_added)
     repository.set_contact_values(session, user_id, s_id, merged_values(survivor, absorbed))
     repository.set_record_survivor(session, user_id, records_survived, None)
@@ -193,6 +197,7 @@ def undo_merge(session: Session, user_id: int, record_id: int) -> MergeRecord:
     repository.restore_contact(session, user_id, snapshot["survivor"])
     moved = {k: [int(i) for i in v] for k, v in snapshot["moved"].items()}
     repository.move_children(session, user_id, moved, s_id, a_id)
+    calendar.restore_attendees(session, user_id, snapshot.get("calendar_attendees", []), a_id)
     tags_added = repository.existing_tag_ids(session, user_id, snapshot["tags_added"])
     repository.remove_tags(session, s_id, tags_added)
     repository.add_tags(

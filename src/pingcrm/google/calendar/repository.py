@@ -197,3 +197,51 @@ def account_event(
             CalendarEvent.starts_at == starts_at,
         )
     ).first()
+
+
+def meeting_event_ids(session: Session, user_id: int, interaction_ids: Collection[int]) -> set[str]:
+    """The calendar event ids behind the user's meeting interactions ``interaction_ids``."""
+    found: set[str] = set()
+    ids = sorted(interaction_ids)
+    for start in range(0, len(ids), CHUNK):
+        for extra in session.scalars(
+            select(Interaction.extra).where(
+                Interaction.user_id == user_id,
+                Interaction.platform == Platform.MEETING,
+                Interaction.id.in_(ids[start : start + CHUNK]),
+            )
+        ):
+            event_id = (extra or {}).get("event_id")
+            if event_id:
+                found.add(str(event_id))
+    return found
+
+
+def user_events(session: Session, user_id: int, event_ids: Collection[str]) -> list[CalendarEvent]:
+    """The user's stored events (through any account) among ``event_ids``."""
+    rows: list[CalendarEvent] = []
+    for chunk in _chunks(sorted(event_ids)):
+        rows.extend(
+            session.scalars(
+                select(CalendarEvent).where(
+                    CalendarEvent.user_id == user_id, CalendarEvent.event_id.in_(chunk)
+                )
+            )
+        )
+    return rows
+
+
+def events_by_ids(session: Session, user_id: int, ids: Collection[int]) -> list[CalendarEvent]:
+    """The user's stored events with these row ids."""
+    rows: list[CalendarEvent] = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        rows.extend(
+            session.scalars(
+                select(CalendarEvent).where(
+                    CalendarEvent.user_id == user_id,
+                    CalendarEvent.id.in_(ordered[start : start + CHUNK]),
+                )
+            )
+        )
+    return rows
