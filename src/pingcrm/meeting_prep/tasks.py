@@ -47,6 +47,7 @@ def gmail_sender(client: GoogleClient) -> service.Sender:
     provider=Provider.GMAIL,
     lease_seconds=300,
     description="Email a brief before meetings starting in 30-40 minutes",
+    follows_auto_sync=False,
 )
 def scan(ctx: JobContext) -> None:
     """Send the account's due meeting briefs (and retry failed ones)."""

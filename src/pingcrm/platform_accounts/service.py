@@ -103,3 +103,21 @@ def mark_failure(account: PlatformAccount, message: str, *, auth: bool) -> None:
     account.last_error_is_auth = auth
     account.last_error = message[:2000]
     account.last_error_at = utcnow()
+
+
+AUTO_SYNC = "auto_sync"
+
+
+def auto_sync_enabled(account: PlatformAccount) -> bool:
+    """Whether the account's scheduled syncs run ("Sync automatically", on by default)."""
+    return (account.sync_settings or {}).get(AUTO_SYNC, True) is not False
+
+
+def set_auto_sync(
+    session: Session, user_id: int, account_id: int, enabled: bool
+) -> PlatformAccount:
+    """Turn the account's scheduled syncs on or off; Sync now keeps working either way."""
+    account = get_account(session, user_id, account_id)
+    account.sync_settings = {**(account.sync_settings or {}), AUTO_SYNC: bool(enabled)}
+    session.flush()
+    return account

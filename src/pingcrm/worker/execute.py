@@ -139,5 +139,7 @@ def expand(spec: JobSpec, session_factory: sessionmaker[Session], trigger: str) 
         assert spec.provider is not None
         return [
             JobCall(spec.name, user_id=uid, account_id=aid, trigger=trigger)
-            for aid, uid in repository.auto_sync_account_ids(session, spec.provider)
+            for aid, uid in repository.auto_sync_account_ids(
+                session, spec.provider, only_auto_sync=spec.follows_auto_sync
+            )
         ]

@@ -92,6 +92,9 @@ class JobSpec:
     lease_seconds: int = 600
     description: str = ""
     tags: tuple[str, ...] = field(default=())
+    # Per-account jobs: skipped for accounts whose "Sync automatically" is off. Jobs
+    # that are not syncs (meeting-prep emails, bookkeeping) set this False.
+    follows_auto_sync: bool = True
 
 
 REGISTRY: dict[str, JobSpec] = {}
@@ -105,6 +108,7 @@ def job(
     provider: Provider | None = None,
     lease_seconds: int = 600,
     description: str = "",
+    follows_auto_sync: bool = True,
 ) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
     """Register the decorated function as the job ``name`` (``domain.verb``)."""
     if fanout is Fanout.ACCOUNT and provider is None:
@@ -125,6 +129,7 @@ def job(
             provider=provider,
             lease_seconds=lease_seconds,
             description=description or (func.__doc__ or "").strip().split("\n")[0],
+            follows_auto_sync=follows_auto_sync,
         )
         return func
 

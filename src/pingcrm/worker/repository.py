@@ -89,8 +89,11 @@ def all_user_ids(session: Session) -> list[int]:
     return list(session.execute(select(User.id).order_by(User.id)).scalars())
 
 
-def auto_sync_account_ids(session: Session, provider: Provider) -> list[tuple[int, int]]:
-    """(account id, user id) of connected accounts of ``provider`` with auto-sync on."""
+def auto_sync_account_ids(
+    session: Session, provider: Provider, *, only_auto_sync: bool = True
+) -> list[tuple[int, int]]:
+    """(account id, user id) of connected accounts of ``provider`` (with auto-sync on,
+    unless ``only_auto_sync`` is False)."""
     rows = session.execute(
         select(PlatformAccount.id, PlatformAccount.user_id, PlatformAccount.sync_settings)
         .where(
@@ -100,7 +103,11 @@ def auto_sync_account_ids(session: Session, provider: Provider) -> list[tuple[in
         )
         .order_by(PlatformAccount.id)
     ).all()
-    return [(r[0], r[1]) for r in rows if (r[2] or {}).get("auto_sync", True) is not False]
+    return [
+        (r[0], r[1])
+        for r in rows
+        if not only_auto_sync or (r[2] or {}).get("auto_sync", True) is not False
+    ]
 
 
 def beat(engine: Engine, name: str, runner: str, at: datetime) -> None:

@@ -52,6 +52,7 @@ def calendar_sync(ctx: JobContext) -> None:
     fanout=Fanout.ACCOUNT,
     provider=Provider.GMAIL,
     description="Count meetings that have started as interactions",
+    follows_auto_sync=False,
 )
 def count_started_meetings(ctx: JobContext) -> None:
     """Refresh counters and scores of the user's contacts whose meeting has just

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
 from pingcrm.google import accounts as gmail_accounts
+from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.sync.now import parse_kind, sync_now
 from pingcrm.web.api.envelope import Envelope, one
 from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep
@@ -97,3 +98,23 @@ def sync(
     follow it with ``GET /api/v1/sync-runs``."""
     account = sync_now(session, request.app.state.runner, user.id, account_id, parse_kind(kind))
     return one(SyncQueuedOut(account_id=account.id, kind=kind))
+
+
+class AutoSyncIn(BaseModel):
+    enabled: bool
+
+
+class AutoSyncOut(BaseModel):
+    account_id: int
+    auto_sync: bool
+
+
+@router.put("/connections/{account_id}/auto-sync", summary="Turn scheduled syncs on or off")
+def auto_sync(
+    account_id: int, body: AutoSyncIn, session: SessionDep, user: ApiUser
+) -> Envelope[AutoSyncOut]:
+    """Whether the connection's scheduled syncs run (on by default); Sync now always works."""
+    account = platform_accounts.set_auto_sync(session, user.id, account_id, body.enabled)
+    return one(
+        AutoSyncOut(account_id=account.id, auto_sync=platform_accounts.auto_sync_enabled(account))
+    )

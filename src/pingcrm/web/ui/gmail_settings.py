@@ -3,9 +3,9 @@ and the generic "Sync now" of any connected account."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from pingcrm.errors import PingError
 from pingcrm.google import accounts as gmail_accounts
 from pingcrm.meeting_prep import service as meeting_prep
 from pingcrm.models import Provider, RunStatus, SyncKind, User
+from pingcrm.platform_accounts import service as accounts
 from pingcrm.sync import history
 from pingcrm.sync.engine import KIND_WORDS
 from pingcrm.sync.now import parse_kind, sync_now
@@ -38,6 +39,7 @@ def gmail_context(session: Session, settings: Settings, user: User) -> dict[str,
         "gmail_redirect_uri": settings.resolved_google_redirect_uri,
         "gmail_views": views,
         "gmail_meeting_prep": {v.account.id: meeting_prep.is_enabled(v.account) for v in views},
+        "gmail_auto_sync": {v.account.id: accounts.auto_sync_enabled(v.account) for v in views},
         "gmail_running": running,
         "gmail_kinds": [(k.value, KIND_WORDS[k]) for k in GMAIL_KINDS],
     }
@@ -151,3 +153,22 @@ def gmail_disconnect(
         user,
         message=f"Disconnected {account.external_id}. Its emails stay in your timelines.",
     )
+
+
+@router.post("/settings/gmail/{account_id}/auto-sync")
+def auto_sync_switch(
+    account_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    enabled: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Turn the account's scheduled syncs on (``enabled=on``) or off."""
+    on = enabled == "on"
+    account = accounts.set_auto_sync(session, user.id, account_id, on)
+    if on:
+        message = f"{account.external_id} syncs automatically again."
+    else:
+        message = f"Automatic syncs of {account.external_id} are off; Sync now still works."
+    return _panel(request, session, settings, user, message=message)
