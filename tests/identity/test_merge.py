@@ -293,3 +293,34 @@ def test_calendar_attendees_follow_the_merge_and_its_undo(session: Session) -> N
     session.commit()
     session.refresh(both)
     assert both.attendees == attendees
+
+
+def test_a_merged_person_keeps_one_open_suggestion_and_undo_brings_the_other_back(
+    session: Session,
+) -> None:
+    user = create_user(session)
+    robert, bob = two_records(session, user)  # Bob already has a pending suggestion
+    session.add(
+        Suggestion(
+            user_id=user.id,
+            contact_id=robert.id,
+            trigger="time_based",
+            reason="Ask Robert about the quarterly numbers",
+            channel="email",
+        )
+    )
+    session.commit()
+    before = state(session, user.id)
+
+    record = service.merge_contacts(session, user.id, robert.id, bob.id)
+    session.commit()
+    survivor = record.survivor_id
+    open_reasons = session.scalars(
+        select(Suggestion.reason).where(Suggestion.user_id == user.id)
+    ).all()
+    assert open_reasons == ["Ask Robert about the quarterly numbers"]
+    assert survivor == robert.id
+
+    service.undo_merge(session, user.id, record.id)
+    session.commit()
+    assert state(session, user.id)["suggestions"] == before["suggestions"]

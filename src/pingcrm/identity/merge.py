@@ -146,6 +146,15 @@ def merge_contacts(
         "matches": repository.matches_of_contact_rows(session, user_id, a_id),
         "records_survived": records_survived,
     }
+    # One open suggestion per person: the survivor's stays, the absorbed one's is kept
+    # in the snapshot (Undo puts it back) instead of showing the same person twice.
+    dropped: list[dict[str, Any]] = []
+    if repository.open_suggestion_rows(session, user_id, s_id):
+        dropped = repository.open_suggestion_rows(session, user_id, a_id)
+    dropped_ids = {int(row["id"]) for row in dropped}
+    moved["suggestions"] = [i for i in moved.get("suggestions", []) if i not in dropped_ids]
+    snapshot["suggestions_dropped"] = dropped
+    repository.delete_suggestions(session, user_id, dropped_ids)
     repository.move_children(session, user_id, moved, a_id, s_id)
     snapshot["calendar_attendees"] = calendar.repoint_attendees(
         session, user_id, moved.get("interactions", []), a_id, s_id
@@ -198,6 +207,7 @@ def undo_merge(session: Session, user_id: int, record_id: int) -> MergeRecord:
     moved = {k: [int(i) for i in v] for k, v in snapshot["moved"].items()}
     repository.move_children(session, user_id, moved, s_id, a_id)
     calendar.restore_attendees(session, user_id, snapshot.get("calendar_attendees", []), a_id)
+    repository.reinsert_suggestions(session, snapshot.get("suggestions_dropped", []))
     tags_added = repository.existing_tag_ids(session, user_id, snapshot["tags_added"])
     repository.remove_tags(session, s_id, tags_added)
     repository.add_tags(

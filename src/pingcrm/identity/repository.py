@@ -20,6 +20,7 @@ from pingcrm.models import (
     MergeRecord,
     Note,
     Suggestion,
+    SuggestionStatus,
     UserSettings,
 )
 from pingcrm.models.base import UTCDateTime
@@ -334,6 +335,35 @@ def existing_contact_ids(session: Session, user_id: int, ids: Collection[int]) -
             select(Contact.id).where(Contact.user_id == user_id, Contact.id.in_(list(ids)))
         )
     )
+
+
+def open_suggestion_rows(session: Session, user_id: int, contact_id: int) -> list[dict[str, Any]]:
+    """The contact's pending or snoozed suggestions, every column as JSON."""
+    table: Table = Suggestion.__table__  # type: ignore[assignment]
+    rows = session.execute(
+        select(table)
+        .where(
+            table.c.user_id == user_id,
+            table.c.contact_id == contact_id,
+            table.c.status.in_([SuggestionStatus.PENDING, SuggestionStatus.SNOOZED]),
+        )
+        .order_by(table.c.id)
+    ).all()
+    return [to_json(table, row) for row in rows]
+
+
+def delete_suggestions(session: Session, user_id: int, ids: Collection[int]) -> None:
+    if ids:
+        session.execute(
+            delete(Suggestion).where(Suggestion.user_id == user_id, Suggestion.id.in_(list(ids)))
+        )
+
+
+def reinsert_suggestions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Put suggestions back exactly (same ids) from a snapshot."""
+    table: Table = Suggestion.__table__  # type: ignore[assignment]
+    if rows:
+        session.execute(insert(table), [from_json(table, data) for data in rows])
 
 
 def reinsert_matches(session: Session, rows: Sequence[dict[str, Any]]) -> None:
