@@ -11,8 +11,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
-from pingcrm.models import PlatformAccount, Provider, SyncRun
+from pingcrm.models import PlatformAccount, Provider, SyncKind, SyncRun, SyncTrigger
 from pingcrm.platform_accounts import service as accounts
+from pingcrm.sync.provider import SyncContext
+from pingcrm.sync.runs import start_run
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
 from tests.fakes.google.app import build_app
@@ -83,3 +85,23 @@ def last_run(session: Session) -> SyncRun:
 
     session.expire_all()
     return session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(1)).one()
+
+
+def manual_sync_context(
+    work: Session, settings: Settings, account: PlatformAccount, kind: SyncKind
+) -> SyncContext:
+    """A committed manual run of ``kind`` and its context in ``work``, for tests that drive
+    a sync function directly (to kill it between pages)."""
+    acct = accounts.get_account(work, account.user_id, account.id)
+    run = start_run(
+        work,
+        user_id=acct.user_id,
+        provider=acct.provider,
+        kind=kind,
+        trigger=SyncTrigger.MANUAL,
+        platform_account_id=acct.id,
+    )
+    work.commit()
+    return SyncContext(
+        work, settings, acct, run, accounts.read_credentials(settings, acct), work.commit
+    )

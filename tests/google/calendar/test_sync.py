@@ -26,15 +26,18 @@ from pingcrm.models import (
     PlatformAccount,
     RunStatus,
     SyncKind,
-    SyncTrigger,
 )
-from pingcrm.platform_accounts import service as accounts
-from pingcrm.sync.provider import SyncContext
-from pingcrm.sync.runs import start_run
 from tests.fakes.google.calendar import FakeCalendarState, event, state_of
 from tests.fakes.google.state import FakeGoogle
 from tests.fixtures.builders import create_user
-from tests.google.fake_account import connect, google_settings, last_run, run_job, served
+from tests.google.fake_account import (
+    connect,
+    google_settings,
+    last_run,
+    manual_sync_context,
+    run_job,
+    served,
+)
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ME = "ada@gmail.com"
@@ -256,19 +259,7 @@ def test_a_run_killed_between_pages_resumes_without_duplicates(
 
     # A run that commits its first page and dies while fetching the second.
     with session_factory() as work:
-        acct = accounts.get_account(work, account.user_id, account.id)
-        run = start_run(
-            work,
-            user_id=acct.user_id,
-            provider=acct.provider,
-            kind=SyncKind.CALENDAR,
-            trigger=SyncTrigger.MANUAL,
-            platform_account_id=acct.id,
-        )
-        work.commit()
-        ctx = SyncContext(
-            work, gsettings, acct, run, accounts.read_credentials(gsettings, acct), work.commit
-        )
+        ctx = manual_sync_context(work, gsettings, account, SyncKind.CALENDAR)
         with GoogleClient.from_context(ctx) as client:
             api = CalendarApi(client)
             calls = {"n": 0}

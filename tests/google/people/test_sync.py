@@ -28,15 +28,18 @@ from pingcrm.models import (
     PlatformAccount,
     RunStatus,
     SyncKind,
-    SyncTrigger,
 )
-from pingcrm.platform_accounts import service as accounts
-from pingcrm.sync.provider import SyncContext
-from pingcrm.sync.runs import start_run
 from tests.fakes.google.people import FakePeopleState, person, state_of
 from tests.fakes.google.state import FakeGoogle
 from tests.fixtures.builders import create_user
-from tests.google.fake_account import connect, google_settings, last_run, run_job, served
+from tests.google.fake_account import (
+    connect,
+    google_settings,
+    last_run,
+    manual_sync_context,
+    run_job,
+    served,
+)
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ME = "ada@gmail.com"
@@ -250,19 +253,7 @@ def test_a_killed_run_resumes_from_its_last_page(
     for n in range(8):
         book.put_person(ME, person(n + 1, f"Person {n}", [f"p{n}@acme.com"]))
     with session_factory() as work:
-        acct = accounts.get_account(work, account.user_id, account.id)
-        run = start_run(
-            work,
-            user_id=acct.user_id,
-            provider=acct.provider,
-            kind=SyncKind.CONTACTS,
-            trigger=SyncTrigger.MANUAL,
-            platform_account_id=acct.id,
-        )
-        work.commit()
-        ctx = SyncContext(
-            work, gsettings, acct, run, accounts.read_credentials(gsettings, acct), work.commit
-        )
+        ctx = manual_sync_context(work, gsettings, account, SyncKind.CONTACTS)
         with GoogleClient.from_context(ctx) as client:
             api = PeopleApi(client)
             calls = {"n": 0}
