@@ -67,7 +67,8 @@ def test_pairing_hands_the_token_to_the_popup_exactly_once(
     assert claims.expires_at == START + timedelta(days=30)
     # Only a digest of the token id is stored, never the token.
     row = session.execute(select(ExtensionToken)).scalar_one()
-    assert row.jti == tokens.jti_digest(claims.jti) and claims.jti not in row.jti
+    assert row.jti == tokens.jti_digest(claims.jti)
+    assert claims.jti not in row.jti
     _error(client.get(f"/api/v1/extension/pairings/{code}"), 404, "not_found")
     account = session.execute(select(PlatformAccount)).scalar_one()
     assert account.provider is Provider.LINKEDIN
@@ -157,7 +158,8 @@ def test_pairing_and_disconnecting_from_the_settings_page(
 ) -> None:
     csrf = login(client)
     page = client.get("/settings")
-    assert "Connect" in page.text and "profiles you view" not in page.text
+    assert "Connect" in page.text
+    assert "profiles you view" not in page.text
     assert "Load unpacked" in page.text
     dialog = client.get("/settings/linkedin/connect")
     assert "PING-X7K3M2" in dialog.text
@@ -172,7 +174,8 @@ def test_pairing_and_disconnecting_from_the_settings_page(
     token = client.get(f"/api/v1/extension/pairings/{code}").json()["data"]["token"]
     extension = {"Authorization": f"Bearer {token}"}
     page = client.get("/settings")
-    assert "Profiles synced" in page.text and 'data-state="connected"' in page.text
+    assert "Profiles synced" in page.text
+    assert 'data-state="connected"' in page.text
     assert client.get("/api/v1/extension/status", headers=extension).json()["data"]["status"] == (
         "connected"
     )
@@ -215,7 +218,8 @@ def test_the_extension_token_opens_only_the_extension_endpoints(
     # Pages never look at bearer tokens.
     client.cookies.clear()
     page = client.get("/settings", headers=extension, follow_redirects=False)
-    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login")
     # And the extension endpoints refuse API access tokens and page sessions.
     for path in ("/api/v1/extension/status", "/api/v1/linkedin/contact?public_id=x"):
         _error(client.get(path, headers=api), 401, "authentication_required")
@@ -273,7 +277,8 @@ def test_disconnect_from_the_popup_revokes_every_token_of_the_pairing(
     current = {"Authorization": f"Bearer {rotated}"}
     other_browser = pair_extension(client)
     gone = client.post("/api/v1/extension/disconnect", headers=current)
-    assert gone.status_code == 200 and gone.json()["data"] == {"revoked": 1}
+    assert gone.status_code == 200
+    assert gone.json()["data"] == {"revoked": 1}
     _error(client.get("/api/v1/extension/status", headers=current), 401, "authentication_required")
     _error(client.post("/api/v1/extension/refresh", headers=current), 401, "reauth_required")
     # The other browser's pairing still works; the card stays Connected.
