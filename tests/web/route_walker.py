@@ -172,9 +172,7 @@ def takes_extension_token(route: RouteInfo) -> bool:
     """Whether the route authenticates with the LinkedIn extension's token only."""
 
     def walk_deps(dependant: Any) -> bool:
-        return any(
-            d.call is get_extension_user or walk_deps(d) for d in dependant.dependencies
-        )
+        return any(d.call is get_extension_user or walk_deps(d) for d in dependant.dependencies)
 
     return route.dependant is not None and walk_deps(route.dependant)
 
@@ -471,9 +469,7 @@ def walk(
         check_known(route)
         result.walked.append(route.path)
         is_api = route.path.startswith("/api")
-        api_bearer = (
-            attacker.extension_bearer if takes_extension_token(route) else attacker.bearer
-        )
+        api_bearer = attacker.extension_bearer if takes_extension_token(route) else attacker.bearer
         if "GET" in route.methods and any(n in ID_PARAMS for n in path_parameters(route)):
             own = {
                 n: attacker.world.first(ID_PARAMS[n])
