@@ -14,9 +14,17 @@ const sync = makeSync({ store, api, voyager, clock });
 const handlers = makeHandlers({ store, api, sync, clock });
 const ready = clock.load(chrome.storage.local);
 
+const waiters = []; // test hook: promises for the next answer to a message type
+
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (sender.id !== chrome.runtime.id) return false;
-  dispatch(handlers, message, ready).then(sendResponse);
+  dispatch(handlers, message, ready).then((answer) => {
+    sendResponse(answer);
+    for (const waiter of waiters.filter((w) => w.type === message.type)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(answer);
+    }
+  });
   return true; // answer asynchronously
 });
 
@@ -28,4 +36,5 @@ globalThis.pingcrm = {
   ready,
   setClockOffset: (ms) => clock.setOffset(chrome.storage.local, ms),
   now: () => clock.now(),
+  nextAnswer: (type) => new Promise((resolve) => waiters.push({ type, resolve })),
 };
