@@ -102,10 +102,12 @@ export function chunk(list, size) {
   return out;
 }
 
+// Voyager's memberIdentity takes the profile id or the public slug; the id from the URN is
+// exact (ids are case-sensitive, slugs are not always known).
 export function backfillIdentity(item) {
-  if (item.public_id) return item.public_id;
   const urn = /urn:li:fsd_profile:([^,)\s]+)/.exec(item.member_urn || "");
   if (urn) return urn[1];
+  if (item.public_id) return item.public_id;
   const slug = /\/in\/([^/?#]+)/.exec(item.profile_url || "");
   return slug ? decodeURIComponent(slug[1]) : null;
 }

@@ -157,6 +157,7 @@ $("change-server").addEventListener("click", () => {
 $("sync-now").addEventListener("click", async () => {
   $("sync-now").disabled = true;
   $("sync-now").textContent = "Syncing…";
+  $("sync-result").textContent = "Syncing with LinkedIn…";
   try {
     const result = await ask("syncNow");
     if (result.status === "skipped" && result.reason === "rate_limited") error("LinkedIn asked us to slow down; try again later.");

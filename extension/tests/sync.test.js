@@ -186,3 +186,11 @@ test("nothing sent to PingCRM carries the LinkedIn cookies", async () => {
     assert.equal(r.headers.Authorization, "Bearer tok-1");
   }
 });
+
+test("backfill asks Voyager by the exact profile id when the server knows the member URN", async () => {
+  const { backfillIdentity } = await import("../lib/sync.js");
+  assert.equal(backfillIdentity({ member_urn: GRACE, public_id: "acoaabgraceh01" }), "ACoAABGraceH01");
+  assert.equal(backfillIdentity({ public_id: "ada-lovelace" }), "ada-lovelace");
+  assert.equal(backfillIdentity({ profile_url: "https://www.linkedin.com/in/linus/" }), "linus");
+  assert.equal(backfillIdentity({}), null);
+});

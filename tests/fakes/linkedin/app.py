@@ -217,7 +217,7 @@ def profile(fake: FakeLinkedIn, identity: str) -> dict[str, Any] | None:
             {
                 "$type": "com.linkedin.voyager.dash.identity.profile.Profile",
                 "entityUrn": person.urn,
-                "publicIdentifier": person.slug or person.member_id,
+                "publicIdentifier": person.slug,
                 "firstName": person.first,
                 "lastName": person.last,
                 "headline": person.headline,

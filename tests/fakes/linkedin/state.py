@@ -21,11 +21,12 @@ class Person:
     first: str
     last: str
     headline: str
-    slug: str | None  # public /in/<slug>; None: LinkedIn links this person by id only
+    slug: str  # the public /in/<slug>
     title: str
     company: str
     location: str
     photo: str | None = None  # key of the photo on the fake CDN
+    linked_by_id: bool = False  # messaging links the profile by its id, not its slug
 
     @property
     def member_id(self) -> str:
@@ -37,7 +38,7 @@ class Person:
 
     @property
     def profile_path(self) -> str:
-        return f"/in/{self.slug or self.member_id}/"
+        return f"/in/{self.member_id if self.linked_by_id else self.slug}/"
 
 
 @dataclass
@@ -131,7 +132,7 @@ def offset_of(cursor: str) -> int:
 
 
 def seeded(start: datetime | None = None) -> FakeLinkedIn:
-    """Ada (public slug, photo the CDN gives anyone), Grace (linked by id only, photo the
+    """Ada (linked by slug, photo the CDN gives anyone), Grace (linked by id, photo the
     CDN refuses to servers), and a group chat with Linus that must be skipped."""
     t0 = start or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     people = {
