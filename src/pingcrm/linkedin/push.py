@@ -136,6 +136,10 @@ def push(session: Session, user_id: int, body: PushIn) -> PushResult:
         result.updated_contacts = ingest.updated
         by_member.update({m: cid for m, cid in zip(mids, ingest.contact_ids, strict=True) if cid})
 
+    # Messages already recorded are left out before the insert (a re-push costs a lookup).
+    seen = repository.existing_message_urns(
+        session, user_id, [m.message_urn for m in body.messages]
+    )
     rows = [
         NewInteraction(
             contact_id=by_member[member_id(message.member_urn) or ""],
@@ -149,10 +153,11 @@ def push(session: Session, user_id: int, body: PushIn) -> PushResult:
             platform_account_id=account.id if account else None,
         )
         for message in body.messages
+        if message.message_urn not in seen
     ]
     if rows:
         result.new_messages = record_interactions(session, user_id, rows)
-    result.duplicate_messages = len(rows) - result.new_messages
+    result.duplicate_messages = len(body.messages) - result.new_messages
     touched = sorted({r.contact_id for r in rows})
     for start in range(0, len(touched), SCORE_CHUNK):
         recompute_scores(session, user_id, touched[start : start + SCORE_CHUNK])
@@ -161,10 +166,10 @@ def push(session: Session, user_id: int, body: PushIn) -> PushResult:
     run.new_contacts = result.new_contacts
     run.updated_contacts = result.updated_contacts
     run.skipped = result.duplicate_messages
-    run.progress_total = len(rows)
+    run.progress_total = len(body.messages)
     run.details = {
         "contacts": len(people),
-        "messages": len(rows),
+        "messages": len(body.messages),
         "duplicate_messages": result.duplicate_messages,
     }
     finish_run(run, RunStatus.SUCCESS)

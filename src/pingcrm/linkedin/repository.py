@@ -271,3 +271,19 @@ def linkedin_stats(session: Session, user_id: int) -> tuple[int, int]:
         .where(Interaction.user_id == user_id, Interaction.platform == Platform.LINKEDIN)
     ).scalar_one()
     return int(people), int(messages)
+
+
+def existing_message_urns(session: Session, user_id: int, urns: Collection[str]) -> set[str]:
+    """Which of these LinkedIn message URNs the user already has (batched)."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(urns))):
+        found.update(
+            session.execute(
+                select(Interaction.provider_id).where(
+                    Interaction.user_id == user_id,
+                    Interaction.platform == Platform.LINKEDIN,
+                    Interaction.provider_id.in_(chunk),
+                )
+            ).scalars()
+        )
+    return found

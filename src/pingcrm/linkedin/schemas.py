@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -141,18 +142,28 @@ def parse(model: type[_In], body: Any) -> Any:
 
 
 def find_cookie(value: Any, path: str = "") -> str | None:
-    """Where ``li_at`` or ``JSESSIONID`` appears in a JSON value (keys or values), or None."""
+    """Where ``li_at`` or ``JSESSIONID`` appears in a JSON value (keys or values), or None.
+    One pass over the serialised value first (fast); the walk only names the place."""
+    if not path:
+        text = json.dumps(value, ensure_ascii=False, default=str).lower()
+        if not any(word in text for word in FORBIDDEN):
+            return None
+        return _walk_cookie(value, "") or "body"
+    return _walk_cookie(value, path)
+
+
+def _walk_cookie(value: Any, path: str) -> str | None:
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
             if any(word in str(key).lower() for word in FORBIDDEN):
                 return where
-            found = find_cookie(item, where)
+            found = _walk_cookie(item, where)
             if found:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = find_cookie(item, f"{path}.{index}" if path else str(index))
+            found = _walk_cookie(item, f"{path}.{index}" if path else str(index))
             if found:
                 return found
     elif isinstance(value, str):

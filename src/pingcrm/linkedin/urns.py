@@ -6,7 +6,8 @@ import re
 
 # urn:li:fsd_profile:ACoAAB… (Voyager), urn:li:fs_miniProfile:…, urn:li:member:123
 _MEMBER_RE = re.compile(
-    r"^urn:li:(?:fsd_profile|fs_miniProfile|fs_profile|member):([A-Za-z0-9_-]{1,100})$"
+    r"^urn:li:(?:(?:fsd_profile|fs_miniProfile|fs_profile):([A-Za-z0-9_-]{6,100})"
+    r"|member:([0-9]{1,20}))$"
 )
 _URN_RE = re.compile(r"^urn:li:[A-Za-z_]{1,64}:\S{1,240}$")
 _SLUG_RE = re.compile(r"^[^\s/?#]{1,200}$")
@@ -18,7 +19,7 @@ _PROFILE_URL_RE = re.compile(
 def member_id(urn: str) -> str | None:
     """The member id of a profile URN (the part LinkedIn never changes), or None."""
     match = _MEMBER_RE.match(urn.strip()) if isinstance(urn, str) else None
-    return match.group(1) if match else None
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def is_urn(value: str, max_length: int = 255) -> bool:

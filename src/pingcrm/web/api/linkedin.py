@@ -23,7 +23,7 @@ def refuse_cookies(request: Request) -> None:
     for name, value in request.headers.items():
         if name.lower() in ("authorization",):
             continue
-        text = f"{name}:{value}".lower()
+        text = f"{name}:{value}".lower().replace("-", "_")
         if any(word in text for word in FORBIDDEN):
             raise _cookie_refused(f"header {name}")
 
