@@ -235,7 +235,10 @@ export function makeSync({ store, api, voyager, clock }) {
     }
     const freshMessages = await fetchMessages(li, fresh.conversations, floor);
     const items = await pushAll(fresh.conversations, freshMessages, meUrn, totals);
+    // Every conversation walked (group chats too) is seen up to its last activity: a later
+    // message moves its lastActivityAt past the new watermark again.
     let newest = floor;
+    for (const conv of fresh.conversations) newest = Math.max(newest, conv.lastActivityAt);
     for (const list of freshMessages.values()) for (const m of list) newest = Math.max(newest, m.deliveredAt);
     totals.conversations += fresh.conversations.length;
     // Accepted by the server: only now does the watermark move.

@@ -70,7 +70,7 @@ test("first sync pushes one-to-one messages with direction; groups skipped; wate
   assert.deepEqual(push.contacts.map((c) => c.member_urn).sort(), [ADA, GRACE]);
   assert.ok(!push.messages.some((m) => m.text === "Group hello"));
   assert.equal(push.messages[0].occurred_at.endsWith("Z"), true);
-  assert.equal(await w.store.one("watermark"), T0 + 3 * DAY);
+  assert.equal(await w.store.one("watermark"), T0 + 4 * DAY, "up to the group chat's activity: seen, skipped");
   assert.equal(result.new_messages, 3);
   assert.equal(w.jar.reads, 2, "cookies read once, at the start of the sync");
 });
@@ -84,6 +84,7 @@ test("second sync adds nothing and stops paging at the watermark; a newer messag
   assert.equal(w.pushes().length, 1, "nothing new, nothing pushed");
   const conversationPages = w.li.calls.slice(before).filter((c) => c.url.includes("messengerConversations"));
   assert.equal(conversationPages.length, 1, "one page, stopped at the watermark");
+  assert.equal(second.conversations, 0, "the group chat is not walked again");
 
   w.li.conversations[1].messages.push({ id: "m5", at: T0 + 5 * DAY, from: ME, text: "Shipped." });
   const third = await w.sync.run("manual");
@@ -221,7 +222,7 @@ test("items PingCRM rejects (422 with fields) are dropped and the rest pushed; t
   assert.equal(result.new_messages, 2);
   assert.equal(result.rejected_messages, 1);
   assert.deepEqual(w.server.requests[1].body.contacts.map((c) => c.member_urn), [ADA], "Grace has no message left");
-  assert.equal(await w.store.one("watermark"), T0 + 3 * DAY);
+  assert.equal(await w.store.one("watermark"), T0 + 4 * DAY);
 });
 
 test("a refusal that names no item fails the sync and keeps the watermark", async () => {
