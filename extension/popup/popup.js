@@ -38,7 +38,7 @@ const LINKEDIN_TEXT = {
 
 const LOST_TEXT = {
   expired: "Your pairing expired. Pair again with this new code.",
-  reauth_required: "Your pairing expired. Pair again with this new code.",
+  reauth_required: "This browser is no longer paired (expired, or disconnected in PingCRM). Pair again with this new code.",
 };
 
 function stopPolling() {

@@ -287,20 +287,23 @@ def test_the_extension_journey(world: ExtensionWorld, clock: FrozenClock) -> Non
     # --- The token expires (31 days later): the push is refused (401 token_expired), the
     # extension renews the token silently and pushes again with the new one.
     old_token = world.state("auth")["token"]
+    since = len(world.recorder.requests)
     clock.advance(timedelta(days=31))
     fake.add_message("2-ada", ME_URN, "Tuesday works.", datetime(2026, 12, 2, tzinfo=UTC))
     sync_now(popup, "Last sync: 1 new messages, 0 new contacts.")
-    pushes = world.recorder.to("/api/v1/linkedin/push")[-2:]
-    assert [(p.status, p.headers["authorization"] == f"Bearer {old_token}") for p in pushes] == [
-        (401, True),
-        (200, False),
-    ]
     expect(popup.get_by_text(f"Connected as {OWNER_EMAIL}")).to_be_visible()
-    refreshes = world.recorder.to("/api/v1/extension/refresh")
-    assert [r.status for r in refreshes] == [200]
-    assert refreshes[0].headers["authorization"] == f"Bearer {old_token}"
+    after = world.recorder.requests[since:]
     new_token = world.state("auth")["token"]
     assert new_token != old_token
+    refreshes = [r for r in after if r.path == "/api/v1/extension/refresh"]
+    assert [(r.status, r.headers["authorization"]) for r in refreshes] == [
+        (200, f"Bearer {old_token}")
+    ]
+    for r in after:  # the old token was refused (401) until renewed, then never used again
+        if r.path != "/api/v1/extension/refresh" and r.headers.get("authorization"):
+            assert (r.status == 401) == (r.headers["authorization"] == f"Bearer {old_token}")
+    accepted = [r for r in after if r.path == "/api/v1/linkedin/push" and r.status == 200]
+    assert [r.headers["authorization"] for r in accepted] == [f"Bearer {new_token}"]
     retired = pingcrm.request.get(
         f"{world.app.url}/api/v1/extension/status", headers={"Authorization": f"Bearer {old_token}"}
     )
@@ -309,9 +312,10 @@ def test_the_extension_journey(world: ExtensionWorld, clock: FrozenClock) -> Non
     # --- More than 90 days past expiry: the popup is back to a new code; pair again.
     clock.advance(timedelta(days=30 + 91))
     popup.reload()
-    expect(
-        popup.get_by_text("Your pairing expired. Pair again with this new code.")
-    ).to_be_visible()
+    expect(popup.locator("#auth-lost")).to_have_text(
+        "This browser is no longer paired (expired, or disconnected in PingCRM). "
+        "Pair again with this new code."
+    )
     assert world.recorder.to("/api/v1/extension/refresh")[-1].status == 401
     pair(world, popup, pingcrm)
 
@@ -328,6 +332,18 @@ def test_the_extension_journey(world: ExtensionWorld, clock: FrozenClock) -> Non
         answer = method(f"{world.app.url}{path}", headers={"Authorization": f"Bearer {token}"})
         assert answer.status == 401, path
 
+    # --- Disconnect from Settings: the extension finds out on its next call.
+    pair(world, popup, pingcrm)
+    pingcrm.goto(f"{world.app.url}/settings#linkedin")
+    pingcrm.locator("#linkedin").get_by_role("button", name="Disconnect").click()
+    expect(
+        pingcrm.locator("#linkedin").get_by_role("button", name="Connect", exact=True)
+    ).to_be_visible()
+    popup.reload()
+    expect(popup.locator("#auth-lost")).to_contain_text("disconnected in PingCRM")
+    expect(popup.locator("#pairing-code")).to_have_text(re.compile("^PING-"))
+    assert world.state("auth") is None
+
     assert assert_no_linkedin_cookie(world) > 10
     print(f"\nextension journey in Chromium: {time.monotonic() - started:.1f} s")
 
@@ -335,14 +351,20 @@ def test_the_extension_journey(world: ExtensionWorld, clock: FrozenClock) -> Non
 def test_no_linkedin_cookie_ever_reaches_pingcrm(world: ExtensionWorld) -> None:
     popup, _ = first_pairing(world)
     sync_now(popup, "Last sync: 3 new messages, 2 new contacts.")
+    add_suggestion(world, contact(world, "Ada Lovelace").id, "Hi Ada, lunch on Friday?")
+    # A composer that does not handle paste itself: the execCommand fallback inserts.
     thread = world.context.new_page()
-    thread.goto("https://www.linkedin.com/messaging/thread/2-ada/")
-    thread.locator("main form.msg-form").get_by_role(
-        "button", name="PingCRM: show suggestions"
+    thread.goto("https://www.linkedin.com/messaging/thread/2-ada/?editor=plain")
+    form = thread.locator("main form.msg-form")
+    form.get_by_role("button", name="PingCRM: show suggestions").click()
+    form.get_by_role("dialog", name="PingCRM suggestions").get_by_role(
+        "button", name="Hi Ada, lunch on Friday?"
     ).click()
-    expect(thread.get_by_role("dialog", name="PingCRM suggestions").first).to_contain_text(
-        "No pending suggestions"
+    expect(form.get_by_role("textbox", name="Write a message…")).to_have_text(
+        "Hi Ada, lunch on Friday?"
     )
+    expect(form.get_by_role("button", name="Send")).to_be_enabled()
+    assert world.linkedin.sent == []
     # The extension did send its Voyager calls with the cookies and the CSRF header…
     assert world.linkedin.calls_to("messengerMessages") >= 2
     # …and none of it reached PingCRM: pairing, push, profiles, avatars, contact, suggestions.

@@ -255,11 +255,11 @@ def _cookies(request: Request) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def _page(title: str, body: str, overlay: dict[str, str] | None) -> Response:
+def _page(title: str, body: str, overlay: dict[str, str] | None, editor: str = "rich") -> Response:
     data = html.escape(json.dumps(overlay), quote=True) if overlay else ""
     return Response(
         f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>
-<body><div class="application-outlet">{body}</div>
+<body data-editor="{html.escape(editor)}"><div class="application-outlet">{body}</div>
 <div id="interop-outlet" data-testid="interop-shadowdom" data-overlay="{data}"></div>
 <script src="/fake-static/messenger.js"></script></body></html>""",
         media_type="text/html",
@@ -285,7 +285,7 @@ MESSENGER_JS = r"""
     const update = () => { send.disabled = !box.textContent.trim(); };
     // Like LinkedIn's rich editor: it handles paste itself (the browser inserts nothing
     // for a synthetic paste), then reports the change.
-    box.addEventListener("paste", (event) => {
+    if (document.body.dataset.editor !== "plain") box.addEventListener("paste", (event) => {
       event.preventDefault();
       const text = event.clipboardData.getData("text/plain");
       const paragraph = document.createElement("p");
@@ -398,7 +398,10 @@ def create_app(fake: FakeLinkedIn) -> Starlette:
     {COMPOSER}
   </div></div>
 </main><template id="composer-template">{COMPOSER}</template>"""
-        return _page(f"{person.name} | Messaging | LinkedIn", body, _overlay())
+        # ?editor=plain: composers that leave paste to the browser (which inserts nothing
+        # for a synthetic paste), so the extension's execCommand fallback must do it.
+        editor = "plain" if request.query_params.get("editor") == "plain" else "rich"
+        return _page(f"{person.name} | Messaging | LinkedIn", body, _overlay(), editor)
 
     async def feed(request: Request) -> Response:
         body = f"<main aria-label='Feed'><h1>Feed</h1></main><template id='composer-template'>{COMPOSER}</template>"
