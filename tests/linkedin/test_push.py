@@ -22,7 +22,7 @@ from pingcrm.models import (
     SyncRun,
     User,
 )
-from tests.fixtures.builders import create_contact, create_user
+from tests.fixtures.builders import create_contact, create_user, login
 from tests.linkedin.helpers import contact, message, pair_extension
 
 PUSH = "/api/v1/linkedin/push"
@@ -116,8 +116,14 @@ def test_a_push_creates_people_with_their_messages_and_a_sync_run(
     status = client.get("/api/v1/extension/status", headers=extension).json()["data"]
     assert (status["profiles_synced"], status["messages_synced"]) == (2, 3)
     assert status["last_sync_at"] is not None
-    history = client.get("/settings/sync-history/linkedin")  # not signed in: login page
-    assert history.status_code in (200, 303)
+    login(client)
+    history = client.get("/settings/sync-history/linkedin")
+    assert "LinkedIn sync history" in history.text
+    assert "extension push" in history.text
+    assert "3 new interactions · 2 new contacts" in history.text
+    card = client.get("/settings").text
+    assert "data-linkedin-messages>3<" in card
+    assert "data-linkedin-profiles>2<" in card
 
 
 def test_a_second_push_of_the_same_messages_adds_nothing(
