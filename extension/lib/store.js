@@ -16,7 +16,6 @@ export const DEFAULTS = {
   linkedin: "unknown", // "ok" | "no_session" | "session_expired" | "rate_limited" | "error"
   retryAfterUntil: 0, // ms: LinkedIn asked us to wait until then (429)
   stats: { profiles: 0, messages: 0, contacts: 0 },
-  syncing: null, // {startedAt, trigger} while a sync runs (a crashed worker leaves it stale)
 };
 
 export function makeStore(area) {

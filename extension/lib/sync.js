@@ -21,8 +21,6 @@ export const MAX_BACKFILL = 10;
 export const PUSH_MESSAGES = 1000; // messages per push request
 export const MAX_MESSAGE_PAGES = 50; // per conversation per cycle
 export const MAX_TEXT = 2000; // the server keeps a 500-character preview
-// A sync marker older than this belongs to a worker that was stopped mid-sync.
-export const STALE_SYNC_MS = 10 * 60 * 1000;
 
 // Why a sync should not start now (null: go ahead).
 export function skipReason(state, trigger, nowMs) {
@@ -291,13 +289,11 @@ export function makeSync({ store, api, voyager, clock }) {
       const state = await store.get();
       const reason = skipReason(state, trigger, clock.now());
       if (reason) return { status: "skipped", reason };
-      await store.set({ syncing: { startedAt: clock.now(), trigger }, lastAttemptAt: clock.now() });
+      await store.set({ lastAttemptAt: clock.now() });
       try {
         return await cycle(trigger);
       } catch (error) {
         return await failed(trigger, error);
-      } finally {
-        await store.set({ syncing: null });
       }
     } finally {
       running = null;
