@@ -79,6 +79,11 @@ def _strong_key(kind: IdentifierKind, value: str) -> tuple[str, str] | None:
         # Stored values are normalised; only older or hand-fixed rows need it again.
         needs = value != value.lower() or value.endswith(_GMAIL_SUFFIXES) or "@" not in value
         norm = normalize_email(value) if needs else value
+        if norm and "+" in norm.split("@", 1)[0]:
+            # A plus-address is the same mailbox on every provider that has them
+            # ("jane+crm@acme.io" is jane@acme.io).
+            local, _, domain = norm.partition("@")
+            norm = f"{local.split('+', 1)[0]}@{domain}"
     elif kind is IdentifierKind.PHONE:
         norm = value if _E164.match(value) else normalize_phone(value)
     elif kind is IdentifierKind.LINKEDIN_SLUG:

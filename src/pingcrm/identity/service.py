@@ -73,7 +73,7 @@ def run_scan(
 def _may_auto_merge(pair: FoundPair, limits: Thresholds, opted_in: bool) -> bool:
     verdict = pair.verdict
     if verdict.tier == 1:
-        return True
+        return not verdict.conflicting
     return opted_in and verdict.score >= limits.auto_merge and not verdict.guards
 
 
