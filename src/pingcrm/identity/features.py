@@ -70,7 +70,7 @@ class Features:
         return bool(self.first and self.last)
 
 
-def _strong_key(kind: IdentifierKind, value: str) -> tuple[str, str] | None:
+def strong_key(kind: IdentifierKind, value: str) -> tuple[str, str] | None:
     """The tier-1 key of a stored identifier, normalised again (old rows, Gmail rules)."""
     label = STRONG_KINDS.get(kind)
     if label is None:
@@ -140,7 +140,7 @@ def build(
         groups=frozenset(g.strip().lower() for g in (row.common_groups or []) if g),
     )
     for kind, value in identifiers:
-        key = _strong_key(kind, value)
+        key = strong_key(kind, value)
         if key is not None:
             features.strong.add(key)
         if kind is IdentifierKind.EMAIL and key is not None:

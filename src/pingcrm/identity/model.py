@@ -40,7 +40,7 @@ U_FIRST_NICKNAME = 0.004
 M_FIRST_TYPO = 0.06
 M_FIRST_INITIAL = 0.02
 U_FIRST_INITIAL = 0.06
-M_FIRST_OTHER = 0.02
+M_FIRST_OTHER = 0.01
 U_FIRST_OTHER = 0.95
 M_LAST_EXACT = 0.85
 M_LAST_TYPO = 0.08
@@ -53,8 +53,9 @@ M_COMPANY_SAME = 0.60
 M_COMPANY_OTHER = 0.30  # people change jobs
 M_DOMAIN_SAME = 0.60
 M_DOMAIN_OTHER = 0.35
-# Two different addresses at the same work domain: two colleagues, rarely one person.
-W_SAME_DOMAIN_OTHER_ADDRESS = -4.0
+# Two different addresses at the same work domain: two colleagues (namesakes at one
+# company have two mailboxes), rarely one person with an alias.
+W_SAME_DOMAIN_OTHER_ADDRESS = -12.0
 W_EMAIL_NAME = 5.0
 W_USERNAME = 9.0
 W_USERNAME_DERIVED = 4.0
@@ -62,10 +63,10 @@ W_GROUPS = 2.0
 # Conflicting identifiers: a person has one LinkedIn profile, one Telegram and one X
 # account (two are rare), and seldom two phones.
 W_CONFLICT = {
-    "linkedin": -16.0,
-    "telegram_id": -16.0,
-    "twitter_id": -16.0,
-    "phone": -6.0,
+    "linkedin": -24.0,
+    "telegram_id": -20.0,
+    "twitter_id": -20.0,
+    "phone": -8.0,
 }
 CONFLICT_LABELS = {
     "linkedin": "Different LinkedIn profiles",
@@ -112,8 +113,12 @@ class BookStats:
         """How often another record holds the value one of the pair holds: the count of
         the most frequent of ``values`` among the *other* records (leave-one-out), at
         least one, over the book's size."""
-        count = max((table.get(v, 0) for v in values), default=0)
-        return max(count - 1, 1) / self.scale
+        count = 0
+        for value in values:
+            found = table.get(value, 0)
+            if found > count:
+                count = found
+        return (count - 1 if count > 2 else 1) / self.scale
 
     @property
     def prior(self) -> float:
@@ -182,12 +187,16 @@ def conflicts(a: Features, b: Features) -> list[str]:
     """Kinds of certain identifiers both contacts have and none of which agree (two
     LinkedIn profiles, two phones, …): the labels of :data:`CONFLICT_LABELS`."""
     found: list[str] = []
-    for kind in W_CONFLICT:
-        mine = {v for k, v in a.strong if k == kind}
-        theirs = {v for k, v in b.strong if k == kind}
-        if mine and theirs and not mine & theirs:
-            found.append(kind)
-    return found
+    if not a.strong or not b.strong:
+        return found
+    kinds_a = {k for k, _ in a.strong}
+    kinds_b = {k for k, _ in b.strong}
+    for kind in kinds_a & kinds_b:
+        if kind in W_CONFLICT:
+            mine = {v for k, v in a.strong if k == kind}
+            if not any(k == kind and v in mine for k, v in b.strong):
+                found.append(kind)
+    return sorted(found)
 
 
 def compare(

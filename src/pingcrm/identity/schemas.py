@@ -77,6 +77,9 @@ class MergeRequest(BaseModel):
 
     contact_id: int = Field(ge=1)
     other_id: int = Field(ge=1)
+    # Two contacts whose identifiers conflict (two LinkedIn profiles, two phones) are
+    # merged only when this is true; otherwise the answer is 409 naming the conflicts.
+    confirm_conflicts: bool = False
 
 
 class DecisionOut(BaseModel):
