@@ -20,8 +20,8 @@ import random
 import shutil
 import sys
 import time
-import uuid
 import tracemalloc
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +172,7 @@ def generate(records: int, seed: int) -> Book:
     pid = 0
 
     def new_person(first: str | None = None, last: str | None = None,
-                   company: str | None | bool = True) -> Person:  # fmt: skip
+                   company: str | bool | None = True) -> Person:  # fmt: skip
         nonlocal pid
         pid += 1
         f = first or _zipf_pick(rng, firsts, cum_first)

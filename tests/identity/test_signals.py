@@ -8,8 +8,8 @@ from typing import Any
 
 from pingcrm.identity import blocking
 from pingcrm.identity.features import Features, build
-from pingcrm.identity.scan import find_pairs
 from pingcrm.identity.model import BookStats
+from pingcrm.identity.scan import find_pairs
 from pingcrm.identity.signals import Thresholds, score_pair
 from pingcrm.models import IdentifierKind as K
 

@@ -110,14 +110,24 @@ def test_namesakes_with_different_identifiers_are_different_contacts(session: Se
     first = upsert_contacts(
         session,
         user.id,
-        [ContactInput("John Smith", company="Acme", identifiers=[(L, "linkedin.com/in/john-smith-1", None)])],
+        [
+            ContactInput(
+                "John Smith",
+                company="Acme",
+                identifiers=[(L, "linkedin.com/in/john-smith-1", None)],
+            )
+        ],
         source="t",
     )
     second = upsert_contacts(
         session,
         user.id,
         [
-            ContactInput("John Smith", company="Acme", identifiers=[(L, "linkedin.com/in/john-smith-2", None)]),
+            ContactInput(
+                "John Smith",
+                company="Acme",
+                identifiers=[(L, "linkedin.com/in/john-smith-2", None)],
+            ),
             ContactInput("John Smith", identifiers=[(E, "john@gmail.com", None)]),
             ContactInput("John Smith"),
             ContactInput("John Smith"),  # the same row twice in one file: one record

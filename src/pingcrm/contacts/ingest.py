@@ -14,10 +14,10 @@ Everything is batched: a fixed number of queries per batch, never one per row.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-import hashlib
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -31,9 +31,9 @@ from pingcrm.contacts.identifiers import (
     normalize_identifier,
 )
 from pingcrm.contacts.search_text import build_search_text, sort_name
+from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
-from pingcrm.identity.names import fold
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
 
 # Matching order: the first identifier kind that matches wins.

@@ -54,7 +54,9 @@ def richness(contact: dict[str, Any], children: dict[str, list[int]]) -> tuple[i
 
 
 # Text fields where the fuller of two values wins ("Maxwell" + "Maxwell Wilcox").
-FULLER_FIELDS = frozenset({"full_name", "given_name", "family_name", "company", "title", "location"})
+FULLER_FIELDS = frozenset(
+    {"full_name", "given_name", "family_name", "company", "title", "location"}
+)
 
 
 def fuller(mine: Any, theirs: Any) -> bool:

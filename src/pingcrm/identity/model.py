@@ -157,9 +157,13 @@ def _first_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float
         return "variant", exact - FUZZY_PENALTY  # Dmitry/Dmitrii, Catherine/Katherine
     if same_first_name(fa, fb):
         return "nickname", _log2(M_FIRST_NICKNAME / U_FIRST_NICKNAME)
-    if len(fa) >= 4 and len(fb) >= 4 and (
-        JaroWinkler.similarity(fa, fb) >= 0.9
-        or JaroWinkler.similarity(latin_key(fa), latin_key(fb)) >= 0.92
+    if (
+        len(fa) >= 4
+        and len(fb) >= 4
+        and (
+            JaroWinkler.similarity(fa, fb) >= 0.9
+            or JaroWinkler.similarity(latin_key(fa), latin_key(fb)) >= 0.92
+        )
     ):
         return "typo", max(exact - FUZZY_PENALTY, _log2(M_FIRST_TYPO / 0.003))
     if fa[0] == fb[0] and (len(fa) == 1 or len(fb) == 1):
@@ -251,9 +255,7 @@ def _same_local_at(a: Features, b: Features, domains: set[str]) -> bool:
     addresses at one company are two colleagues."""
     for domain in domains:
         mine = {e.split("@", 1)[0].split("+", 1)[0] for e in a.emails if e.endswith("@" + domain)}
-        theirs = {
-            e.split("@", 1)[0].split("+", 1)[0] for e in b.emails if e.endswith("@" + domain)
-        }
+        theirs = {e.split("@", 1)[0].split("+", 1)[0] for e in b.emails if e.endswith("@" + domain)}
         if mine and theirs and not mine & theirs:
             return False
     return True
