@@ -1,4 +1,5 @@
-"""``pingcrm sync gmail --user E [--account ADDRESS] [--kind email]``."""
+"""``pingcrm sync gmail --user E [--account ADDRESS] [--kind email]`` and
+``pingcrm sync twitter --user E [--account HANDLE_OR_ID] [--kind dms|mentions]``."""
 
 from __future__ import annotations
 
@@ -44,5 +45,36 @@ def sync_gmail(
     if run is None:
         raise fail("The sync did not start (another sync of this account is running).")
     typer.echo(f"{target.external_id} {which.value} sync: {run.status.value}. {summary(run)}")
+    if run.status is RunStatus.FAILED:
+        raise fail(run.error_text or "The sync failed.")
+
+
+@sync_app.command("twitter")
+def sync_twitter(
+    user: Annotated[str, typer.Option("--user", help="Account email.")],
+    account: Annotated[
+        str | None, typer.Option("--account", help="X user id (when several are connected).")
+    ] = None,
+    kind: Annotated[str, typer.Option("--kind", help="dms or mentions.")] = "dms",
+) -> None:
+    """Sync a connected X account now and print the summary."""
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    try:
+        which = parse_kind(kind)
+        with transaction(factory) as session:
+            owner = require_user(session, user)
+            target = find_account(session, owner.id, Provider.TWITTER, account)
+            session.expunge(target)
+        run = run_in_foreground(settings, engine, factory, target, which)
+    except PingError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    if run is None:
+        raise fail("The sync did not start (another sync of this account is running).")
+    name = target.display_name or target.external_id
+    typer.echo(f"{name} {which.value} sync: {run.status.value}. {summary(run)}")
     if run.status is RunStatus.FAILED:
         raise fail(run.error_text or "The sync failed.")

@@ -201,6 +201,20 @@ class XSync:
         found = repository.match_people(
             session, self.user_id, wanted_ids, {h for h in handles.values() if h}
         )
+        # People X described nowhere on the page (the other side of a one-to-one DM the
+        # user started) are looked up, 100 ids a call, before anything is written.
+        unknown = sorted(wanted_ids - set(users) - set(found.by_id))
+        if unknown:
+            users = {**users, **self.lookup(unknown)}
+            for uid in unknown:
+                if uid in users:
+                    handles[uid] = normalize_handle(str(users[uid].get("username") or "")) or ""
+            extra = {handles[u] for u in unknown if handles.get(u)}
+            if extra:
+                more = repository.match_people(session, self.user_id, set(), extra)
+                found.by_handle.update(more.by_handle)
+                found.x_ids.update(more.x_ids)
+                found.bios.update(more.bios)
         result: dict[str, int] = {}
         inputs: list[ContactInput] = []
         input_ids: list[str] = []
@@ -254,6 +268,17 @@ class XSync:
                 if contact_id is not None:
                     result[uid] = contact_id
         return result
+
+    def lookup(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Profiles of X user ``ids`` (users lookup, at most 100 ids per call)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), USERS_PER_LOOKUP):
+            chunk = ids[start : start + USERS_PER_LOOKUP]
+            body = self.client.get(
+                "/2/users", {"ids": ",".join(chunk), "user.fields": USER_FIELDS}, window=USERS_WINDOW
+            )
+            found.update({str(u["id"]): u for u in _page(body).items})
+        return found
 
     def _record(self, rows: list[NewInteraction]) -> None:
         if rows:
@@ -427,12 +452,7 @@ class XSync:
                 self._save(BIO_CURSOR, "0")  # the next run starts over
                 self.ctx.commit()
                 return
-            ids = sorted({x_id for _c, x_id, _b in batch})
-            body = self.client.get(
-                "/2/users", {"ids": ",".join(ids), "user.fields": USER_FIELDS}, window=USERS_WINDOW
-            )
-            users = _page(body).items
-            by_id = {str(u["id"]): u for u in users}
+            by_id = self.lookup(sorted({x_id for _c, x_id, _b in batch}))
             now = utcnow()
             updates: dict[int, str] = {}
             changes: list[BioChange] = []
