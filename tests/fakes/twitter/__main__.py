@@ -7,6 +7,7 @@ Connect X → Authorize app → Sync DMs now / Sync Mentions now.
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import UTC, datetime, timedelta
 
 import uvicorn
@@ -87,8 +88,15 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8093)
     parser.add_argument("--forbid-dms", action="store_true", help="answer DMs with 403")
+    parser.add_argument("--bulk-dms", type=int, default=0, help="serve the benchmark account")
+    parser.add_argument("--bulk-mentions", type=int, default=0)
     args = parser.parse_args()
-    x = seeded()
+    benchmark = bool(args.bulk_dms or args.bulk_mentions)
+    x = bulk(args.bulk_dms, args.bulk_mentions) if benchmark else seeded()
+    if benchmark:
+        # One JSON line for the benchmark: tokens of the benchmark account.
+        tokens = x.issue_tokens(ME, ["tweet.read", "users.read", "dm.read", "offline.access"])
+        print(json.dumps(tokens), flush=True)
     x.dm_forbidden = args.forbid_dms
     base = f"http://{args.host}:{args.port}"
     print("Fake X at", base, "- start PingCRM with:")
