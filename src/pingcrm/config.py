@@ -114,10 +114,9 @@ class Settings(BaseSettings):
     # Stop paging (and re-run after the reset) when a rate-limit window has this many
     # calls left, keeping a reserve for the user's other X jobs.
     x_rate_limit_reserve: int = Field(default=1, ge=0, le=100)
-    # Bios of known contacts refreshed per run (users lookup: 100 ids per call), and how
-    # often one contact's bio is looked at.
+    # Bios of known contacts refreshed per mention run (users lookup, 100 ids per call);
+    # the runs walk all contacts with an X id round-robin. 0: no bio refresh.
     x_bio_batch: int = Field(default=500, ge=0, le=100_000)
-    x_bio_refresh_days: int = Field(default=7, ge=1, le=365)
 
     @property
     def resolved_base_url(self) -> str:
