@@ -39,7 +39,9 @@ def test_connect_x_sync_dms_and_see_the_dm_on_the_timeline(
     page.goto(f"{live_server}/settings#twitter")
     page.get_by_role("link", name="Connect X").click()
 
-    expect(page.get_by_role("heading", name="PingCRM wants to access your X account")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="PingCRM wants to access your X account")
+    ).to_be_visible()
     page.get_by_role("button", name="Authorize app").click()
 
     expect(page).to_have_url(f"{live_server}/settings#twitter")

@@ -135,7 +135,9 @@ def test_a_state_works_once_and_only_for_its_user(web: Web) -> None:
     row = web.session.scalars(select(OAuthState)).one()
     row.user_id = other.id
     web.session.commit()
-    page = follow(web, f"/settings/twitter/callback?code={query['code'][0]}&state={query['state'][0]}")
+    page = follow(
+        web, f"/settings/twitter/callback?code={query['code'][0]}&state={query['state'][0]}"
+    )
     assert "unknown or expired" in page
 
 
@@ -198,7 +200,9 @@ def test_the_api_lists_connects_and_disconnects(web: Web) -> None:
     assert "code_challenge_method=S256" in started.json()["data"]["authorization_url"]
     follow(web, authorize(web))
     listed = web.client.get("/api/v1/twitter/accounts").json()["data"]
-    assert [(a["handle"], a["state"], a["auto_sync"]) for a in listed] == [("@me_on_x", "connected", True)]
+    assert [(a["handle"], a["state"], a["auto_sync"]) for a in listed] == [
+        ("@me_on_x", "connected", True)
+    ]
     gone = web.client.delete(
         f"/api/v1/twitter/accounts/{listed[0]['id']}", headers={"X-CSRF-Token": web.csrf}
     ).json()["data"]

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
 from pingcrm.kit.clock import FrozenClock, use_clock
-from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Interaction, PlatformAccount, RunStatus
+from pingcrm.models import (
+    Contact,
+    ContactIdentifier,
+    IdentifierKind,
+    Interaction,
+    PlatformAccount,
+    RunStatus,
+)
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
@@ -79,13 +86,13 @@ def test_a_dm_sync_killed_with_sigkill_resumes_to_the_same_data(
     x = FakeX()
     _account(x)
     with serve_asgi(build_app(x)) as url:
-        configured = x_settings(settings, x, url, x_page_size=10)
+        configured = x_settings(settings, x, url, x_page_size=4)
         killed_user = create_user(session, "killed@example.com")
         twin_user = create_user(session, "twin@example.com")
         killed = connect_x(session, configured, x, killed_user.id)
         twin = connect_x(session, configured, x, twin_user.id)
         before = accounts.read_credentials(configured, killed)["refresh_token"]
-        reached, release = x.pause_at("dm_events", 3)
+        reached, release = x.pause_at("dm_events", 8)
         env = {
             **os.environ,
             "PINGCRM_DATABASE_URL": configured.resolved_database_url,
@@ -93,7 +100,7 @@ def test_a_dm_sync_killed_with_sigkill_resumes_to_the_same_data(
             "PINGCRM_SECRET_KEY": configured.secret_key,
             "PINGCRM_ENCRYPTION_KEYS": configured.encryption_keys,
             "PINGCRM_MCP_HMAC_SECRET": configured.mcp_hmac_secret,
-            "PINGCRM_X_PAGE_SIZE": "10",
+            "PINGCRM_X_PAGE_SIZE": "4",
             **{f"PINGCRM_{k.upper()}": str(v) for k, v in x.client_settings(url).items()},
         }
         pingcrm = str(Path(sys.executable).parent / "pingcrm")
@@ -107,7 +114,7 @@ def test_a_dm_sync_killed_with_sigkill_resumes_to_the_same_data(
             if not reached.wait(timeout=60):
                 child.kill()
                 raise AssertionError(child.communicate()[0].decode())
-            child.kill()  # SIGKILL while it waits for the third page
+            child.kill()  # SIGKILL while it waits for a page of the second batch
             child.wait()
         finally:
             release.set()

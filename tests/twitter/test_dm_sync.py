@@ -25,7 +25,9 @@ NOW = datetime.now(UTC)
 
 
 def _people(world: XWorld) -> None:
-    world.x.add_user("2001", "grace", "Grace Hopper", "Rear admiral. Compilers.", "https://img/g.jpg")
+    world.x.add_user(
+        "2001", "grace", "Grace Hopper", "Rear admiral. Compilers.", "https://img/g.jpg"
+    )
     world.x.add_user("2002", "alan", "Alan Turing", "Mathematician")
     world.x.add_user("2003", "kat", "Katherine Johnson", "Trajectories")
 
@@ -76,9 +78,7 @@ def test_group_dms_are_recorded_on_each_known_participant(world: XWorld) -> None
 
     assert run.new_interactions == 4
     contacts = world.contacts()
-    seen = sorted(
-        (i.contact_id, i.direction, i.preview, i.thread_id) for i in world.interactions()
-    )
+    seen = sorted((i.contact_id, i.direction, i.preview, i.thread_id) for i in world.interactions())
     conversation = world.x.dm_events[ME][0]["dm_conversation_id"]
     expected = sorted(
         [
@@ -94,7 +94,9 @@ def test_pages_are_checkpoints_and_re_runs_add_nothing(world: XWorld) -> None:
     _people(world)
     world.settings = world.settings.model_copy(update={"x_page_size": 2})
     for i in range(7):
-        world.x.add_dm(ME, "2001" if i % 2 else ME, f"m{i}", NOW - timedelta(hours=20 - i), to="2001")
+        world.x.add_dm(
+            ME, "2001" if i % 2 else ME, f"m{i}", NOW - timedelta(hours=20 - i), to="2001"
+        )
 
     first = world.run("dms_sync")
     assert first.new_interactions == 7
@@ -128,8 +130,12 @@ def test_people_match_by_x_id_then_handle_never_by_name(world: XWorld) -> None:
         world.session,
         world.user.id,
         [
-            ContactInput("G. Hopper (known)", identifiers=[(IdentifierKind.TWITTER_ID, "2001", None)]),
-            ContactInput("Alan M. Turing", identifiers=[(IdentifierKind.TWITTER_HANDLE, "@alan", None)]),
+            ContactInput(
+                "G. Hopper (known)", identifiers=[(IdentifierKind.TWITTER_ID, "2001", None)]
+            ),
+            ContactInput(
+                "Alan M. Turing", identifiers=[(IdentifierKind.TWITTER_HANDLE, "@alan", None)]
+            ),
             ContactInput("Katherine Johnson"),
             ContactInput(
                 "Someone Else",

@@ -29,8 +29,18 @@ def test_mentions_are_inbound_from_the_author_and_later_runs_ask_since_id(world:
     got = sorted((i.contact_id, i.direction, i.kind, i.preview) for i in world.interactions())
     assert got == sorted(
         [
-            (contacts["Ada Lovelace"].id, Direction.INBOUND, InteractionKind.MENTION, "@me_on_x loved it"),
-            (contacts["Charles Babbage"].id, Direction.INBOUND, InteractionKind.MENTION, "@me_on_x agreed"),
+            (
+                contacts["Ada Lovelace"].id,
+                Direction.INBOUND,
+                InteractionKind.MENTION,
+                "@me_on_x loved it",
+            ),
+            (
+                contacts["Charles Babbage"].id,
+                Direction.INBOUND,
+                InteractionKind.MENTION,
+                "@me_on_x agreed",
+            ),
         ]
     )
     newest = world.x.mentions[ME][0]["id"]
@@ -72,7 +82,9 @@ def test_bios_of_known_contacts_are_refreshed_in_lookups_of_at_most_100(world: X
         world.x.add_user(uid, f"p{n}", f"Person {n}", f"Bio {n}")
         inputs.append(
             ContactInput(
-                f"Person {n}", twitter_bio=f"Bio {n}", identifiers=[(IdentifierKind.TWITTER_ID, uid, None)]
+                f"Person {n}",
+                twitter_bio=f"Bio {n}",
+                identifiers=[(IdentifierKind.TWITTER_ID, uid, None)],
             )
         )
     upsert_contacts(world.session, world.user.id, inputs, source="test")
@@ -89,7 +101,10 @@ def test_bios_of_known_contacts_are_refreshed_in_lookups_of_at_most_100(world: X
         e.summary.split("“")[1].split("”")[0]: e.kind
         for e in world.session.scalars(select(DetectedEvent))
     }
-    assert events == {"Now at Initech, head of platform": "job_change", "Gardening, mostly": "bio_change"}
+    assert events == {
+        "Now at Initech, head of platform": "job_change",
+        "Gardening, mostly": "bio_change",
+    }
     contacts = world.contacts()
     assert contacts["Person 7"].twitter_bio == "Now at Initech, head of platform"
     assert contacts["Person 8"].twitter_bio == "Bio 8"

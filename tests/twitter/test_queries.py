@@ -39,7 +39,9 @@ def test_dm_and_mention_syncs_use_a_bounded_number_of_statements(world: XWorld) 
         else:
             world.x.add_dm(ME, other, f"got {i}", at)
     for i in range(300):
-        world.x.add_mention(ME, people[(i * 7) % len(people)], f"@me_on_x {i}", now - timedelta(minutes=i))
+        world.x.add_mention(
+            ME, people[(i * 7) % len(people)], f"@me_on_x {i}", now - timedelta(minutes=i)
+        )
 
     dms, dm_statements = _counted(world, "dms_sync")
     mentions, mention_statements = _counted(world, "mentions_sync")

@@ -53,8 +53,15 @@ def test_the_refresh_token_rotates_and_the_new_one_is_stored(world: XWorld) -> N
 
 def test_a_run_failing_after_the_refresh_keeps_the_new_tokens(world: XWorld) -> None:
     _dms(world, 2)
-    world.x.fail_next("dm_events", 400, {"title": "Invalid Request", "detail": "boom",
-                                         "type": "https://api.twitter.com/2/problems/invalid-request"})
+    world.x.fail_next(
+        "dm_events",
+        400,
+        {
+            "title": "Invalid Request",
+            "detail": "boom",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        },
+    )
 
     failed = world.run("dms_sync")
 
@@ -97,8 +104,17 @@ def test_a_429_ends_the_run_and_closes_the_gate_until_the_reset(world: XWorld) -
     world.x.fail_next(
         "dm_events",
         429,
-        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
-        **{"x-rate-limit-limit": "15", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
+        {
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        },
+        **{
+            "x-rate-limit-limit": "15",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(reset),
+        },
     )
 
     run = world.run("dms_sync")

@@ -26,7 +26,9 @@ _ROLE = re.compile(
     r"lead|partner|designer|researcher|professor|chief)\b",
     re.IGNORECASE,
 )
-_EMPLOYER = re.compile(r"(?:\b(?:at|of|joined|joining|with)\s+|@)([A-Za-z0-9][\w&.-]*)", re.IGNORECASE)
+_EMPLOYER = re.compile(
+    r"(?:\b(?:at|of|joined|joining|with)\s+|@)([A-Za-z0-9][\w&.-]*)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

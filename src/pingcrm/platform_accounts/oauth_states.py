@@ -45,7 +45,9 @@ def challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def issue(session: Session, settings: Settings, user_id: int, provider: str) -> PendingAuthorization:
+def issue(
+    session: Session, settings: Settings, user_id: int, provider: str
+) -> PendingAuthorization:
     """Store a fresh state + PKCE verifier for ``user_id`` at ``provider`` (flushed)."""
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)

@@ -102,7 +102,9 @@ def _auth(settings: Settings) -> httpx2.BasicAuth | None:
     return None
 
 
-def _post(http: httpx2.Client, settings: Settings, url: str, data: dict[str, str]) -> httpx2.Response:
+def _post(
+    http: httpx2.Client, settings: Settings, url: str, data: dict[str, str]
+) -> httpx2.Response:
     try:
         return http.post(
             url,
@@ -187,9 +189,7 @@ def refresh(settings: Settings, refresh_token: str, http: httpx2.Client) -> Toke
     if response.status_code == 200:
         tokens = _token_set(response.json())
         if tokens.refresh_token is None:  # not rotated this time: the old one stays valid
-            tokens = TokenSet(
-                tokens.access_token, refresh_token, tokens.expires_at, tokens.scopes
-            )
+            tokens = TokenSet(tokens.access_token, refresh_token, tokens.expires_at, tokens.scopes)
         return tokens
     if response.status_code == 429 or response.status_code >= 500:
         raise ProviderTransientError(f"X's token endpoint answered {response.status_code}.")
@@ -201,9 +201,7 @@ def refresh(settings: Settings, refresh_token: str, http: httpx2.Client) -> Toke
     )
 
 
-def revoke(
-    settings: Settings, token: str, hint: str, *, http: httpx2.Client | None = None
-) -> bool:
+def revoke(settings: Settings, token: str, hint: str, *, http: httpx2.Client | None = None) -> bool:
     """Revoke ``token`` at X (best effort): whether X confirmed it."""
     client = http or httpx2.Client()
     try:

@@ -57,8 +57,9 @@ def match_people(
                 )
             )
         rows = session.execute(
-            select(ContactIdentifier.kind, ContactIdentifier.value, ContactIdentifier.contact_id)
-            .where(ContactIdentifier.user_id == user_id, or_(*terms))
+            select(
+                ContactIdentifier.kind, ContactIdentifier.value, ContactIdentifier.contact_id
+            ).where(ContactIdentifier.user_id == user_id, or_(*terms))
         ).all()
         for kind, value, contact_id in rows:
             target = found.by_id if kind == IdentifierKind.TWITTER_ID else found.by_handle

@@ -46,6 +46,8 @@ MENTIONS_WINDOW = "mentions"
 USERS_WINDOW = "users"
 USER_FIELDS = "name,username,description,profile_image_url"
 USERS_PER_LOOKUP = 100
+# Pages (of up to 100 items) fetched, then written and committed together.
+PAGES_PER_BATCH = 5
 SCORE_CHUNK = 500
 # account.sync_settings key: why X refused DM reads (absent when DMs sync).
 DM_ACCESS = "x_dm_forbidden"
@@ -127,6 +129,8 @@ class XSync:
     ctx: SyncContext
     client: XClient
     touched: set[int] = field(default_factory=set)
+    # X user id → contact id, of people already resolved in this run.
+    known: dict[str, int] = field(default_factory=dict)
 
     @property
     def me(self) -> str:
@@ -150,27 +154,42 @@ class XSync:
         sweep_key: str,
         mark_key: str,
         window: str,
-        fetch: Callable[[Sweep], Page],
+        fetch: Callable[[Sweep, str | None], Page],
         process: Callable[[Page, Sweep], None],
     ) -> None:
         sweep = Sweep.load(self._load(sweep_key))
         if sweep is None:
             sweep = Sweep(stop_at=self._load(mark_key))
         while True:
-            page = fetch(sweep)  # HTTP first: nothing of this batch is written yet
-            fresh = [i for i in page.items if sweep.stop_at is None or _id(i["id"]) > _id(sweep.stop_at)]
-            reached_mark = len(fresh) < len(page.items)
-            page.items = fresh
-            process(page, sweep)
-            if page.newest and (sweep.newest is None or _id(page.newest) > _id(sweep.newest)):
-                sweep.newest = page.newest
-            sweep.done += len(fresh)
+            # A batch of pages is fetched first (nothing of it written yet), then written
+            # and committed with the token of the page after it.
+            batch = Page([], {}, None, None)
+            token, more, wait, fetched = sweep.token, False, None, 0
+            while True:
+                page = fetch(sweep, token)
+                fresh = [
+                    i
+                    for i in page.items
+                    if sweep.stop_at is None or _id(i["id"]) > _id(sweep.stop_at)
+                ]
+                batch.items.extend(fresh)
+                batch.users.update(page.users)
+                fetched += 1
+                more = bool(page.next_token) and len(fresh) == len(page.items) and bool(fresh)
+                token = page.next_token if more else None
+                wait = self.client.should_defer(window)
+                if not more or wait is not None or fetched >= PAGES_PER_BATCH:
+                    break
+            batch.newest = max((str(i["id"]) for i in batch.items), key=_id, default=None)
+            process(batch, sweep)
+            if batch.newest and (sweep.newest is None or _id(batch.newest) > _id(sweep.newest)):
+                sweep.newest = batch.newest
+            sweep.done += len(batch.items)
             self.ctx.run.progress_done = sweep.done
-            if page.next_token and not reached_mark and page.items:
-                sweep.token = page.next_token
+            if more:
+                sweep.token = token
                 self._save(sweep_key, sweep.dump())
                 self.ctx.commit()
-                wait = self.client.should_defer(window)
                 if wait is not None:
                     raise XRateLimited(
                         "X's rate limit is nearly used up; the sync resumes where it stopped "
@@ -190,9 +209,11 @@ class XSync:
         """X user id → contact id for ``wanted`` (created when unknown and described in
         ``users``); known contacts' changed bios are stored with a detected event."""
         session = self.ctx.session
-        wanted_ids = {w for w in wanted if w and w != self.me}
+        everybody = {w for w in wanted if w and w != self.me}
+        result: dict[str, int] = {w: self.known[w] for w in everybody if w in self.known}
+        wanted_ids = everybody - set(result)
         if not wanted_ids:
-            return {}
+            return result
         handles = {
             uid: normalize_handle(str(u.get("username") or "")) or ""
             for uid, u in users.items()
@@ -215,7 +236,6 @@ class XSync:
                 found.by_handle.update(more.by_handle)
                 found.x_ids.update(more.x_ids)
                 found.bios.update(more.bios)
-        result: dict[str, int] = {}
         inputs: list[ContactInput] = []
         input_ids: list[str] = []
         bio_updates: dict[int, str] = {}
@@ -267,6 +287,7 @@ class XSync:
             for uid, contact_id in zip(input_ids, ingest.contact_ids, strict=True):
                 if contact_id is not None:
                     result[uid] = contact_id
+        self.known.update(result)
         return result
 
     def lookup(self, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -275,7 +296,9 @@ class XSync:
         for start in range(0, len(ids), USERS_PER_LOOKUP):
             chunk = ids[start : start + USERS_PER_LOOKUP]
             body = self.client.get(
-                "/2/users", {"ids": ",".join(chunk), "user.fields": USER_FIELDS}, window=USERS_WINDOW
+                "/2/users",
+                {"ids": ",".join(chunk), "user.fields": USER_FIELDS},
+                window=USERS_WINDOW,
             )
             found.update({str(u["id"]): u for u in _page(body).items})
         return found
@@ -295,7 +318,7 @@ class XSync:
 
     # --- DMs ------------------------------------------------------------------------
 
-    def _fetch_dms(self, sweep: Sweep) -> Page:
+    def _fetch_dms(self, _sweep: Sweep, token: str | None) -> Page:
         params: dict[str, Any] = {
             "event_types": "MessageCreate",
             "dm_event.fields": "id,event_type,text,sender_id,dm_conversation_id,"
@@ -304,8 +327,8 @@ class XSync:
             "user.fields": USER_FIELDS,
             "max_results": self.ctx.settings.x_page_size,
         }
-        if sweep.token:
-            params["pagination_token"] = sweep.token
+        if token:
+            params["pagination_token"] = token
         return _page(self.client.get("/2/dm_events", params, window=DMS_WINDOW))
 
     def _participants(self, event: dict[str, Any]) -> set[str]:
@@ -390,7 +413,7 @@ class XSync:
 
     # --- mentions -------------------------------------------------------------------
 
-    def _fetch_mentions(self, sweep: Sweep) -> Page:
+    def _fetch_mentions(self, sweep: Sweep, token: str | None) -> Page:
         params: dict[str, Any] = {
             "tweet.fields": "id,text,author_id,created_at,conversation_id",
             "expansions": "author_id",
@@ -399,8 +422,8 @@ class XSync:
         }
         if sweep.stop_at:
             params["since_id"] = sweep.stop_at
-        if sweep.token:
-            params["pagination_token"] = sweep.token
+        if token:
+            params["pagination_token"] = token
         body = self.client.get(f"/2/users/{self.me}/mentions", params, window=MENTIONS_WINDOW)
         return _page(body)
 
@@ -478,4 +501,3 @@ def dm_access_note(sync_settings: dict[str, Any] | None) -> str | None:
     """What the card says when X refused DM reads (None when DMs sync)."""
     value = (sync_settings or {}).get(DM_ACCESS)
     return str(value) if value else None
-

@@ -24,7 +24,9 @@ from starlette.routing import Route
 from tests.fakes.twitter.state import PROBLEMS, FakeX, Window, challenge
 
 
-def _problem(status: int, title: str, detail: str, kind: str = "about:blank", **extra: Any) -> JSONResponse:
+def _problem(
+    status: int, title: str, detail: str, kind: str = "about:blank", **extra: Any
+) -> JSONResponse:
     body = {"title": title, "detail": detail, "type": kind, "status": status, **extra}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
@@ -102,7 +104,9 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
             return None, response, headers
         return holder, None, headers
 
-    def page_of(items: list[dict[str, Any]], request: Request, lo: int, hi: int) -> tuple[list[dict[str, Any]], str | None] | Response:
+    def page_of(
+        items: list[dict[str, Any]], request: Request, lo: int, hi: int
+    ) -> tuple[list[dict[str, Any]], str | None] | Response:
         try:
             size = int(request.query_params.get("max_results", str(hi)))
         except ValueError:
@@ -113,16 +117,24 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
                 "Invalid Request",
                 "One or more parameters to your request was invalid.",
                 "https://api.twitter.com/2/problems/invalid-request",
-                errors=[{"parameters": {"max_results": [str(size)]},
-                         "message": f"The `max_results` query parameter value [{size}] is not between {lo} and {hi}"}],
+                errors=[
+                    {
+                        "parameters": {"max_results": [str(size)]},
+                        "message": f"The `max_results` query parameter value [{size}] is not between {lo} and {hi}",
+                    }
+                ],
             )
         token = request.query_params.get("pagination_token")
         start = 0
         if token:
             decoded = _decode(token)
             if decoded is None:
-                return _problem(400, "Invalid Request", "The `pagination_token` query parameter value is not valid.",
-                                "https://api.twitter.com/2/problems/invalid-request")
+                return _problem(
+                    400,
+                    "Invalid Request",
+                    "The `pagination_token` query parameter value is not valid.",
+                    "https://api.twitter.com/2/problems/invalid-request",
+                )
             start = decoded
         chunk = items[start : start + size]
         following = _encode(start + size) if start + size < len(items) else None
@@ -147,8 +159,12 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
             return error
         ids = [i for i in request.query_params.get("ids", "").split(",") if i]
         if not 1 <= len(ids) <= 100:
-            return _problem(400, "Invalid Request", "The `ids` query parameter must hold 1 to 100 ids.",
-                            "https://api.twitter.com/2/problems/invalid-request")
+            return _problem(
+                400,
+                "Invalid Request",
+                "The `ids` query parameter must hold 1 to 100 ids.",
+                "https://api.twitter.com/2/problems/invalid-request",
+            )
         found = users_of(set(ids))
         body: dict[str, Any] = {}
         if found:
@@ -188,7 +204,8 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
             )
         kinds = set(request.query_params.get("event_types", "MessageCreate").split(","))
         with state.lock:
-            events = [e for e in state.dm_events.get(holder["owner"], []) if e["event_type"] in kinds]
+            # The fake holds MessageCreate events only (no joins / leaves).
+            events = state.dm_events.get(holder["owner"], []) if "MessageCreate" in kinds else []
         result = page_of(events, request, 1, 100)
         if isinstance(result, Response):
             return result
@@ -218,11 +235,16 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
         since = request.query_params.get("since_id")
         with state.lock:
             if owner not in state.users:
-                return _problem(404, "Not Found Error", f"Could not find user with id: [{owner}].",
-                                PROBLEMS + "resource-not-found")
-            items = list(state.mentions.get(owner, []))
-        if since:
-            items = [t for t in items if int(t["id"]) > int(since)]
+                return _problem(
+                    404,
+                    "Not Found Error",
+                    f"Could not find user with id: [{owner}].",
+                    PROBLEMS + "resource-not-found",
+                )
+            items = state.mentions.get(owner, [])
+        if since:  # newest first: the ones after since_id are a prefix
+            cut = next((n for n, t in enumerate(items) if int(t["id"]) <= int(since)), len(items))
+            items = items[:cut]
         result = page_of(items, request, 5, 100)
         if isinstance(result, Response):
             return result
@@ -248,19 +270,32 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
         with state.lock:
             state.authorize_requests.append(params)
         if params.get("client_id") != state.client_id:
-            return HTMLResponse("<h1>Something went wrong</h1><p>invalid client_id</p>", status_code=400)
-        if params.get("response_type") != "code" or not params.get("redirect_uri") or not params.get("state"):
-            return HTMLResponse("<h1>Something went wrong</h1><p>invalid_request</p>", status_code=400)
+            return HTMLResponse(
+                "<h1>Something went wrong</h1><p>invalid client_id</p>", status_code=400
+            )
+        if (
+            params.get("response_type") != "code"
+            or not params.get("redirect_uri")
+            or not params.get("state")
+        ):
+            return HTMLResponse(
+                "<h1>Something went wrong</h1><p>invalid_request</p>", status_code=400
+            )
         if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
-            return HTMLResponse("<h1>Something went wrong</h1><p>PKCE S256 required</p>", status_code=400)
+            return HTMLResponse(
+                "<h1>Something went wrong</h1><p>PKCE S256 required</p>", status_code=400
+            )
         hidden = "".join(
             f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
             for k, v in params.items()
         )
         with state.lock:
-            owners = [u for u in state.users.values() if u["id"] == state.consent_user] or list(state.users.values())[:1]
+            owners = [u for u in state.users.values() if u["id"] == state.consent_user] or list(
+                state.users.values()
+            )[:1]
         options = "".join(
-            f'<option value="{html.escape(u["id"])}">@{html.escape(u["username"])}</option>' for u in owners
+            f'<option value="{html.escape(u["id"])}">@{html.escape(u["username"])}</option>'
+            for u in owners
         )
         scopes = "".join(f"<li>{html.escape(s)}</li>" for s in params.get("scope", "").split())
         page = (
@@ -296,7 +331,9 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
 
     def client_ok(request: Request, form: dict[str, str]) -> bool:
         if state.client_secret:
-            expected = base64.b64encode(f"{state.client_id}:{state.client_secret}".encode()).decode()
+            expected = base64.b64encode(
+                f"{state.client_id}:{state.client_secret}".encode()
+            ).decode()
             return request.headers.get("authorization", "") == f"Basic {expected}"
         return form.get("client_id") == state.client_id
 
@@ -314,11 +351,19 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
             with state.lock:
                 issued = state.codes.pop(form.get("code", ""), None)
             if issued is None:
-                return _token_error("invalid_request", "Value passed for the authorization code was invalid.")
+                return _token_error(
+                    "invalid_request", "Value passed for the authorization code was invalid."
+                )
             if issued["redirect_uri"] != form.get("redirect_uri"):
-                return _token_error("invalid_request", "Value passed for the redirect uri did not match the uri of the authorization code.")
+                return _token_error(
+                    "invalid_request",
+                    "Value passed for the redirect uri did not match the uri of the authorization code.",
+                )
             if challenge(form.get("code_verifier", "")) != issued["challenge"]:
-                return _token_error("invalid_request", "Value passed for the code verifier did not match the code challenge.")
+                return _token_error(
+                    "invalid_request",
+                    "Value passed for the code verifier did not match the code challenge.",
+                )
             return JSONResponse(state.issue_tokens(issued["owner"], issued["scopes"]))
         if grant == "refresh_token":
             body = state.rotate(form.get("refresh_token", ""))

@@ -182,7 +182,9 @@ class FakeX:
             self.codes[code] = {"owner": owner, "scopes": scopes, **request}
         return code
 
-    def issue_tokens(self, owner: str, scopes: list[str], *, ttl: int = ACCESS_TTL) -> dict[str, Any]:
+    def issue_tokens(
+        self, owner: str, scopes: list[str], *, ttl: int = ACCESS_TTL
+    ) -> dict[str, Any]:
         access = secrets.token_urlsafe(32)
         body: dict[str, Any] = {
             "token_type": "bearer",
