@@ -156,7 +156,8 @@ def test_without_a_client_id_the_card_explains_how_to_create_one(
         csrf = login(client)
         page = client.get("/settings").text
         assert "X is not set up on this server" in page
-        assert "PINGCRM_X_CLIENT_ID" in page and "docs/twitter.md" in page
+        assert "PINGCRM_X_CLIENT_ID" in page
+        assert "docs/twitter.md" in page
         assert settings.resolved_x_redirect_uri in page
         refused = client.post("/api/v1/twitter/connect", headers={"X-CSRF-Token": csrf})
         assert refused.status_code == 409
@@ -169,7 +170,8 @@ def test_sync_now_auto_sync_and_disconnect(web: Web) -> None:
     headers = {"X-CSRF-Token": web.csrf, "HX-Request": "true"}
 
     synced = web.client.post(f"/settings/twitter/{account.id}/sync/dms", headers=headers)
-    assert synced.status_code == 200 and "DMs sync of @me_on_x started" in synced.text
+    assert synced.status_code == 200
+    assert "DMs sync of @me_on_x started" in synced.text
     web.session.expire_all()
     run = web.session.scalars(select(SyncRun)).one()
     assert (run.kind.value, run.status, run.new_interactions) == ("dms", RunStatus.SUCCESS, 1)

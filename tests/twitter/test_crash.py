@@ -124,7 +124,8 @@ def test_a_dm_sync_killed_with_sigkill_resumes_to_the_same_data(
         # The dead process had rotated the refresh token: the new one was stored at once.
         session.expire_all()
         stored = accounts.read_credentials(configured, session.get(PlatformAccount, killed.id))  # type: ignore[arg-type]
-        assert stored["refresh_token"] != before and stored["refresh_token"] in x.refresh_tokens
+        assert stored["refresh_token"] != before
+        assert stored["refresh_token"] in x.refresh_tokens
 
         later = FrozenClock(datetime.now(UTC) + timedelta(hours=1))
         with use_clock(later):
@@ -145,4 +146,5 @@ def test_a_dm_sync_killed_with_sigkill_resumes_to_the_same_data(
     last = session.scalars(
         select(SyncRun).where(SyncRun.platform_account_id == killed.id).order_by(SyncRun.id.desc())
     ).first()
-    assert last is not None and last.status is RunStatus.SUCCESS
+    assert last is not None
+    assert last.status is RunStatus.SUCCESS

@@ -102,10 +102,12 @@ def test_pages_are_checkpoints_and_re_runs_add_nothing(world: XWorld) -> None:
     assert first.new_interactions == 7
     assert world.x.calls["dm_events"] == 4  # 2 + 2 + 2 + 1
     tokens = [q.get("pagination_token") for e, q in world.x.api_requests if e == "dm_events"]
-    assert tokens[0] is None and all(tokens[1:])
+    assert tokens[0] is None
+    assert all(tokens[1:])
 
     again = world.run("dms_sync")
-    assert again.status is RunStatus.SUCCESS and again.new_interactions == 0
+    assert again.status is RunStatus.SUCCESS
+    assert again.new_interactions == 0
     # A second run stops at the newest event of the first: one page, nothing re-read.
     assert world.x.calls["dm_events"] == 5
     assert len(world.interactions()) == 7
@@ -185,7 +187,8 @@ def test_an_access_tier_without_dms_is_said_plainly_and_mentions_still_sync(
     assert "Mentions still sync" in world.account.sync_settings["x_dm_forbidden"]
 
     mentions = world.run("mentions_sync")
-    assert mentions.status is RunStatus.SUCCESS and mentions.new_interactions == 1
+    assert mentions.status is RunStatus.SUCCESS
+    assert mentions.new_interactions == 1
 
     world.x.dm_forbidden = False  # the developer upgraded the tier
     world.run("dms_sync")

@@ -48,7 +48,8 @@ def test_mentions_are_inbound_from_the_author_and_later_runs_ask_since_id(world:
     world.x.add_mention(ME, "3001", "@me_on_x one more", NOW)
     again = world.run("mentions_sync")
 
-    assert again.new_interactions == 1 and again.new_contacts == 0
+    assert again.new_interactions == 1
+    assert again.new_contacts == 0
     last = [q for e, q in world.x.api_requests if e == "mentions"][-1]
     assert last["since_id"] == newest
     assert world.run("mentions_sync").new_interactions == 0

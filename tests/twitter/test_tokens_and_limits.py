@@ -69,7 +69,8 @@ def test_a_run_failing_after_the_refresh_keeps_the_new_tokens(world: XWorld) -> 
     # The run's transaction rolled back, the rotated pair had been committed on its own.
     assert _stored(world)["refresh_token"] in world.x.refresh_tokens
     retried = world.run("dms_sync")
-    assert retried.status is RunStatus.SUCCESS and retried.new_interactions == 2
+    assert retried.status is RunStatus.SUCCESS
+    assert retried.new_interactions == 2
 
 
 def test_a_401_refreshes_once_and_retries(world: XWorld) -> None:
@@ -80,7 +81,8 @@ def test_a_401_refreshes_once_and_retries(world: XWorld) -> None:
 
     run = world.run("dms_sync")
 
-    assert run.status is RunStatus.SUCCESS and run.new_interactions == 1
+    assert run.status is RunStatus.SUCCESS
+    assert run.new_interactions == 1
     assert len([r for r in world.x.token_requests if r["grant_type"] == "refresh_token"]) == 2
 
 
@@ -92,7 +94,8 @@ def test_a_revoked_grant_sets_error_and_notifies(world: XWorld) -> None:
     assert run.status is RunStatus.FAILED
     world.session.refresh(world.account)
     badge = badge_for(world.account)
-    assert badge.state == "error" and "Reconnect" in (badge.error or "")
+    assert badge.state == "error"
+    assert "Reconnect" in (badge.error or "")
     notes = world.session.scalars(select(Notification)).all()
     assert [n.kind for n in notes] == [NotificationKind.CONNECTION_ERROR]
 
@@ -129,7 +132,8 @@ def test_a_429_ends_the_run_and_closes_the_gate_until_the_reset(world: XWorld) -
 
     with use_clock(FrozenClock(datetime.fromtimestamp(reset + 1, UTC))):
         resumed = world.run("dms_sync")
-    assert resumed.status is RunStatus.SUCCESS and resumed.new_interactions == 5
+    assert resumed.status is RunStatus.SUCCESS
+    assert resumed.new_interactions == 5
 
 
 def test_the_loop_stops_before_the_window_is_used_up_and_resumes_there(world: XWorld) -> None:
@@ -139,7 +143,8 @@ def test_the_loop_stops_before_the_window_is_used_up_and_resumes_there(world: XW
 
     first = world.run("dms_sync")
 
-    assert first.status is RunStatus.FAILED and first.new_interactions == 2
+    assert first.status is RunStatus.FAILED
+    assert first.new_interactions == 2
     assert "rate limit" in (first.error_text or "")
     assert world.x.calls["dm_events"] == 1  # stopped with one call left, never hit 429
     world.session.refresh(world.account)
@@ -150,7 +155,8 @@ def test_the_loop_stops_before_the_window_is_used_up_and_resumes_there(world: XW
     later = datetime.now(UTC) + timedelta(minutes=16)
     with use_clock(FrozenClock(later)):
         second = world.run("dms_sync")
-    assert second.status is RunStatus.SUCCESS and second.new_interactions == 5
+    assert second.status is RunStatus.SUCCESS
+    assert second.new_interactions == 5
     tokens = [q.get("pagination_token") for e, q in world.x.api_requests if e == "dm_events"]
     assert tokens[1]  # resumed at the committed page token, not from the top
     assert len(world.interactions()) == 7

@@ -8,6 +8,7 @@ revoke endpoints with HTTP Basic; a public client sends only its ``client_id``.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -96,10 +97,13 @@ def consume_state(session: Session, settings: Settings, user_id: int, state: str
     return verifier
 
 
-def _auth(settings: Settings) -> httpx2.BasicAuth | None:
+def _headers(settings: Settings) -> dict[str, str]:
+    """A confidential client authenticates with HTTP Basic (client id : secret)."""
+    headers = {"Accept": "application/json"}
     if settings.x_client_secret:
-        return httpx2.BasicAuth(settings.x_client_id, settings.x_client_secret)
-    return None
+        pair = f"{settings.x_client_id}:{settings.x_client_secret}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return headers
 
 
 def _post(
@@ -109,8 +113,7 @@ def _post(
         return http.post(
             url,
             data={**data, "client_id": settings.x_client_id},
-            auth=_auth(settings),
-            headers={"Accept": "application/json"},
+            headers=_headers(settings),
             timeout=settings.x_timeout_seconds,
         )
     except httpx2.TransportError as exc:

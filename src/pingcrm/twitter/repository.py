@@ -56,14 +56,14 @@ def match_people(
                     ContactIdentifier.value.in_(some_handles),
                 )
             )
-        rows = session.execute(
+        matched = session.execute(
             select(
                 ContactIdentifier.kind, ContactIdentifier.value, ContactIdentifier.contact_id
             ).where(ContactIdentifier.user_id == user_id, or_(*terms))
         ).all()
-        for kind, value, contact_id in rows:
+        for kind, value, owner in matched:
             target = found.by_id if kind == IdentifierKind.TWITTER_ID else found.by_handle
-            target[str(value)] = int(contact_id)
+            target[str(value)] = int(owner)
     contact_ids = sorted(set(found.by_id.values()) | set(found.by_handle.values()))
     for chunk in _chunks(contact_ids):
         rows = session.execute(

@@ -57,7 +57,7 @@ def _rate_headers(window: Window | None) -> dict[str, str]:
     }
 
 
-def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpoints
+def build_app(state: FakeX) -> Starlette:
     def authorized(request: Request) -> dict[str, Any] | Response:
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else ""
@@ -120,7 +120,8 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
                 errors=[
                     {
                         "parameters": {"max_results": [str(size)]},
-                        "message": f"The `max_results` query parameter value [{size}] is not between {lo} and {hi}",
+                        "message": f"The `max_results` query parameter value [{size}] "
+                        f"is not between {lo} and {hi}",
                     }
                 ],
             )
@@ -154,7 +155,7 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
         return JSONResponse({"data": user}, headers=headers)
 
     def users_lookup(request: Request) -> Response:
-        holder, error, headers = api(request, "users", ("users.read",))
+        _holder, error, headers = api(request, "users", ("users.read",))
         if error is not None:
             return error
         ids = [i for i in request.query_params.get("ids", "").split(",") if i]
@@ -357,7 +358,8 @@ def build_app(state: FakeX) -> Starlette:  # noqa: C901 - one router, many endpo
             if issued["redirect_uri"] != form.get("redirect_uri"):
                 return _token_error(
                     "invalid_request",
-                    "Value passed for the redirect uri did not match the uri of the authorization code.",
+                    "Value passed for the redirect uri did not match the uri of the "
+                    "authorization code.",
                 )
             if challenge(form.get("code_verifier", "")) != issued["challenge"]:
                 return _token_error(

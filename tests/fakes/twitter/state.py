@@ -71,7 +71,7 @@ class FakeX:
         self.window_seconds = 900
         self.calls: Counter[str] = Counter()
         self.pauses: dict[str, tuple[int, threading.Event, threading.Event]] = {}
-        self._next_id = int((time.time() * 1000 - _EPOCH_MS)) << 22
+        self._next_id = int(time.time() * 1000 - _EPOCH_MS) << 22
 
     # --- data ---------------------------------------------------------------------
 
