@@ -122,8 +122,9 @@ def test_a_429_ends_the_run_and_closes_the_gate_until_the_reset(world: XWorld) -
 
     run = world.run("dms_sync")
 
-    assert run.status is RunStatus.FAILED
+    assert run.status is RunStatus.DEFERRED
     assert "rate limit" in (run.error_text or "")
+    assert "continues by itself" in (run.error_text or "")
     assert world.x.calls["dm_events"] == 1  # no blind retries
     world.session.refresh(world.account)
     gate = world.account.rate_limited_until
@@ -143,7 +144,7 @@ def test_the_loop_stops_before_the_window_is_used_up_and_resumes_there(world: XW
 
     first = world.run("dms_sync")
 
-    assert first.status is RunStatus.FAILED
+    assert first.status is RunStatus.DEFERRED
     assert first.new_interactions == 2
     assert "rate limit" in (first.error_text or "")
     assert world.x.calls["dm_events"] == 1  # stopped with one call left, never hit 429

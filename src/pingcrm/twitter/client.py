@@ -26,23 +26,17 @@ import httpx2
 from pingcrm.config import Settings
 from pingcrm.errors import PingError
 from pingcrm.kit.clock import utcnow
-from pingcrm.sync import errors as sync_errors
-from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
+from pingcrm.sync.errors import ProviderAuthError, ProviderRateLimited, ProviderTransientError
 from pingcrm.twitter import oauth
 
 PROBLEMS = "https://api.twitter.com/2/problems/"
 # 403 problem types meaning "this app (its access tier / auth) may not call this".
 TIER_PROBLEMS = frozenset({PROBLEMS + "client-forbidden", PROBLEMS + "unsupported-authentication"})
 
-# The engine's rate-limit error once it exists on main (deferred run, gate closed);
-# until then a transient error carrying ``retry_after``.
-_RateBase: type[ProviderTransientError] = getattr(
-    sync_errors, "ProviderRateLimited", ProviderTransientError
-)
 
-
-class XRateLimited(_RateBase):  # type: ignore[valid-type,misc]
-    """X's rate limit is used up until ``retry_after`` seconds from now."""
+class XRateLimited(ProviderRateLimited):
+    """X's rate limit is used up until ``retry_after`` seconds from now (the engine
+    defers the run and resumes it after the reset)."""
 
 
 class XApiError(PingError):

@@ -19,7 +19,7 @@ from pingcrm.errors import PingError
 from pingcrm.kit.crypto import SecretBox
 from pingcrm.models import PlatformAccount, Provider, SyncKind
 from pingcrm.platform_accounts import service as accounts
-from pingcrm.sync.provider import SyncContext, register_provider
+from pingcrm.sync.provider import SyncContext
 from pingcrm.twitter.client import XClient
 from pingcrm.twitter.sync import XSync
 
@@ -58,7 +58,6 @@ def stored_refresh_token(settings: Settings, encrypted: str | None) -> str | Non
     return str(data.get("refresh_token")) if isinstance(data, dict) else None
 
 
-@register_provider
 class TwitterProvider:
     """DMs and mentions of one connected X account."""
 

@@ -20,6 +20,7 @@ from pingcrm.twitter import accounts as x_accounts
 from pingcrm.twitter.oauth import scopes
 from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.responses import is_htmx, redirect, templates
+from pingcrm.wiring.providers import sync_job_name
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -101,7 +102,7 @@ def twitter_sync_now(
     """Sync now: enqueue the DM or mention sync of the account."""
     which = parse_kind(kind)
     account = x_accounts.x_account(session, user.id, account_id)
-    sync_now(session, request.app.state.runner, user.id, account.id, which)
+    sync_now(session, request.app.state.runner, user.id, account.id, which, sync_job_name)
     name = account.display_name or account.external_id
     message = f"{KIND_WORDS.get(which, which.value)} sync of {name} started."
     return _panel(request, session, settings, user, message=message)
