@@ -14,6 +14,8 @@ from pingcrm.models import (
     Direction,
     IdentifierKind,
     InteractionKind,
+    Notification,
+    NotificationKind,
     Platform,
     RunStatus,
     SyncCheckpoint,
@@ -194,3 +196,28 @@ def test_an_access_tier_without_dms_is_said_plainly_and_mentions_still_sync(
     world.run("dms_sync")
     world.session.refresh(world.account)
     assert "x_dm_forbidden" not in world.account.sync_settings
+
+
+def test_a_conversation_i_started_looks_the_person_up_and_notifies_the_counts(
+    world: XWorld,
+) -> None:
+    world.x.add_user("2004", "hedy", "Hedy Lamarr", "Inventor", "https://img/h.jpg")
+    world.x.add_dm(ME, ME, "Loved your talk!", NOW - timedelta(hours=1), to="2004")
+
+    run = world.run("dms_sync")
+
+    assert (run.new_interactions, run.new_contacts) == (1, 1)
+    hedy = world.contacts()["Hedy Lamarr"]
+    assert (hedy.twitter_bio, hedy.avatar_url) == ("Inventor", "https://img/h.jpg")
+    [interaction] = world.interactions()
+    assert (interaction.contact_id, interaction.direction) == (hedy.id, Direction.OUTBOUND)
+    lookups = [q["ids"] for e, q in world.x.api_requests if e == "users"]
+    assert lookups == ["2004"]
+    notes = world.session.scalars(select(Notification)).all()
+    assert [(n.kind, n.title, n.body) for n in notes] == [
+        (
+            NotificationKind.SYNC_FINISHED,
+            "Twitter DMs sync finished",
+            "1 new interactions, 1 new contacts, 0 updated",
+        )
+    ]
