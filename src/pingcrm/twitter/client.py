@@ -211,8 +211,7 @@ class XClient:
             if status == 429:
                 wait = rate_window(response.headers).seconds_to_reset()
                 raise XRateLimited(
-                    f"X's rate limit is used up; the sync continues in {int(wait)} s.",
-                    retry_after=wait,
+                    f"X's rate limit is used up (it resets in {int(wait)} s)", retry_after=wait
                 )
             if status >= 500:
                 raise ProviderTransientError(f"X answered {status} ({text or 'server error'}).")

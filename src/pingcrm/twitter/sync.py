@@ -192,8 +192,8 @@ class XSync:
                 self.ctx.commit()
                 if wait is not None:
                     raise XRateLimited(
-                        "X's rate limit is nearly used up; the sync resumes where it stopped "
-                        f"once it resets (in {int(wait)} s).",
+                        f"X's rate limit is nearly used up (it resets in {int(wait)} s); "
+                        "the sync stopped after the last saved page",
                         retry_after=wait,
                     )
                 continue
