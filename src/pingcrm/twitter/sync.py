@@ -281,7 +281,7 @@ class XSync:
             self.ctx.counts.updated_contacts += len(bio_updates)
         if inputs:
             ingest = upsert_contacts(
-                session, self.user_id, inputs, source="twitter", match_names=False
+                session, self.user_id, inputs, source="twitter", match_by_name=False
             )
             self.ctx.counts.new_contacts += ingest.created
             for uid, contact_id in zip(input_ids, ingest.contact_ids, strict=True):

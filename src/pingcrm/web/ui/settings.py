@@ -15,6 +15,7 @@ from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.gmail_settings import gmail_context
+from pingcrm.web.ui.linkedin_settings import linkedin_context
 from pingcrm.web.ui.responses import is_htmx, redirect, render
 from pingcrm.web.ui.twitter_settings import twitter_context
 
@@ -84,6 +85,7 @@ def render_settings(
     context = settings_context(session, user, **overrides)
     context.update(gmail_context(session, request.app.state.settings, user))
     context.update(twitter_context(session, request.app.state.settings, user))
+    context.update(linkedin_context(session, request.app.state.settings, user))
     return render(
         request,
         "settings/index.html",
