@@ -22,6 +22,7 @@ from pingcrm.web.api import notifications as api_notifications
 from pingcrm.web.api import organizations as api_organizations
 from pingcrm.web.api import settings as api_settings
 from pingcrm.web.api import suggestions as api_suggestions
+from pingcrm.web.api import twitter as api_twitter
 from pingcrm.web.ui import account as ui_account
 from pingcrm.web.ui import ai_settings as ui_ai_settings
 from pingcrm.web.ui import auth as ui_auth
@@ -40,6 +41,7 @@ from pingcrm.web.ui import organizations as ui_organizations
 from pingcrm.web.ui import settings as ui_settings
 from pingcrm.web.ui import suggestions as ui_suggestions
 from pingcrm.web.ui import tags_settings as ui_tags_settings
+from pingcrm.web.ui import twitter_settings as ui_twitter_settings
 
 
 def include_routers(app: FastAPI) -> None:
@@ -77,6 +79,8 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_help.router)
     app.include_router(api_identity.router)
     app.include_router(ui_identity.router)
+    app.include_router(ui_twitter_settings.router)
+    app.include_router(api_twitter.router)
     # LinkedIn extension (docs/linkedin.md)
     app.include_router(api_extension.router)
     app.include_router(api_linkedin.router)

@@ -15,6 +15,8 @@ from pingcrm.google.provider import GoogleProvider
 from pingcrm.linkedin.provider import LinkedinProvider
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.provider import SyncProvider
+from pingcrm.twitter import tasks as twitter_tasks
+from pingcrm.twitter.provider import TwitterProvider
 from pingcrm.worker.registry import Fanout, JobSpec
 
 
@@ -45,6 +47,10 @@ PROVIDERS: dict[Provider, ProviderWiring] = {
             google_people_tasks.contacts_sync,
             google_calendar_tasks.calendar_sync,
         ),
+    ),
+    Provider.TWITTER: ProviderWiring(
+        sync=TwitterProvider,
+        jobs=(twitter_tasks.dms_sync, twitter_tasks.mentions_sync),
     ),
     # Push-based: the browser extension pushes (POST /api/v1/linkedin/push); no jobs.
     Provider.LINKEDIN: ProviderWiring(sync=LinkedinProvider, jobs=()),

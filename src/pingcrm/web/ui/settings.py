@@ -17,6 +17,7 @@ from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.gmail_settings import gmail_context
 from pingcrm.web.ui.linkedin_settings import linkedin_context
 from pingcrm.web.ui.responses import is_htmx, redirect, render
+from pingcrm.web.ui.twitter_settings import twitter_context
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -83,6 +84,7 @@ def render_settings(
     """The Settings page, or only ``block`` for HTMX."""
     context = settings_context(session, user, **overrides)
     context.update(gmail_context(session, request.app.state.settings, user))
+    context.update(twitter_context(session, request.app.state.settings, user))
     context.update(linkedin_context(session, request.app.state.settings, user))
     return render(
         request,
