@@ -280,9 +280,7 @@ class XSync:
             record_bio_changes(session, self.user_id, changes, network="X")
             self.ctx.counts.updated_contacts += len(bio_updates)
         if inputs:
-            ingest = upsert_contacts(
-                session, self.user_id, inputs, source="twitter", match_by_name=False
-            )
+            ingest = upsert_contacts(session, self.user_id, inputs, source="twitter")
             self.ctx.counts.new_contacts += ingest.created
             for uid, contact_id in zip(input_ids, ingest.contact_ids, strict=True):
                 if contact_id is not None:
