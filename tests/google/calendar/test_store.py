@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.google.calendar.mapping import map_event
-from pingcrm.google.calendar.service import count_started_meetings
-from pingcrm.google.calendar.store import apply_page
+from pingcrm.google.calendar.sync import store_page
 from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.meetings.service import count_started_meetings
 from pingcrm.models import (
     CalendarEvent,
     Contact,
@@ -61,7 +61,7 @@ def account(session: Session, settings: Settings) -> PlatformAccount:
 
 def _apply(session: Session, account: PlatformAccount, *events: dict, max_people: int = 15):
     mapped = [map_event(e, {ME}) for e in events]
-    result = apply_page(session, account, mapped, max_people=max_people)
+    result = store_page(session, account, mapped, max_people=max_people)
     session.commit()
     return result
 
@@ -364,13 +364,13 @@ def test_the_same_event_in_two_accounts_is_recorded_once(
         ],
     )
     both = {ME, "ada@work.com"}  # the sync treats every connected address as the user
-    apply_page(session, account, [map_event(item, both)], max_people=15)
-    apply_page(session, other, [map_event(item, both)], max_people=15)
+    store_page(session, account, [map_event(item, both)], max_people=15)
+    store_page(session, other, [map_event(item, both)], max_people=15)
     session.commit()
     # Bob's meeting once; the user's other address is not a contact.
     assert [m[0] for m in _meetings(session)] == ["Bob"]
     # One account loses the event: the other still has Bob's meeting.
-    apply_page(
+    store_page(
         session, other, [map_event({"id": "shared", "status": "cancelled"}, set())], max_people=15
     )
     session.commit()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pingcrm.config import Settings
-from pingcrm.google.calendar import service
 from pingcrm.google.calendar.api import CalendarApi
 from pingcrm.google.calendar.sync import CalendarOptions, sync_calendar
 from pingcrm.google.client import GoogleClient
 from pingcrm.google.provider import register_kind
+from pingcrm.meetings import service
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.engine import run_account_sync
 from pingcrm.sync.provider import SyncContext
