@@ -5,8 +5,7 @@ receives it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.google.calendar.tasks import SYNC_JOB
-from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.kit.clock import FrozenClock
 from pingcrm.llm import service as llm
 from pingcrm.meeting_prep import service
 from pingcrm.models import (
@@ -32,39 +31,15 @@ from pingcrm.models import (
 )
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.scoring.service import recompute_scores
-from tests.fakes.google.calendar import FakeCalendarState, event, state_of
+from tests.fakes.google.calendar import FakeCalendarState, event
 from tests.fakes.google.state import GMAIL_SEND, FakeGoogle
 from tests.fakes.llm import FakeLLMState, anthropic_app
 from tests.fakes.server import serve_asgi
 from tests.fixtures.builders import create_interaction, create_user
-from tests.google.fake_account import connect, google_settings, run_job, served
+from tests.google.conftest import ME, NOW
+from tests.google.fake_account import connect, run_job
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
 SCAN = "meeting_prep.scan"
-
-
-@pytest.fixture
-def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(NOW)
-    with use_clock(frozen):
-        yield frozen
-
-
-@pytest.fixture
-def google() -> FakeGoogle:
-    return FakeGoogle()
-
-
-@pytest.fixture
-def cal(google: FakeGoogle) -> FakeCalendarState:
-    return state_of(google)
-
-
-@pytest.fixture
-def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
-    with served(google) as url:
-        yield google_settings(settings, google, url, base_url="https://crm.example.com")
 
 
 @pytest.fixture

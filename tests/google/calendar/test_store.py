@@ -5,7 +5,7 @@ interaction or the score."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -15,7 +15,7 @@ from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.google.calendar.mapping import map_event
 from pingcrm.google.calendar.sync import store_page
-from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.kit.clock import FrozenClock
 from pingcrm.meetings.service import count_started_meetings
 from pingcrm.models import (
     CalendarEvent,
@@ -32,16 +32,9 @@ from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
 from tests.fakes.google.calendar import event
 from tests.fixtures.builders import create_interaction, create_user
+from tests.google.conftest import ME, NOW
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
-
-
-@pytest.fixture(autouse=True)
-def frozen() -> FrozenClock:
-    clock = FrozenClock(NOW)
-    with use_clock(clock):
-        yield clock
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
@@ -301,7 +294,7 @@ def test_declining_later_removes_the_meeting(session: Session, account: Platform
 
 
 def test_future_meetings_move_nothing_until_they_start(
-    session: Session, account: PlatformAccount, frozen: FrozenClock
+    session: Session, account: PlatformAccount, clock: FrozenClock
 ) -> None:
     user_id = account.user_id
     _apply(
@@ -330,7 +323,7 @@ def test_future_meetings_move_nothing_until_they_start(
     assert bob.interaction_count == 1
     assert bob.score == score_before
     # The meeting starts: the catch-up counts it.
-    frozen.advance(timedelta(hours=3))
+    clock.advance(timedelta(hours=3))
     assert count_started_meetings(session, user_id) == [bob.id]
     session.commit()
     session.refresh(bob)
@@ -404,7 +397,7 @@ def test_the_catch_up_job_counts_a_meeting_that_started(
     engine: Engine,
     session_factory: sessionmaker[Session],
     account: PlatformAccount,
-    frozen: FrozenClock,
+    clock: FrozenClock,
 ) -> None:
     soon = NOW + timedelta(minutes=5)
     _apply(
@@ -412,7 +405,7 @@ def test_the_catch_up_job_counts_a_meeting_that_started(
         account,
         event("soon", soon, 30, [(ME, None, "accepted"), ("bob@acme.com", "Bob", "accepted")]),
     )
-    frozen.advance(timedelta(minutes=10))
+    clock.advance(timedelta(minutes=10))
     execute(
         JobCall("google.count_started_meetings", user_id=account.user_id, account_id=account.id),
         settings=settings,

@@ -4,8 +4,7 @@ run killed between pages, re-runs that create nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from pingcrm.google.calendar import sync as calendar_sync
 from pingcrm.google.calendar.api import CalendarApi
 from pingcrm.google.calendar.tasks import SYNC_JOB, options
 from pingcrm.google.client import GoogleClient
-from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.kit.clock import FrozenClock
 from pingcrm.models import (
     CalendarEvent,
     Contact,
@@ -27,51 +26,14 @@ from pingcrm.models import (
     RunStatus,
     SyncKind,
 )
-from tests.fakes.google.calendar import FakeCalendarState, event, state_of
+from tests.fakes.google.calendar import FakeCalendarState, event
 from tests.fakes.google.state import FakeGoogle
-from tests.fixtures.builders import create_user
+from tests.google.conftest import ME, NOW
 from tests.google.fake_account import (
-    connect,
-    google_settings,
     last_run,
     manual_sync_context,
     run_job,
-    served,
 )
-
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
-
-
-@pytest.fixture
-def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(NOW)
-    with use_clock(frozen):
-        yield frozen
-
-
-@pytest.fixture
-def google() -> FakeGoogle:
-    return FakeGoogle()
-
-
-@pytest.fixture
-def cal(google: FakeGoogle) -> FakeCalendarState:
-    return state_of(google)
-
-
-@pytest.fixture
-def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
-    with served(google) as url:
-        yield google_settings(settings, google, url)
-
-
-@pytest.fixture
-def account(
-    session: Session, gsettings: Settings, google: FakeGoogle, clock: FrozenClock
-) -> PlatformAccount:
-    user = create_user(session)
-    return connect(session, gsettings, google, user.id, ME)
 
 
 def _sync(

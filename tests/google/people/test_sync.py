@@ -4,8 +4,7 @@ re-runs that create nothing, a run killed between pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,7 +18,6 @@ from pingcrm.google.client import GoogleClient
 from pingcrm.google.people import sync as people_sync
 from pingcrm.google.people.api import PeopleApi
 from pingcrm.google.people.tasks import SYNC_JOB
-from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
     Contact,
     ContactIdentifier,
@@ -29,43 +27,14 @@ from pingcrm.models import (
     RunStatus,
     SyncKind,
 )
-from tests.fakes.google.people import FakePeopleState, person, state_of
+from tests.fakes.google.people import FakePeopleState, person
 from tests.fakes.google.state import FakeGoogle
-from tests.fixtures.builders import create_user
+from tests.google.conftest import ME
 from tests.google.fake_account import (
-    connect,
-    google_settings,
     last_run,
     manual_sync_context,
     run_job,
-    served,
 )
-
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
-
-
-@pytest.fixture
-def google() -> FakeGoogle:
-    return FakeGoogle()
-
-
-@pytest.fixture
-def book(google: FakeGoogle) -> FakePeopleState:
-    return state_of(google)
-
-
-@pytest.fixture
-def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
-    with served(google) as url:
-        yield google_settings(settings, google, url)
-
-
-@pytest.fixture
-def account(session: Session, gsettings: Settings, google: FakeGoogle) -> Iterator[PlatformAccount]:
-    with use_clock(FrozenClock(NOW)):
-        user = create_user(session)
-        yield connect(session, gsettings, google, user.id, ME)
 
 
 def _sync(
