@@ -8,18 +8,17 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from pingcrm.google.calendar.tasks import SYNC_JOB
 from pingcrm.kit.clock import FrozenClock
 from pingcrm.models import PlatformAccount, User
-from tests.fakes.google.calendar import FakeCalendarState
 from tests.fakes.google.state import FakeGoogle
 from tests.fixtures.builders import create_user
+from tests.fixtures.google_world import GoogleWorld
 from tests.google.conftest import ME, NOW
-from tests.google.fake_account import connect, run_job
+from tests.google.fake_account import connect
 
 SCAN = "meeting_prep.scan"
 
@@ -39,39 +38,28 @@ def user(session: Session, clock: FrozenClock) -> User:
     return create_user(session)
 
 
-@dataclass
-class Prep:
-    """Ada's connected Gmail account on the fake Google, and the two jobs of meeting prep."""
+@pytest.fixture
+def account(
+    session: Session, gsettings: Settings, google: FakeGoogle, user: User
+) -> PlatformAccount:
+    return connect(session, gsettings, google, user.id, ME)
 
-    session: Session
-    settings: Settings
-    engine: Engine
-    factory: sessionmaker[Session]
-    google: FakeGoogle
-    cal: FakeCalendarState
+
+@dataclass
+class Prep(GoogleWorld):
+    """The shared Google world with Ada, and the two jobs of meeting prep."""
+
     user: User
-    account: PlatformAccount
-    clock: FrozenClock
 
     def sync(self, account: PlatformAccount) -> None:
         """The calendar sync job (the daily one)."""
-        run_job(SYNC_JOB, self.settings, self.engine, self.factory, account)
+        self.run(SYNC_JOB, account)
 
     def scan(self, account: PlatformAccount) -> None:
         """The meeting-prep scan job."""
-        run_job(SCAN, self.settings, self.engine, self.factory, account)
+        self.run(SCAN, account)
 
 
 @pytest.fixture
-def prep(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-    user: User,
-    clock: FrozenClock,
-) -> Prep:
-    account = connect(session, gsettings, google, user.id, ME)
-    return Prep(session, gsettings, engine, session_factory, google, cal, user, account, clock)
+def prep(world: GoogleWorld, user: User) -> Prep:
+    return Prep(**vars(world), user=user)
