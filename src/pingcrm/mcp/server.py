@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TypeVar
 from urllib.parse import urlparse
 
 import anyio.to_thread
@@ -25,10 +24,8 @@ from pingcrm.config import Settings
 from pingcrm.db import transaction
 from pingcrm.mcp.keys import authenticate
 from pingcrm.mcp.toolkit import BAD_KEY, ToolKit, bearer
-from pingcrm.mcp.tools import register_all
 
 log = logging.getLogger("pingcrm.mcp")
-T = TypeVar("T")
 
 INSTRUCTIONS = (
     "PingCRM is the user's personal networking CRM. Search contacts, read their timeline, "
@@ -42,6 +39,10 @@ def build_server(
     settings: Settings, session_factory: sessionmaker[Session], *, stdio_key: str | None = None
 ) -> MCPServer:
     """An MCP server with every PingCRM tool registered."""
+    # Imported here: the tools pull in the LLM SDKs, which `pingcrm mcp` needs only once
+    # the key was accepted (a wrong key is refused fast).
+    from pingcrm.mcp.tools import register_all
+
     server = MCPServer(
         name="PingCRM", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING"
     )
