@@ -118,5 +118,11 @@ def attempt(session: Session, run: Callable[[], T]) -> T:
     """Run a use case whose :class:`PingError` a route shows in its form: the error undoes
     only what the call wrote (a savepoint) and the request's transaction goes on, so the
     route never commits or rolls back itself."""
+    connection = session.connection()
+    dbapi = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and not getattr(dbapi, "in_transaction", True):
+        # pysqlite opens its transaction only before the first write: a SAVEPOINT before
+        # that would start one its RELEASE commits. Take the write lock now instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     with session.begin_nested():
         return run()
