@@ -7,13 +7,7 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, fail, require_user
-from pingcrm.config import get_settings
-from pingcrm.db import make_engine, make_session_factory, transaction
 from pingcrm.errors import PingError
-from pingcrm.models import Provider, RunStatus
-from pingcrm.sync.engine import summary
-from pingcrm.sync.now import find_account, parse_kind, run_in_foreground
-from pingcrm.wiring.providers import PROVIDERS, sync_job_name
 
 
 @app.command("sync")
@@ -29,6 +23,13 @@ def sync(
     ] = None,
 ) -> None:
     """Sync a connected account now, in the foreground, and print the summary."""
+    from pingcrm.config import get_settings
+    from pingcrm.db import make_engine, make_session_factory, transaction
+    from pingcrm.models import Provider, RunStatus
+    from pingcrm.sync.engine import summary
+    from pingcrm.sync.now import find_account, parse_kind, run_in_foreground
+    from pingcrm.wiring.providers import PROVIDERS, sync_job_name
+
     names = ", ".join(p.value for p in PROVIDERS)
     try:
         which_provider = Provider(provider)
