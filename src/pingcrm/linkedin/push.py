@@ -130,7 +130,6 @@ def push(session: Session, user_id: int, body: PushIn) -> PushResult:
             user_id,
             [_contact_input(people[m], m) for m in mids],
             source="linkedin",
-            match_by_name=False,
         )
         result.new_contacts = ingest.created
         result.updated_contacts = ingest.updated
