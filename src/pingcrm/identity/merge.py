@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from pingcrm.contacts.service import refresh_search_text
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
-from pingcrm.google.calendar import service as calendar
 from pingcrm.identity import repository
 from pingcrm.interactions.repository import recompute_counters
 from pingcrm.kit.clock import utcnow
+from pingcrm.meetings import service as calendar
 from pingcrm.models import MatchStatus, MergeRecord
 from pingcrm.scoring.service import recompute_scores
 

@@ -466,3 +466,8 @@ def pair_json(view: PairView) -> dict[str, Any]:
 
 
 ProgressFactory = Callable[[int, int], None]
+
+
+def scan_runs(session: Session, user_id: int, job_name: str) -> list[Any]:
+    """The user's duplicate scans (``job_name`` runs), newest first."""
+    return repository.scan_runs(session, user_id, job_name)

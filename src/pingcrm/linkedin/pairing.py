@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from pingcrm.accounts import rate_limits as ratelimit
 from pingcrm.config import Settings
 from pingcrm.errors import (
     AuthenticationRequired,
@@ -23,7 +24,6 @@ from pingcrm.errors import (
     RateLimited,
     ValidationFailed,
 )
-from pingcrm.kit import ratelimit
 from pingcrm.kit.clock import utcnow
 from pingcrm.linkedin import repository, tokens
 from pingcrm.models import ExtensionPairing, ExtensionToken, PlatformAccount, Provider, User

@@ -69,3 +69,11 @@ def find_contact(
     if contact is None:
         raise NotFound("PingCRM does not know this LinkedIn member yet.")
     return contact
+
+
+def contact_of_user(session: Session, user_id: int, contact_id: int) -> Contact:
+    """The user's contact ``contact_id`` (404 when it is not theirs)."""
+    contact = repository.get_contact(session, user_id, contact_id)
+    if contact is None:
+        raise NotFound("This contact does not exist.")
+    return contact

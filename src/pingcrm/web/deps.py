@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -25,6 +25,8 @@ from pingcrm.models import User
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+
+T = TypeVar("T")
 
 
 class LoginRequired(AuthenticationRequired):
@@ -113,6 +115,20 @@ async def get_api_user(request: Request, session: SessionDep, settings: Settings
 
 PageUser = Annotated[User, Depends(get_page_user)]
 ApiUser = Annotated[User, Depends(get_api_user)]
+
+
+def attempt(session: Session, run: Callable[[], T]) -> T:
+    """Run a use case whose :class:`PingError` a route shows in its form: the error undoes
+    only what the call wrote (a savepoint) and the request's transaction goes on, so the
+    route never commits or rolls back itself."""
+    connection = session.connection()
+    dbapi = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and not getattr(dbapi, "in_transaction", True):
+        # pysqlite opens its transaction only before the first write: a SAVEPOINT before
+        # that would start one its RELEASE commits. Take the write lock now instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        return run()
 
 
 # --- LinkedIn extension (docs/linkedin.md) -------------------------------------------------

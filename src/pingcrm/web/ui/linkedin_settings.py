@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from pingcrm.errors import NotFound
-from pingcrm.linkedin import avatar_store, pairing, repository, service
+from pingcrm.linkedin import avatar_store, pairing, service
 from pingcrm.models import User
 from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.responses import redirect, templates
@@ -63,8 +63,7 @@ def contact_avatar(
     contact_id: int, session: SessionDep, settings: SettingsDep, user: PageUser
 ) -> Response:
     """A contact's stored avatar, for its owner only."""
-    if repository.get_contact(session, user.id, contact_id) is None:
-        raise NotFound("This contact does not exist.")
+    service.contact_of_user(session, user.id, contact_id)
     data = avatar_store.read(settings, user.id, contact_id)
     if data is None:
         raise NotFound("This contact has no stored photo.")

@@ -3,18 +3,18 @@ delete update every contact. Tags stay case-insensitive and unique per user."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from pingcrm.contacts.service import refresh_search_text
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
-from pingcrm.models import Tag, TagCategory
+from pingcrm.models import Contact, JobRun, Tag, TagCategory
 from pingcrm.tags import repository as tag_repository
-from pingcrm.tags import taxonomy_repository as repository
-from pingcrm.tags.discovery import tags_for
 from pingcrm.tags.service import clean_tag_name, get_or_create_tags, validate_tag_names
+from pingcrm.taxonomy import repository
+from pingcrm.taxonomy.discovery import tags_for
 
 MAX_CATEGORY_LENGTH = 100
 
@@ -230,3 +230,14 @@ def apply_taxonomy(
         if on_progress is not None:
             on_progress(seen, total)
     return ApplyResult(contacts_seen=seen, contacts_matched=matched, tags_added=added)
+
+
+def sample_contacts(session: Session, user_id: int, limit: int) -> Sequence[Contact]:
+    """Contacts with the most to say about them, best known first (what the model sees
+    when it proposes a taxonomy)."""
+    return repository.sample_contacts(session, user_id, limit)
+
+
+def latest_run(session: Session, user_id: int, job_name: str) -> JobRun | None:
+    """The user's most recent run of ``job_name`` (the Apply progress)."""
+    return repository.latest_run(session, user_id, job_name)

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
 from pingcrm.contacts.repository import identifier_owners
-from pingcrm.google.calendar import repository
-from pingcrm.google.calendar.mapping import Attendee, Dropped, Meeting, provider_id
 from pingcrm.interactions import repository as interactions_repository
 from pingcrm.interactions.service import NewInteraction, compose_preview, record_interactions
 from pingcrm.kit.clock import utcnow
+from pingcrm.kit.counts import Counts
+from pingcrm.meetings import repository
+from pingcrm.meetings.schemas import Attendee, Dropped, Meeting, provider_id
 from pingcrm.models import (
     CalendarEvent,
     Direction,
@@ -26,9 +27,6 @@ from pingcrm.models import (
     Platform,
     PlatformAccount,
 )
-from pingcrm.sync.runs import Counts
-
-SOURCE = "google_calendar"
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,7 @@ def _attendee_contacts(
     meetings: Sequence[Meeting],
     max_people: int,
     counts: Counts,
+    source: str,
 ) -> dict[str, int]:
     """Normalised email → contact id: matched for every meeting, created for unknown
     attendees of meetings of at most ``max_people`` people (the user included)."""
@@ -73,7 +72,7 @@ def _attendee_contacts(
             for a in people
         ]
         result = upsert_contacts(
-            session, user_id, rows, source=SOURCE, organizations=OrganizationCache()
+            session, user_id, rows, source=source, organizations=OrganizationCache()
         )
         counts.new_contacts += result.created
         for attendee, contact_id in zip(people, result.contact_ids, strict=True):
@@ -133,9 +132,11 @@ def apply_page(
     mapped: Sequence[Meeting | Dropped],
     *,
     max_people: int,
+    source: str,
     now: datetime | None = None,
 ) -> PageResult:
-    """Store one page of mapped events for ``account`` (flushed, not committed)."""
+    """Store one page of mapped events for ``account`` (flushed, not committed);
+    attendees who become contacts are created with ``source``."""
     now = now or utcnow()
     user_id = account.user_id
     counts = Counts()
@@ -151,7 +152,7 @@ def apply_page(
     )
     stored = repository.events_of_account(session, account.id, list(latest))
     old_keys = _stored_keys(stored.values())
-    contacts = _attendee_contacts(session, user_id, meetings, max_people, counts)
+    contacts = _attendee_contacts(session, user_id, meetings, max_people, counts, source)
     wanted = _wanted(account, meetings, contacts)
     # The same event seen through another of the user's accounts keeps its interactions.
     claimed = _stored_keys(
@@ -265,4 +266,5 @@ def prune_unseen(
         account,
         [Dropped(e.event_id, "cancelled") for e in stale],
         max_people=0,
+        source="",  # only removals: nobody is created
     )

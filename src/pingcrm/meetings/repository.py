@@ -1,4 +1,4 @@
-"""SQL of the calendar sync: stored events and the meeting interactions they produced."""
+"""SQL of meetings: stored calendar events and the meeting interactions they produced."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fixed-window rate limits stored in the database, shared by every web process.
+"""SQL of the fixed-window rate limits (``rate_limits`` table), shared by every web
+process.
 
 Counters are written in their own short transaction, so an attempt is counted even when
 the request that made it fails and rolls back.

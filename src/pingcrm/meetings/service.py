@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pingcrm.google.calendar import repository
 from pingcrm.interactions import repository as interactions_repository
 from pingcrm.kit.clock import utcnow
+from pingcrm.meetings import repository
 from pingcrm.scoring.service import recompute_scores
 
 UPCOMING_LIMIT = 5

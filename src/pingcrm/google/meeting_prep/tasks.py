@@ -1,4 +1,6 @@
-"""The meeting-prep scan: every 10 minutes per Gmail account."""
+"""The meeting-prep scan: every 10 minutes per Gmail account, with the account's calendar
+as the window refresh and its Gmail as the sender (`meeting_prep.service.scan_account`
+takes both as arguments)."""
 
 from __future__ import annotations
 

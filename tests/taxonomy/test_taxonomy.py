@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
 from pingcrm.models import User
-from pingcrm.tags import discovery, taxonomy
 from pingcrm.tags.service import tag_names_by_contact
+from pingcrm.taxonomy import discovery
+from pingcrm.taxonomy import service as taxonomy
 from tests.fakes.llm import FakeLLMState, anthropic_app
 from tests.fakes.server import serve_asgi
 from tests.fixtures.builders import create_contact, create_user, login
@@ -87,7 +88,7 @@ def people(session: Session, user: User) -> dict[str, int]:
 def test_rules_propose_a_taxonomy_and_apply_tags_everyone(session: Session) -> None:
     user = create_user(session)
     ids = people(session, user)
-    from pingcrm.tags.taxonomy_repository import sample_contacts
+    from pingcrm.taxonomy.service import sample_contacts
 
     proposal = discovery.propose(sample_contacts(session, user.id, 100), None)
     assert proposal.source == "rules"
@@ -115,7 +116,7 @@ def test_rules_propose_a_taxonomy_and_apply_tags_everyone(session: Session) -> N
 def test_a_model_proposes_and_a_bad_answer_falls_back_to_rules(session: Session) -> None:
     user = create_user(session)
     people(session, user)
-    from pingcrm.tags.taxonomy_repository import sample_contacts
+    from pingcrm.taxonomy.service import sample_contacts
 
     sample = sample_contacts(session, user.id, 100)
     state = FakeLLMState()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pingcrm.models import NotificationKind
 from pingcrm.notifications.service import notify
-from pingcrm.tags import taxonomy
-from pingcrm.tags import taxonomy_repository as repository
+from pingcrm.taxonomy import repository
+from pingcrm.taxonomy import service as taxonomy
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.registry import job
 
