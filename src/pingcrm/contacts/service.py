@@ -446,6 +446,12 @@ def list_contacts(
     return Page(items=items, total=total, request=page)
 
 
+def visibility(session: Session, user_id: int) -> repository.Visibility:
+    """How many contacts the default list shows, and how many are 2nd-tier or archived
+    (hidden until the user asks for them)."""
+    return repository.visibility_counts(session, user_id)
+
+
 def bcc_address(session: Session, user_id: int, contact: Contact) -> str | None:
     """``local+hash@domain`` of the user's primary Gmail account; None until connected."""
     address = repository.primary_gmail_address(session, user_id)
