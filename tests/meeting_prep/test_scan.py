@@ -160,7 +160,6 @@ def test_a_brief_for_the_meeting_in_30_to_40_minutes(
     bob: Contact,
 ) -> None:
     account = _account(session, gsettings, google, user)
-    _meeting(cal, "early", 25)
     _meeting(cal, "due", 35, "bob@acme.com", "zed@other.org")
     _meeting(cal, "later", 45)
     run_job(SYNC_JOB, gsettings, engine, session_factory, account)
@@ -194,6 +193,36 @@ def test_a_brief_for_the_meeting_in_30_to_40_minutes(
         select(Notification).where(Notification.kind == NotificationKind.MEETING_BRIEF_SENT)
     ).one()
     assert note.title == "Meeting brief sent: Meeting due"
+
+
+def test_a_meeting_sooner_than_30_minutes_still_gets_its_brief_but_not_one_started(
+    session: Session,
+    gsettings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    google: FakeGoogle,
+    cal: FakeCalendarState,
+    user: User,
+    bob: Contact,
+    clock: FrozenClock,
+) -> None:
+    """Booked 20 minutes ahead, or missed by a late scan: sent before it starts; a
+    meeting already under way gets nothing; the one 45 minutes ahead waits for the next
+    scan (30-40 minutes ahead), once."""
+    account = _account(session, gsettings, google, user)
+    _meeting(cal, "soon", 20)
+    _meeting(cal, "started", -5)
+    _meeting(cal, "later", 45)
+    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert [m["Subject"] for m in _sent(google)] == ["Meeting prep: Meeting soon at 09:20 (UTC)"]
+    clock.advance(timedelta(minutes=10))  # the next scan: "later" is 35 minutes ahead
+    run_job(SCAN, gsettings, engine, session_factory, account)
+    assert [m["Subject"] for m in _sent(google)] == [
+        "Meeting prep: Meeting soon at 09:20 (UTC)",
+        "Meeting prep: Meeting later at 09:45 (UTC)",
+    ]
+    assert _briefs(session) == [("later", "sent", 1), ("soon", "sent", 1)]
 
 
 def test_never_two_sends_for_one_event(
