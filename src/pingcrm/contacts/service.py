@@ -466,17 +466,34 @@ def organizations_for_filter(session: Session, user_id: int) -> list[tuple[int, 
     return repository.organizations_for_filter(session, user_id)
 
 
+HANDLE_KINDS = frozenset({IdentifierKind.TELEGRAM_USERNAME, IdentifierKind.TWITTER_HANDLE})
+# Numeric platform ids: needed for matching, useless to read; listed after the rest.
+RAW_ID_KINDS = frozenset(
+    {IdentifierKind.TELEGRAM_ID, IdentifierKind.TWITTER_ID, IdentifierKind.LINKEDIN_ID}
+)
+
+
+def clean_display(kind: IdentifierKind, display: str) -> str:
+    """A handle without its "@" (stored that way; older rows and some sources kept it),
+    so that pages add exactly one."""
+    return display.lstrip("@") if kind in HANDLE_KINDS else display
+
+
 def identifiers_of(contact: Contact) -> list[IdentifierOut]:
-    """The contact's identifiers with profile links, emails first."""
+    """The contact's identifiers with profile links, emails first, raw numeric platform
+    ids last."""
     order = list(IdentifierKind)
     return [
         IdentifierOut(
             kind=i.kind,
             value=i.value,
-            display_value=i.display_value,
-            url=identifier_url(i.kind, i.display_value),
+            display_value=clean_display(i.kind, i.display_value),
+            url=identifier_url(i.kind, clean_display(i.kind, i.display_value)),
         )
-        for i in sorted(contact.identifiers, key=lambda i: (order.index(i.kind), i.id))
+        for i in sorted(
+            contact.identifiers,
+            key=lambda i: (i.kind in RAW_ID_KINDS, order.index(i.kind), i.id),
+        )
     ]
 
 

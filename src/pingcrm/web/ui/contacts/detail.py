@@ -12,8 +12,11 @@ from pingcrm.contacts import service as contacts
 from pingcrm.errors import ValidationFailed
 from pingcrm.google.calendar import service as calendar
 from pingcrm.kit.clock import utcnow
+from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import Contact, Priority, User
 from pingcrm.notes import service as notes
+from pingcrm.suggestions import service as suggestions
+from pingcrm.suggestions.rules import SNOOZE_LABELS
 from pingcrm.tags import service as tags
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.contacts.common import base_context
@@ -54,6 +57,10 @@ def detail_context(
         "bcc_address": contacts.bcc_address(session, user.id, contact),
         "notes": notes.list_notes(session, user.id, contact.id),
         "upcoming": calendar.upcoming_meetings(session, user.id, contact.id),
+        "pending_suggestions": suggestions.list_suggestions(
+            session, user.id, PageRequest(limit=1), contact_id=contact.id
+        ).items,
+        "snooze_labels": SNOOZE_LABELS,
         "editing": editing,
         "values": values or ContactForm.of(contact).values(),
         "errors": errors or {},
