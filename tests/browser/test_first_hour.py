@@ -129,3 +129,70 @@ def test_logging_a_meeting_moves_the_score_and_its_why_at_once(
     expect(page.get_by_text("Meeting logged.")).to_be_visible()
     expect(why).to_contain_text("recency")
     expect(page.locator("#timeline")).to_contain_text("Coffee at the British Library")
+
+
+def test_contacts_list_import_bulk_bar_and_merge_two(
+    signed_in_page: Page, live_db: sessionmaker[Session]
+) -> None:
+    page = signed_in_page
+    with live_db() as session:
+        owner = _owner(session)
+        create_contact(session, owner, "Robert Smith", ["robert@acme.io"], company="Acme")
+        create_contact(session, owner, "Bob Smith", ["bob@smith.dev"], title="CTO")
+        create_contact(session, owner, "Carla Jones", ["carla@acme.io"])
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
+    expect(page.get_by_role("link", name="Import")).to_have_attribute("href", "/imports")
+    bar = page.get_by_role("group", name="Bulk actions on selected contacts")
+    expect(bar).to_be_hidden()
+
+    page.get_by_label("Select Robert Smith").check()
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("1 selected")
+    expect(page.locator("#bulk-action option[value=merge]")).to_be_disabled()
+    # Only the inputs of the chosen action.
+    expect(page.locator("#bulk-tag")).to_be_visible()
+    expect(page.locator("#bulk-priority")).to_be_hidden()
+    page.locator("#bulk-action").select_option("set_priority")
+    expect(page.locator("#bulk-tag")).to_be_hidden()
+    expect(page.locator("#bulk-priority")).to_be_visible()
+    page.locator("#bulk-action").select_option("archive")
+    expect(page.locator("#bulk-tag")).to_be_hidden()
+    expect(page.locator("#bulk-priority")).to_be_hidden()
+
+    page.get_by_label("Select Bob Smith").check()
+    expect(bar).to_contain_text("2 selected")
+    page.locator("#bulk-action").select_option("merge")
+    questions: list[str] = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    bar.get_by_role("button", name="Merge").click()
+    expect(page.get_by_role("status").filter(has_text="Merged into")).to_be_visible()
+    assert questions
+    assert "Merge these two contacts" in questions[0]
+    expect(page.locator("body")).to_contain_text("robert@acme.io")
+    expect(page.locator("body")).to_contain_text("bob@smith.dev")
+    page.goto(page.url.split("/contacts")[0] + "/contacts")
+    expect(page.locator(".results-count")).to_have_text("2 contacts")
+
+
+def test_contacts_list_on_a_phone_folds_filters_and_hides_the_bulk_bar(
+    signed_in_page: Page, live_db: sessionmaker[Session]
+) -> None:
+    page = signed_in_page
+    with live_db() as session:
+        owner = _owner(session)
+        for number in range(12):
+            create_contact(session, owner, f"Person {number:02d}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.url.split("/dashboard")[0] + "/contacts")
+    expect(page.locator("select[name=tag]")).to_be_hidden()
+    expect(page.locator("#global-search")).to_be_hidden()
+    expect(page.get_by_role("group", name="Bulk actions on selected contacts")).to_be_hidden()
+    page.get_by_text("Filters and sort").click()
+    expect(page.locator("select[name=tag]")).to_be_visible()
+    # With the filters folded, several contacts fit on the first screen.
+    page.get_by_text("Filters and sort").click()
+    visible = page.evaluate(
+        "[...document.querySelectorAll('.contacts-table tbody tr')]"
+        ".filter(r => r.getBoundingClientRect().bottom <= window.innerHeight).length"
+    )
+    assert visible >= 5, visible

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pingcrm.contacts import service as contacts
 from pingcrm.contacts.schemas import BulkAction
 from pingcrm.errors import ValidationFailed
+from pingcrm.identity import service as identity
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.tags import service as tags
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
@@ -66,6 +67,8 @@ def contact_bulk(
     action = "delete" if delete else bulk_action
     if not ids:
         return redirect(request, back, toast="Select at least one contact first.")
+    if action == "merge":
+        return _merge_two(request, session, user.id, ids, back)
     labels: dict[BulkAction, str] = {
         "add_tag": "Tagged",
         "remove_tag": "Untagged",
@@ -80,3 +83,21 @@ def contact_bulk(
     affected = contacts.bulk_action(session, user.id, ids, chosen, value)
     noun = "contact" if affected == 1 else "contacts"
     return redirect(request, back, toast=f"{labels[chosen]} {affected} {noun}.")
+
+
+def _merge_two(
+    request: Request, session: SessionDep, user_id: int, ids: list[int], back: str
+) -> Response:
+    """Bulk Merge: exactly two selected contacts become one (the identity merge: the
+    richer one survives, undo from the merge history)."""
+    chosen = sorted(set(ids))
+    if len(chosen) != 2:
+        raise ValidationFailed(
+            "Select exactly two contacts to merge.", details={"field": "bulk_action"}
+        )
+    record = identity.merge_contacts(session, user_id, chosen[0], chosen[1])
+    survivor = record.survivor_id or chosen[0]
+    name = contacts.get_contact(session, user_id, survivor).full_name
+    return redirect(
+        request, f"/contacts/{survivor}", toast=f"Merged into {name}. Undo it from Duplicates."
+    )
