@@ -74,3 +74,5 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_help.router)
     app.include_router(api_identity.router)
     app.include_router(ui_identity.router)
+    # Settings sections at /settings/<section>: last, after every /settings/... route.
+    app.include_router(ui_settings.sections_router)

@@ -175,3 +175,16 @@ onReady(() => {
     target.querySelectorAll("form.bulk-form").forEach((form) => syncBulkBar(form));
   });
 });
+
+// Settings: each section has its own page; an old /settings#<anchor> link lands on it.
+onReady(() => {
+  const nav = document.querySelector(".settings-nav[data-old-anchors]");
+  if (!nav || !window.location.hash || !/^\/settings\/?$/.test(window.location.pathname)) return;
+  const anchor = decodeURIComponent(window.location.hash.slice(1));
+  let map = {};
+  try { map = JSON.parse(nav.getAttribute("data-old-anchors") || "{}"); } catch (_err) { map = {}; }
+  const section = map[anchor] || anchor;
+  const link = nav.querySelector(`a[href="/settings/${CSS.escape(section)}"]`);
+  // Already on the page (the first section is /settings itself): stay.
+  if (link && link.getAttribute("aria-current") !== "page") window.location.replace(`/settings/${section}`);
+});
