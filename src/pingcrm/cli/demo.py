@@ -12,15 +12,8 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, fail, require_user, session_factory
-from pingcrm.config import get_settings
-from pingcrm.contacts import service as contacts
-from pingcrm.dashboard.service import get_dashboard
-from pingcrm.db import refresh_planner_statistics, transaction
-from pingcrm.demo.service import DEFAULT_CONTACTS, generate_demo
+from pingcrm.demo import DEFAULT_CONTACTS
 from pingcrm.errors import PingError
-from pingcrm.identity import service as identity
-from pingcrm.worker.context import JobCall
-from pingcrm.worker.execute import Outcome, execute
 
 # What the nightly jobs would do, in the order that makes sense right after a load: the
 # scan merges the certain duplicates (and rescores the survivors), scores are refreshed,
@@ -59,6 +52,15 @@ def demo(
     ] = True,
 ) -> None:
     """Fill an account with realistic people, interactions and planted duplicates."""
+    from pingcrm.config import get_settings
+    from pingcrm.contacts import service as contacts
+    from pingcrm.dashboard.service import get_dashboard
+    from pingcrm.db import refresh_planner_statistics, transaction
+    from pingcrm.demo.service import generate_demo
+    from pingcrm.identity import service as identity
+    from pingcrm.worker.context import JobCall
+    from pingcrm.worker.execute import Outcome, execute
+
     started = time.perf_counter()
     settings = get_settings()
     factory = session_factory()
