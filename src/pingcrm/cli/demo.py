@@ -106,7 +106,8 @@ def demo(
             )
     with factory() as session:
         seen = contacts.visibility(session, owner_id)
-        merged = identity.merge_count(session, owner_id)
+        # Merged away = created but no longer there (earlier demos' merge records aside).
+        merged = max(0, result.contacts - seen.listed - seen.second_tier - seen.archived)
         waiting = identity.queue_counts(session, owner_id)[0]
         board = get_dashboard(session, owner_id)
     typer.echo(
