@@ -499,6 +499,7 @@ def identifiers_of(contact: Contact) -> list[IdentifierOut]:
             contact.identifiers,
             key=lambda i: (i.kind in RAW_ID_KINDS, order.index(i.kind), i.id),
         )
+        if i.kind is not IdentifierKind.SOURCE_RECORD
     ]
 
 

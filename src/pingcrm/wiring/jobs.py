@@ -21,6 +21,7 @@ from pingcrm.scoring import tasks as scoring_tasks
 from pingcrm.suggestions import tasks as suggestions_tasks
 from pingcrm.sync import tasks as sync_tasks
 from pingcrm.tags import tasks as tags_tasks
+from pingcrm.twitter import tasks as twitter_tasks
 from pingcrm.worker import tasks as worker_tasks
 from pingcrm.worker.registry import JobSpec
 
@@ -37,6 +38,7 @@ TASK_MODULES: tuple[ModuleType, ...] = (
     google_gmail_tasks,
     google_people_tasks,
     google_calendar_tasks,
+    twitter_tasks,
 )
 
 
