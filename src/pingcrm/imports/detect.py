@@ -66,9 +66,65 @@ class Detected:
     header: tuple[str, ...] = ()
 
 
+# Header words in other tools and languages → the canonical name the parsers know.
+HEADER_SYNONYMS = {
+    # names
+    "full name": "name", "fullname": "name", "display name": "name", "person": "name",
+    "given name": "first name", "givenname": "first name", "vorname": "first name",
+    "prénom": "first name", "prenom": "first name", "nombre": "first name",
+    "nome": "first name", "voornaam": "first name",
+    "family name": "last name", "familyname": "last name", "nachname": "last name",
+    "nom": "last name", "nom de famille": "last name", "apellido": "last name",
+    "apellidos": "last name", "cognome": "last name", "achternaam": "last name",
+    "familienname": "last name",
+    # emails and phones
+    "e mail": "email", "email adresse": "email", "e-mail-adresse": "email",
+    "courriel": "email", "adresse e-mail": "email", "correo": "email",
+    "correo electrónico": "email", "correo electronico": "email",
+    "telefon": "phone", "telefonnummer": "phone", "téléphone": "phone",
+    "telephone number": "phone", "teléfono": "phone", "telefono": "phone",
+    "handy": "mobile", "mobil": "mobile", "portable": "mobile", "móvil": "mobile",
+    "cellulare": "mobile", "phone numbers": "phone",
+    # work
+    "firma": "company", "unternehmen": "company", "entreprise": "company",
+    "société": "company", "societe": "company", "empresa": "company",
+    "azienda": "company", "org": "company",
+    "job": "title", "job title": "job title", "titel": "title", "poste": "title",
+    "fonction": "title", "cargo": "title", "puesto": "title", "position": "position",
+    # places and dates
+    "ort": "location", "stadt": "location", "ville": "location", "ciudad": "location",
+    "città": "location", "citta": "location", "address": "location",
+    "geburtstag": "birthday", "geburtsdatum": "birthday", "anniversaire": "birthday",
+    "date de naissance": "birthday", "cumpleaños": "birthday",
+    "fecha de nacimiento": "birthday", "compleanno": "birthday", "born": "birthday",
+    # handles
+    "x": "twitter", "x handle": "twitter", "x username": "twitter", "twitter handle": "twitter",
+    "twitter username": "twitter", "twitter url": "twitter", "x url": "twitter",
+    "telegram username": "telegram", "telegram handle": "telegram", "tg": "telegram",
+    "linkedin handle": "linkedin", "linkedin username": "linkedin", "linked in": "linkedin",
+    # tags and notes
+    "tag": "tags", "labels": "tags", "label": "tags", "groups": "tags", "group": "tags",
+    "categories": "tags", "category": "tags", "schlagwörter": "tags", "étiquettes": "tags",
+    "etiquettes": "tags", "etiquetas": "tags",
+    "note": "notes", "notizen": "notes", "notiz": "notes", "remarques": "notes",
+    "notas": "notes", "comment": "notes", "comments": "notes", "bemerkung": "notes",
+    "description": "notes",
+}  # fmt: skip
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def norm_header(cell: str) -> str:
-    """A header cell compared case- and space-insensitively."""
-    return " ".join(cell.replace("\ufeff", "").strip().strip('"').lower().split())
+    """A header cell compared case-, space- and underscore-insensitively, camelCase
+    split, synonyms (a few languages) and plurals folded to the names the parsers know:
+    ``full_name`` → ``name``, ``givenName`` → ``first name``, ``Phones`` → ``phone``,
+    ``Vorname`` → ``first name``, ``prénom`` → ``first name``."""
+    text = _CAMEL.sub(" ", cell.replace("\ufeff", "").strip().strip('"'))
+    text = " ".join(text.replace("_", " ").replace(".", " ").lower().split())
+    if text in HEADER_SYNONYMS:
+        return HEADER_SYNONYMS[text]
+    if text.endswith("s") and not text.endswith("ss") and text[:-1] in _KNOWN_SINGULAR:
+        return HEADER_SYNONYMS.get(text[:-1], text[:-1])
+    return text
 
 
 NAME_KEYS = {"name", "full name", "fullname", "display name", "contact name", "contact"}
@@ -105,6 +161,8 @@ PHONE_KEYS = {
     "other phone",
     "whatsapp",
 }
+# Singular names a plural header folds to ("phones" → "phone", "mobiles" → "mobile").
+_KNOWN_SINGULAR = {"phone", "mobile", "email", "e-mail", "telephone", "handle", "company"}
 _GOOGLE_MULTI = re.compile(r"^(e-mail|phone|website|organization|address) \d+ - ")
 _NUMBERED_EMAIL = re.compile(r"^e-?mail( \d+)?( - value| address)?$|^e-mail \d+ address$")
 _NUMBERED_PHONE = re.compile(r"^phone \d+ - value$")

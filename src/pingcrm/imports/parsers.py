@@ -52,6 +52,10 @@ TITLE_KEYS = {
     "title",
 }
 LINKEDIN_KEYS = {"linkedin", "linkedin url", "linkedin profile", "profile url", "url"}
+TWITTER_KEYS = {"twitter", "twitter profile"}
+TELEGRAM_KEYS = {"telegram", "telegram profile"}
+TAG_KEYS = {"tags"}
+NOTE_KEYS = {"notes"}
 WEBSITE_RE = re.compile(r"^(website \d+ - value|web page|website|personal web page)$")
 LOCATION_KEYS = {
     "location",
@@ -64,7 +68,24 @@ LOCATION_KEYS = {
 BIRTHDAY_KEYS = {"birthday", "date of birth", "dob", "birth date", "birthdate"}
 _EMAIL_COL = re.compile(r"^e-?mail( \d+)?( - value| address)?$|^e-mail \d+ address$")
 _PHONE_COL = re.compile(r"^phone \d+ - value$")
-_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y")
+_DATE_FORMATS = (
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%d.%m.%Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%Y-%m-%dT%H:%M:%S",
+)
+# A list inside one cell: Google's " ::: ", newlines, and for emails and phones also the
+# usual ";" and "," separators.
+_LIST_SPLIT = re.compile(r"\s*:::\s*|[\r\n]+")
+_CONTACT_SPLIT = re.compile(r"\s*:::\s*|[\r\n;,]+")
+_TAG_SPLIT = re.compile(r"\s*:::\s*|[\r\n;,|]+")
+_HANDLE_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:twitter\.com|x\.com|t\.me)/@?", re.I)
 
 
 @dataclass
@@ -78,6 +99,8 @@ class ParsedRecord:
     linkedin_slug: str | None = None
     error: str | None = None
     blank: bool = False
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
 
 
 @dataclass
@@ -97,6 +120,10 @@ class ColumnPlan:
     location: list[int] = field(default_factory=list)
     birthday: list[int] = field(default_factory=list)
     connected_on: list[int] = field(default_factory=list)
+    twitter: list[int] = field(default_factory=list)
+    telegram: list[int] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)
 
 
 def plan_columns(fmt: FileFormat, header: tuple[str, ...]) -> ColumnPlan:
@@ -149,6 +176,14 @@ def plan_columns(fmt: FileFormat, header: tuple[str, ...]) -> ColumnPlan:
             plan.birthday.append(index)
         elif name == "connected on":
             plan.connected_on.append(index)
+        elif name in TWITTER_KEYS:
+            plan.twitter.append(index)
+        elif name in TELEGRAM_KEYS:
+            plan.telegram.append(index)
+        elif name in TAG_KEYS:
+            plan.tags.append(index)
+        elif name in NOTE_KEYS:
+            plan.notes.append(index)
     return plan
 
 
@@ -184,9 +219,21 @@ def _first(cells: list[str], indexes: list[int]) -> str:
     return ""
 
 
-def _values(cell: str) -> list[str]:
-    # Google puts several values in one cell separated by " ::: ".
-    return [v.strip() for v in cell.split(":::") if v.strip()]
+def _values(cell: str, splitter: re.Pattern[str] = _CONTACT_SPLIT) -> list[str]:
+    """The values of a list cell (emails, phones: ``a@x.io; b@y.io``, `` ::: ``, lines)."""
+    return [v.strip() for v in splitter.split(cell) if v.strip()]
+
+
+def _handles(cells: list[str], indexes: list[int]) -> list[str]:
+    """Handles from X/Telegram columns: ``@ada``, ``ada``, or a profile URL."""
+    found: list[str] = []
+    for index in indexes:
+        if index < len(cells):
+            for value in _values(cells[index]):
+                handle = _HANDLE_URL.sub("", value).strip().lstrip("@").split("/")[0]
+                if handle:
+                    found.append(handle)
+    return found
 
 
 def _label(cells: list[str], label: str | None) -> str | None:
@@ -224,14 +271,20 @@ def record_from_cells(
         if index < len(cells):
             for value in _values(cells[index]):
                 identifiers.append((IdentifierKind.PHONE, value, _label(cells, label)))
+    for handle in _handles(cells, plan.twitter):
+        identifiers.append((IdentifierKind.TWITTER_HANDLE, handle, None))
+    for handle in _handles(cells, plan.telegram):
+        identifiers.append((IdentifierKind.TELEGRAM_USERNAME, handle, None))
     slug_source = _first(cells, plan.linkedin)
     if not slug_source:
         for index in plan.websites:
             if index < len(cells) and "linkedin.com/in/" in cells[index].lower():
                 slug_source = next(
-                    v for v in _values(cells[index]) if "linkedin.com/in/" in v.lower()
+                    v for v in _values(cells[index], _LIST_SPLIT) if "linkedin.com/in/" in v.lower()
                 )
                 break
+    if slug_source and "/" not in slug_source and " " not in slug_source.strip():
+        slug_source = f"https://www.linkedin.com/in/{slug_source.strip().lstrip('@')}"
     if slug_source and "linkedin.com/in/" in slug_source.lower():
         identifiers.append((IdentifierKind.LINKEDIN_SLUG, slug_source, None))
         record.linkedin_slug = linkedin_slug(slug_source)
@@ -248,6 +301,16 @@ def record_from_cells(
         location=_first(cells, plan.location) or None,
         birthday=parse_date(birthday_text) if birthday_text else None,
         identifiers=identifiers,
+    )
+    record.tags = [
+        tag[:100]
+        for index in plan.tags
+        if index < len(cells)
+        for tag in _values(cells[index].replace("* ", ""), _TAG_SPLIT)
+        if tag and tag.lower() not in ("mycontacts", "* mycontacts", "starred")
+    ]
+    record.notes = "\n".join(
+        cells[i].strip() for i in plan.notes if i < len(cells) and cells[i].strip()
     )
     if fmt is FileFormat.LINKEDIN:
         record.connected_on = parse_date(_first(cells, plan.connected_on))

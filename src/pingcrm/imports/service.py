@@ -21,8 +21,9 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
+from pingcrm.contacts import service as contacts_service
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
-from pingcrm.errors import NotFound, PayloadTooLarge
+from pingcrm.errors import NotFound, PayloadTooLarge, PingError
 from pingcrm.identity.service import request_scan as request_identity_scan
 from pingcrm.imports.detect import FORMAT_LABELS, Detected, FileFormat, detect
 from pingcrm.imports.parsers import ParsedRecord, count_records, iter_records
@@ -41,6 +42,7 @@ from pingcrm.models import (
     SyncRun,
     SyncTrigger,
 )
+from pingcrm.notes import service as notes_service
 from pingcrm.notifications.service import notify
 from pingcrm.sync import repository as sync_repository
 from pingcrm.sync.history import list_history
@@ -230,6 +232,29 @@ def _connected_at(day: Any) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
+def _tags_and_notes(
+    session: Session, user_id: int, records: list[ParsedRecord], ids: list[int | None]
+) -> None:
+    """Tags and notes columns: tags added (one statement per distinct tag of the batch),
+    a note added unless the contact already has it word for word (re-importing the same
+    file changes nothing)."""
+    by_tag: dict[str, set[int]] = {}
+    for record, contact_id in zip(records, ids, strict=True):
+        if contact_id is None:
+            continue
+        for tag in record.tags:
+            by_tag.setdefault(tag, set()).add(contact_id)
+        if record.notes:
+            known = {n.body.strip() for n in notes_service.list_notes(session, user_id, contact_id)}
+            if record.notes.strip()[:20000] not in known:
+                notes_service.add_note(session, user_id, contact_id, record.notes[:20000])
+    for tag, contact_ids in by_tag.items():
+        try:
+            contacts_service.bulk_action(session, user_id, sorted(contact_ids), "add_tag", tag)
+        except PingError:  # a tag name the taxonomy refuses: the contact still imports
+            log.info("imports.tag_skipped tag=%r", tag[:40])
+
+
 def run_import(
     session: Session,
     settings: Settings,
@@ -301,6 +326,7 @@ def run_import(
             ]
             if connections:
                 counts.new_interactions = record_interactions(session, run.user_id, connections)
+            _tags_and_notes(session, run.user_id, good, result.contact_ids)
         if bad:
             with rejected_file.open("a", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)

@@ -102,13 +102,13 @@ def snooze(
 ) -> Response:
     suggestion = service.snooze(session, user.id, suggestion_id, duration)
     until = suggestion.snoozed_until.strftime("%d %b %Y") if suggestion.snoozed_until else ""
-    return _removed(request, f"Snoozed until {until}.")
+    return _removed(request, session, user, f"Snoozed until {until}.")
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss")
 def dismiss(request: Request, suggestion_id: int, session: SessionDep, user: PageUser) -> Response:
     service.dismiss(session, user.id, suggestion_id)
-    return _removed(request, "Dismissed.")
+    return _removed(request, session, user, "Dismissed.")
 
 
 @router.post("/suggestions/{suggestion_id}/done")
@@ -116,9 +116,19 @@ def mark_done(
     request: Request, suggestion_id: int, session: SessionDep, user: PageUser
 ) -> Response:
     service.mark_done(session, user.id, suggestion_id)
-    return _removed(request, "Marked as done. Nice!")
+    return _removed(request, session, user, "Marked as done. Nice!")
 
 
-def _removed(request: Request, text: str) -> Response:
-    """The card disappears (its outerHTML is replaced by nothing) and a toast says why."""
-    return render(request, "suggestions/_removed.html", {"message": text})
+def _removed(request: Request, session: SessionDep, user: PageUser, text: str) -> Response:
+    """The card disappears (its outerHTML is replaced by nothing), a toast says why, and
+    the pending counts on the page (list header, dashboard tile) update out of band."""
+    current = request.headers.get("HX-Current-URL", "")
+    return render(
+        request,
+        "suggestions/_removed.html",
+        {
+            "message": text,
+            "pending": service.pending_count(session, user.id),
+            "on_dashboard": "/dashboard" in current,
+        },
+    )
