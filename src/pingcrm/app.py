@@ -88,7 +88,8 @@ def create_app(
         settings, app.state.engine, app.state.session_factory, run_jobs=run_jobs
     )
 
-    # Outermost first: body limits run before anything reads the body.
+    # The last added runs first: security headers wrap everything (a 413 gets them too),
+    # then body limits run before anything reads the body.
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -97,13 +98,13 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
         upload_prefixes=UPLOAD_PREFIXES,
     )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.mcp_endpoint = None

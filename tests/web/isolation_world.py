@@ -59,6 +59,7 @@ from pingcrm.models import (
     Tag,
     TagCategory,
     User,
+    UserSession,
     UserSettings,
     contact_tags,
 )
@@ -359,7 +360,9 @@ def build_world(session: Session, marker: str) -> World:
         status=RunStatus.SUCCESS,
         started_at=now - timedelta(minutes=5),
     )
-    session.add_all([token, key, job])
+    # A signed-in browser of the user (server-side session), marked like the rest.
+    browser = UserSession(id=f"{marker}-browser-session", user_id=user.id, created_at=now)
+    session.add_all([token, key, job, browser])
     session.flush()
     _add(world, "extension_token", token.id)
     session.commit()

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from pingcrm.identity.service import MergeView, PairView
+from pingcrm.kit.bounds import DbId
 
 
 class PairContactOut(BaseModel):
@@ -75,8 +76,8 @@ class MergeOut(BaseModel):
 class MergeRequest(BaseModel):
     """Merge two contacts by hand; the richer one is kept."""
 
-    contact_id: int = Field(ge=1)
-    other_id: int = Field(ge=1)
+    contact_id: DbId
+    other_id: DbId
 
 
 class DecisionOut(BaseModel):

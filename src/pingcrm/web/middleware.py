@@ -22,22 +22,36 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP (no inline scripts), frame-ancestors none and friends to every response."""
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NO_STORE = (b"cache-control", b"no-store")
+# Responses under these paths may be cached (no personal data); every other response
+# (pages, API, downloads, errors) is ``Cache-Control: no-store`` unless it says otherwise.
+CACHEABLE_PREFIXES = ("/static/",)
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds CSP (no inline scripts), frame-ancestors none and friends to every response,
+    ``Cache-Control: no-store`` to responses with personal data, and HSTS when the app is
+    served over https. Outermost, so even a 413 from the body limit gets them."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.headers = [*SECURITY_HEADERS, HSTS] if hsts else list(SECURITY_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        cacheable = str(scope.get("path", "")).startswith(CACHEABLE_PREFIXES)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers.extend(h for h in self.headers if h[0] not in present)
+                if not cacheable and NO_STORE[0] not in present:
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 
