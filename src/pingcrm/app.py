@@ -21,6 +21,7 @@ from pingcrm.db import make_engine, make_session_factory
 from pingcrm.mcp.server import http_endpoint as mcp_http_endpoint
 from pingcrm.web.errors import install_error_handlers
 from pingcrm.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from pingcrm.web.openapi import install_openapi
 from pingcrm.web.routes import include_routers
 from pingcrm.worker.runner import build_runner
 
@@ -110,4 +111,5 @@ def create_app(
     app.state.mcp_endpoint = None
     app.router.routes.append(Route("/mcp", _McpDispatch(), methods=["GET", "POST", "DELETE"]))
     include_routers(app)
+    install_openapi(app)
     return app
