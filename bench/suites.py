@@ -9,6 +9,7 @@ SUITES = (
     "gmail",
     "identity",
     "imports",
+    "load",
     "scores_suggestions",
 )
 

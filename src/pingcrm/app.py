@@ -20,7 +20,12 @@ from pingcrm.config import Settings, get_settings
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.mcp.server import http_endpoint as mcp_http_endpoint
 from pingcrm.web.errors import install_error_handlers
-from pingcrm.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from pingcrm.web.middleware import (
+    MAX_IN_FLIGHT,
+    BodyLimitMiddleware,
+    InFlightLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from pingcrm.web.openapi import install_openapi
 from pingcrm.web.routes import include_routers
 from pingcrm.worker.runner import build_runner
@@ -105,6 +110,7 @@ def create_app(
         upload_limit=settings.max_upload_bytes,
         upload_prefixes=UPLOAD_PREFIXES,
     )
+    app.add_middleware(InFlightLimitMiddleware, limit=MAX_IN_FLIGHT)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -12,11 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.live import live_server
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from tests.fixtures.builders import DEFAULT_PASSWORD, create_contact, create_user
-from tests.fixtures.live_server import live_server
 
 SEED = 20261204
 # Test cases per operation and phase: ~66 operations finish in about a minute on 2 cores.

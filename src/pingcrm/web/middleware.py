@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -56,6 +57,34 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Requests handled at once; the others wait their turn on the event loop (costing no
+# thread). Each request occupies at most one of anyio's 40 worker threads at a time but
+# needs one again after its endpoint (response serialization, closing its transaction).
+# Below 40, a request holding SQLite's write lock always finds a thread to commit with,
+# however many requests wait for that lock: no deadlock until the busy timeout.
+MAX_IN_FLIGHT = 30
+UNLIMITED_PREFIXES = ("/static/", "/mcp")
+
+
+class InFlightLimitMiddleware:
+    """At most ``limit`` HTTP requests inside the app at once (the rest queue)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._semaphore: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Static files need no database; MCP keeps long-lived streams open.
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(UNLIMITED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        if self._semaphore is None:
+            self._semaphore = anyio.Semaphore(self.limit)
+        async with self._semaphore:
+            await self.app(scope, receive, send)
 
 
 class BodyTooLarge(Exception):
