@@ -109,6 +109,7 @@ def create_app(
         limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
         upload_prefixes=UPLOAD_PREFIXES,
+        prefix_limits=(("/api/v1/linkedin/", settings.linkedin_push_max_bytes),),
     )
     app.add_middleware(InFlightLimitMiddleware, limit=MAX_IN_FLIGHT)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)

@@ -21,6 +21,8 @@ from pingcrm.config import Settings
 from pingcrm.db import transaction
 from pingcrm.errors import AuthenticationRequired, PermissionDenied
 from pingcrm.kit.bounds import MAX_DB_ID
+from pingcrm.linkedin import pairing
+from pingcrm.linkedin.tokens import EXTENSION_AUDIENCE, audience_of
 from pingcrm.models import User
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -181,3 +183,45 @@ async def read_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(read_form)]
 PageUser = Annotated[User, Depends(get_page_user)]
 ApiUser = Annotated[User, Depends(get_api_user)]
+
+
+# --- LinkedIn extension (docs/linkedin.md) -------------------------------------------------
+
+
+def _bearer(request: Request) -> str | None:
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def get_extension_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """The caller of an extension endpoint: a live extension token (``aud``
+    ``pingcrm-extension``) only; API access tokens and page sessions are refused."""
+    token = _bearer(request)
+    if not token:
+        raise AuthenticationRequired(
+            "Send the extension token: 'Authorization: Bearer <token>' (pair the extension)."
+        )
+    user, row = pairing.authenticate(session, settings, token)
+    request.state.user = user
+    request.state.extension_token = row
+    return user
+
+
+def get_api_or_extension_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _csrf: Annotated[None, Depends(verify_api_csrf)],
+) -> User:
+    """Either caller: an extension token (by its audience) or whatever ``ApiUser`` takes.
+    A plain ``def``: both paths read the database."""
+    token = _bearer(request)
+    if token and audience_of(token) == EXTENSION_AUDIENCE:
+        return get_extension_user(request, session, settings)
+    return get_api_user(request, session, settings, None)
+
+
+ExtensionUser = Annotated[User, Depends(get_extension_user)]
+ApiOrExtensionUser = Annotated[User, Depends(get_api_or_extension_user)]
