@@ -196,7 +196,7 @@ def classify_header(cells: list[str]) -> FileFormat | None:
 
 def _check_binary(sample: bytes) -> str | None:
     """A UTF-16 encoding guessed from NUL patterns, or raise for binary junk."""
-    if b"\x00" in sample:
+    if sample.count(0) > 0.01 * len(sample):
         even = sample[0::2]
         odd = sample[1::2]
         if even and odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
@@ -212,6 +212,23 @@ def _check_binary(sample: bytes) -> str | None:
             f"This is a binary file, not a contacts file. Accepted formats: {ACCEPTED_FORMATS}."
         )
     return None
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """True when valid multi-byte UTF-8 characters outnumber the invalid bytes: the file
+    is UTF-8 with a few broken spots (a legacy-codepage file has almost no valid UTF-8
+    sequences: its accented letters are single bytes)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    valid = invalid = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            text = decoder.decode(chunk)
+            bad = text.count("\ufffd")
+            invalid += bad
+            valid += sum(1 for ch in text if ord(ch) > 0x7F) - bad
+        tail = decoder.decode(b"", final=True)
+        invalid += tail.count("\ufffd")
+    return valid > invalid
 
 
 def detect_encoding(path: Path) -> str:
@@ -233,6 +250,10 @@ def detect_encoding(path: Path) -> str:
             decoder.decode(b"", final=True)
         return "utf-8"
     except UnicodeDecodeError as exc:
+        if _mostly_utf8(path):
+            # A UTF-8 file with a few broken bytes: read it as UTF-8 and reject only the
+            # rows holding them, rather than re-reading every row in a legacy codepage.
+            return "utf-8"
         # Guess from the region around the first non-UTF-8 byte (and the start).
         with path.open("rb") as handle:
             start = max(0, getattr(exc, "start", 0) - 4096)

@@ -126,6 +126,10 @@ class ColumnPlan:
     notes: list[int] = field(default_factory=list)
 
 
+UTF8_NAMES = ("utf-8", "utf8", "utf-8-sig")
+REPLACEMENT = "\ufffd"
+
+
 def plan_columns(fmt: FileFormat, header: tuple[str, ...]) -> ColumnPlan:
     """Map the header's columns to contact fields (synonyms, numbered columns)."""
     plan = ColumnPlan()
@@ -317,6 +321,22 @@ def record_from_cells(
     return record
 
 
+def clean_cells(cells: list[str]) -> list[str]:
+    """The cells without NUL characters (PostgreSQL text cannot hold them; the API strips
+    them too)."""
+    return [cell.replace("\x00", "") if "\x00" in cell else cell for cell in cells]
+
+
+def row_text_problem(cells: list[str], encoding: str) -> str | None:
+    """Why a row of a UTF-8 file is rejected: bytes that are not UTF-8 (decoded as U+FFFD
+    replacement characters), so the rest of the file is still read as UTF-8."""
+    if encoding.replace("_", "-").lower() in UTF8_NAMES and any(
+        REPLACEMENT in cell for cell in cells
+    ):
+        return "this row has bytes that are not valid UTF-8 text"
+    return None
+
+
 def iter_csv(path: Path, detected: Detected) -> Iterator[ParsedRecord]:
     """Every data record after the header, as parsed records (numbered from 1)."""
     plan = plan_columns(detected.format, detected.header)
@@ -338,7 +358,11 @@ def iter_csv(path: Path, detected: Detected) -> Iterator[ParsedRecord]:
                 yield ParsedRecord(number=number, raw=[], error=f"unreadable CSV: {exc}")
                 continue
             number += 1
-            yield record_from_cells(detected.format, plan, cells, number, width)
+            problem = row_text_problem(cells, detected.encoding)
+            if problem:
+                yield ParsedRecord(number=number, raw=clean_cells(cells), error=problem)
+                continue
+            yield record_from_cells(detected.format, plan, clean_cells(cells), number, width)
 
 
 def _card_chunks(path: Path, encoding: str) -> Iterator[tuple[list[str], str | None]]:
@@ -441,7 +465,11 @@ def iter_vcard(path: Path, detected: Detected) -> Iterator[ParsedRecord]:
         if error:
             yield ParsedRecord(number=number, raw=[" | ".join(lines[:6])[:500]], error=error)
             continue
-        yield _card_to_record(lines, number)
+        problem = row_text_problem(lines, detected.encoding)
+        if problem:
+            yield ParsedRecord(number=number, raw=[" | ".join(lines[:6])[:500]], error=problem)
+            continue
+        yield _card_to_record(clean_cells(lines), number)
 
 
 def iter_records(path: Path, detected: Detected) -> Iterator[ParsedRecord]:

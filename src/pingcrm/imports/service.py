@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from pingcrm.imports.schemas import ImportOut
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import Page, PageRequest
+from pingcrm.kit.spreadsheet import neutralize_row
 from pingcrm.models import (
     Direction,
     InteractionKind,
@@ -100,7 +102,8 @@ def save_upload(settings: Settings, stream: BinaryIO, filename: str) -> Path:
     target = uploads_dir(settings) / f"{uuid.uuid4().hex}{suffix}"
     written = 0
     try:
-        with target.open("wb") as out:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 written += len(chunk)
                 if written > settings.max_upload_bytes:
@@ -287,7 +290,8 @@ def run_import(
     rows_done = int(details.get("rows_done", 0))
     rejected_bytes = int(details.get("rejected_bytes", 0))
     # Whatever was appended after the last committed checkpoint is discarded.
-    with rejected_file.open("a+b") as handle:
+    fd = os.open(rejected_file, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "r+b") as handle:
         handle.truncate(rejected_bytes)
 
     size = batch_size or BATCH_SIZE
@@ -331,9 +335,11 @@ def run_import(
             with rejected_file.open("a", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
                 if rejected_bytes == 0 and out.tell() == 0:
-                    writer.writerow(["Row", "Reason", *(detected.header or ("Content",))])
+                    writer.writerow(
+                        neutralize_row(["Row", "Reason", *(detected.header or ("Content",))])
+                    )
                 for record in bad:
-                    writer.writerow([record.number, record.error, *record.raw])
+                    writer.writerow(neutralize_row([record.number, record.error, *record.raw]))
             rejected_bytes = rejected_file.stat().st_size
             counts.errors = len(bad)
         rows_done = records[-1].number
@@ -363,7 +369,9 @@ def run_import(
             flush_batch(batch)
     except Exception as exc:
         session.rollback()
-        message = f"The import stopped at row {rows_done + 1}: {exc}"
+        # Never the exception text: a database error carries its SQL statement.
+        reason = exc.message if isinstance(exc, PingError) else "an unexpected error (logged)"
+        message = f"The import stopped at row {rows_done + 1}: {reason}"
         log.exception("imports.failed run=%s", run.id)
         finish_run(run, RunStatus.FAILED, message[:2000])
         notify(
