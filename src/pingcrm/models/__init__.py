@@ -34,6 +34,7 @@ from pingcrm.models.suggestion import Suggestion
 from pingcrm.models.sync_checkpoint import SyncCheckpoint
 from pingcrm.models.sync_run import SyncRun
 from pingcrm.models.tag import Tag, TagCategory, contact_tags
+from pingcrm.models.telegram_peer import TelegramPeer
 from pingcrm.models.user import User
 from pingcrm.models.user_settings import UserSettings
 
@@ -76,6 +77,7 @@ __all__ = [
     "SyncTrigger",
     "Tag",
     "TagCategory",
+    "TelegramPeer",
     "User",
     "UserSettings",
     "contact_tags",
