@@ -90,8 +90,8 @@ def login_error(exc: BaseException) -> PingError | None:
         )
     if isinstance(exc, rpc_errors.PhoneCodeExpiredError):
         return TelegramLoginError(
-            "That code has expired: start again to get a new code.",
-            details={"field": "code"},
+            "That code has expired: enter your phone number again to get a new code.",
+            details={"field": "phone"},
         )
     if isinstance(exc, rpc_errors.PasswordHashInvalidError):
         return TelegramLoginError(

@@ -37,6 +37,8 @@ from pingcrm.web.ui import organizations as ui_organizations
 from pingcrm.web.ui import settings as ui_settings
 from pingcrm.web.ui import suggestions as ui_suggestions
 from pingcrm.web.ui import tags_settings as ui_tags_settings
+from pingcrm.web.ui import telegram_settings as ui_telegram_settings
+from pingcrm.web.api import telegram as api_telegram
 
 
 def include_routers(app: FastAPI) -> None:
@@ -74,3 +76,5 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_help.router)
     app.include_router(api_identity.router)
     app.include_router(ui_identity.router)
+    app.include_router(api_telegram.router)
+    app.include_router(ui_telegram_settings.router)
