@@ -91,8 +91,12 @@ def file(name: str) -> tl.MessageMediaDocument:
 def photo() -> tl.MessageMediaPhoto:
     return tl.MessageMediaPhoto(
         photo=tl.Photo(
-            id=1, access_hash=2, file_reference=b"", date=datetime(2026, 1, 1, tzinfo=UTC),
-            sizes=[tl.PhotoSize(type="x", w=800, h=600, size=1000)], dc_id=2,
+            id=1,
+            access_hash=2,
+            file_reference=b"",
+            date=datetime(2026, 1, 1, tzinfo=UTC),
+            sizes=[tl.PhotoSize(type="x", w=800, h=600, size=1000)],
+            dc_id=2,
         )
     )
 
@@ -100,8 +104,14 @@ def photo() -> tl.MessageMediaPhoto:
 def _document(attributes: list[Any], mime: str, **flags: Any) -> tl.MessageMediaDocument:
     return tl.MessageMediaDocument(
         document=tl.Document(
-            id=1, access_hash=2, file_reference=b"", date=datetime(2026, 1, 1, tzinfo=UTC),
-            mime_type=mime, size=1000, dc_id=2, attributes=attributes,
+            id=1,
+            access_hash=2,
+            file_reference=b"",
+            date=datetime(2026, 1, 1, tzinfo=UTC),
+            mime_type=mime,
+            size=1000,
+            dc_id=2,
+            attributes=attributes,
         ),
         **flags,
     )
@@ -212,17 +222,32 @@ class FakeTelegram:
             self.add_message(phone, peer_id, f"message {i}", out=i % every_out == 0)
 
     def add_group(
-        self, phone: str, group_id: int, title: str, members: list[tl.User], *, megagroup: bool = False
+        self,
+        phone: str,
+        group_id: int,
+        title: str,
+        members: list[tl.User],
+        *,
+        megagroup: bool = False,
     ) -> Group:
         if megagroup:
             entity: tl.Chat | tl.Channel = tl.Channel(
-                id=group_id, title=title, photo=tl.ChatPhotoEmpty(), date=self.base_time,
-                megagroup=True, access_hash=group_id * 3, participants_count=len(members) + 1,
+                id=group_id,
+                title=title,
+                photo=tl.ChatPhotoEmpty(),
+                date=self.base_time,
+                megagroup=True,
+                access_hash=group_id * 3,
+                participants_count=len(members) + 1,
             )
         else:
             entity = tl.Chat(
-                id=group_id, title=title, photo=tl.ChatPhotoEmpty(),
-                participants_count=len(members) + 1, date=self.base_time, version=1,
+                id=group_id,
+                title=title,
+                photo=tl.ChatPhotoEmpty(),
+                participants_count=len(members) + 1,
+                date=self.base_time,
+                version=1,
             )
         group = Group(entity, members)
         self.accounts[phone].groups.append(group)
@@ -291,7 +316,9 @@ class FakeTelegram:
         self.add_message(phone, 2002, "", media=voice(), out=True)
         for chat in account.chats.values():
             chat.read_outbox_max_id = account.next_id - 3
-        self.add_group(phone, 5001, "Demo group", [*people, user(2004, "Linus", "T", username="linus")])
+        self.add_group(
+            phone, 5001, "Demo group", [*people, user(2004, "Linus", "T", username="linus")]
+        )
         self.add_other_dialog(phone, user(3001, "Some", "Bot", bot=True, username="somebot"))
         return account
 
@@ -448,7 +475,12 @@ class FakeConnection:
         result: list[tuple[tl.Dialog, Any]] = []
         for chat in self.account.chats.values():
             top = chat.ids[-1] if chat.ids else 0
-            result.append((_dialog(tl.PeerUser(user_id=chat.peer.id), top, chat.read_outbox_max_id), chat.peer))
+            result.append(
+                (
+                    _dialog(tl.PeerUser(user_id=chat.peer.id), top, chat.read_outbox_max_id),
+                    chat.peer,
+                )
+            )
         for group in self.account.groups:
             entity = group.entity
             peer: Any = (

@@ -62,7 +62,9 @@ def run_sync(
     trigger: str = "manual",
 ) -> SyncRun:
     execute(
-        JobCall("telegram.chats_sync", user_id=account.user_id, account_id=account.id, trigger=trigger),
+        JobCall(
+            "telegram.chats_sync", user_id=account.user_id, account_id=account.id, trigger=trigger
+        ),
         settings=settings,
         engine=engine,
         session_factory=factory,

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from telethon import errors
 
 from pingcrm.app import create_app
@@ -51,7 +51,11 @@ def _post(client: TestClient, path: str, **data: str) -> str:
 
 def _accounts(session: Session) -> list[PlatformAccount]:
     session.expire_all()
-    return list(session.scalars(select(PlatformAccount).where(PlatformAccount.provider == Provider.TELEGRAM)))
+    return list(
+        session.scalars(
+            select(PlatformAccount).where(PlatformAccount.provider == Provider.TELEGRAM)
+        )
+    )
 
 
 def test_phone_then_code_connects_and_stores_the_session_encrypted(
@@ -67,11 +71,15 @@ def test_phone_then_code_connects_and_stores_the_session_encrypted(
 
     page = _post(tg_client, "/settings/telegram/code", code="12345")
 
-    assert "Connected Ada" in page and 'data-state="connected"' in page
+    assert "Connected Ada" in page
+    assert 'data-state="connected"' in page
     [account] = _accounts(session)
     assert account.external_id == PHONE
     assert "fake-session" not in (account.credentials_encrypted or "")
-    assert accounts.read_credentials(telegram_settings(settings), account)["session"] == f"fake-session:{PHONE}"
+    assert (
+        accounts.read_credentials(telegram_settings(settings), account)["session"]
+        == f"fake-session:{PHONE}"
+    )
     assert session.scalars(select(OAuthState)).all() == []
 
 
@@ -80,7 +88,8 @@ def test_two_step_verification_asks_for_the_password_and_a_wrong_one_is_explaine
 ) -> None:
     _post(tg_client, "/settings/telegram/phone", phone="+447700900999")
     page = _post(tg_client, "/settings/telegram/code", code="12345")
-    assert "two-step verification" in page and 'name="password"' in page
+    assert "two-step verification" in page
+    assert 'name="password"' in page
 
     page = _post(tg_client, "/settings/telegram/password", password="nope")
     assert "Wrong password" in page
@@ -102,7 +111,11 @@ def test_two_step_verification_asks_for_the_password_and_a_wrong_one_is_explaine
     ],
 )
 def test_each_telegram_error_has_a_clear_message_on_the_card(
-    step: str, error: BaseException, message: str, world: FakeTelegram, tg_client: TestClient,
+    step: str,
+    error: BaseException,
+    message: str,
+    world: FakeTelegram,
+    tg_client: TestClient,
     session: Session,
 ) -> None:
     if step == "phone":
@@ -116,13 +129,17 @@ def test_each_telegram_error_has_a_clear_message_on_the_card(
     assert _accounts(session) == []
 
 
-def test_a_wrong_code_can_be_corrected(world: FakeTelegram, tg_client: TestClient, session: Session) -> None:
+def test_a_wrong_code_can_be_corrected(
+    world: FakeTelegram, tg_client: TestClient, session: Session
+) -> None:
     _post(tg_client, "/settings/telegram/phone", phone=PHONE)
     assert "That code is not right" in _post(tg_client, "/settings/telegram/code", code="11111")
     assert "Connected Ada" in _post(tg_client, "/settings/telegram/code", code="12345")
 
 
-def test_a_login_expires_after_10_minutes(world: FakeTelegram, tg_client: TestClient, session: Session) -> None:
+def test_a_login_expires_after_10_minutes(
+    world: FakeTelegram, tg_client: TestClient, session: Session
+) -> None:
     _post(tg_client, "/settings/telegram/phone", phone=PHONE)
     with use_clock(FrozenClock(utcnow() + timedelta(minutes=11))):
         page = _post(tg_client, "/settings/telegram/code", code="12345")
@@ -144,7 +161,8 @@ def test_without_api_id_and_hash_the_card_explains_where_to_get_them(
     create_user(session)
     client.headers["X-CSRF-Token"] = login(client)
     page = client.get("/settings").text
-    assert "my.telegram.org" in page and "PINGCRM_TELEGRAM_API_ID" in page
+    assert "my.telegram.org" in page
+    assert "PINGCRM_TELEGRAM_API_ID" in page
     response = client.post(
         "/api/v1/telegram/login",
         json={"phone": PHONE},
@@ -158,15 +176,21 @@ def test_the_api_runs_the_same_steps_with_the_api_error_shape(
     world: FakeTelegram, tg_client: TestClient, session: Session
 ) -> None:
     headers = api_token(tg_client)
-    first = tg_client.post("/api/v1/telegram/login", json={"phone": "+447700900999"}, headers=headers)
-    assert first.status_code == 200 and first.json()["data"]["step"] == "code"
+    first = tg_client.post(
+        "/api/v1/telegram/login", json={"phone": "+447700900999"}, headers=headers
+    )
+    assert first.status_code == 200
+    assert first.json()["data"]["step"] == "code"
     bad = tg_client.post("/api/v1/telegram/login/code", json={"code": "99999"}, headers=headers)
     assert bad.status_code == 422
     assert bad.json()["error"]["details"]["field"] == "code"
     second = tg_client.post("/api/v1/telegram/login/code", json={"code": "12345"}, headers=headers)
     assert second.json()["data"]["step"] == "password"
-    done = tg_client.post("/api/v1/telegram/login/password", json={"password": "cloud pw"}, headers=headers)
-    assert done.status_code == 200 and done.json()["data"]["account_id"]
+    done = tg_client.post(
+        "/api/v1/telegram/login/password", json={"password": "cloud pw"}, headers=headers
+    )
+    assert done.status_code == 200
+    assert done.json()["data"]["account_id"]
     listed = tg_client.get("/api/v1/telegram/accounts", headers=headers).json()["data"]
     assert [(a["phone"], a["state"]) for a in listed] == [("+447700900999", "connected")]
 
@@ -193,8 +217,11 @@ def test_sync_settings_are_saved_and_validated(
     _post(tg_client, "/settings/telegram/code", code="12345")
     [account] = _accounts(session)
     page = _post(
-        tg_client, f"/settings/telegram/{account.id}/sync-settings",
-        schedule="weekly", second_tier="on", group_size_limit="200",
+        tg_client,
+        f"/settings/telegram/{account.id}/sync-settings",
+        schedule="weekly",
+        second_tier="on",
+        group_size_limit="200",
     )
     assert "Sync settings saved." in page
     [account] = _accounts(session)
@@ -202,5 +229,10 @@ def test_sync_settings_are_saved_and_validated(
     assert account.sync_settings["second_tier"] is True
     assert account.sync_settings["group_size_limit"] == 200
     assert account.sync_settings["auto_sync"] is False
-    page = _post(tg_client, f"/settings/telegram/{account.id}/sync-settings", schedule="daily", group_size_limit="many")
+    page = _post(
+        tg_client,
+        f"/settings/telegram/{account.id}/sync-settings",
+        schedule="daily",
+        group_size_limit="many",
+    )
     assert "whole number" in page

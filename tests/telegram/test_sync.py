@@ -41,19 +41,26 @@ def _interactions(session: Session, user_id: int) -> list[Interaction]:
     session.expire_all()
     return list(
         session.scalars(
-            select(Interaction).where(Interaction.user_id == user_id).order_by(Interaction.provider_id)
+            select(Interaction)
+            .where(Interaction.user_id == user_id)
+            .order_by(Interaction.provider_id)
         )
     )
 
 
 def _contacts(session: Session, user_id: int) -> dict[str, Contact]:
     session.expire_all()
-    return {c.full_name: c for c in session.scalars(select(Contact).where(Contact.user_id == user_id))}
+    return {
+        c.full_name: c for c in session.scalars(select(Contact).where(Contact.user_id == user_id))
+    }
 
 
 def test_chats_become_interactions_with_direction_previews_and_new_contacts(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     ada = user(2001, "Ada", "Lovelace", username="ada", photo=True)
     grace = user(2002, "Grace", "Hopper", phone="447700900222")
@@ -94,7 +101,9 @@ def test_chats_become_interactions_with_direction_previews_and_new_contacts(
     assert people["Ada Lovelace"].interaction_count == 4
     idents = {
         (i.kind, i.value)
-        for i in session.scalars(select(ContactIdentifier).where(ContactIdentifier.user_id == owner.id))
+        for i in session.scalars(
+            select(ContactIdentifier).where(ContactIdentifier.user_id == owner.id)
+        )
     }
     assert (IdentifierKind.TELEGRAM_USERNAME, "ada") in idents
     assert (IdentifierKind.PHONE, "+447700900222") in idents
@@ -102,8 +111,11 @@ def test_chats_become_interactions_with_direction_previews_and_new_contacts(
 
 
 def test_a_rerun_adds_nothing_and_skips_unchanged_chats_without_fetching(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     for peer in range(2001, 2006):
         world.add_chat(PHONE, user(peer, f"Person{peer}"))
@@ -116,7 +128,8 @@ def test_a_rerun_adds_nothing_and_skips_unchanged_chats_without_fetching(
 
     again = run_sync(tg_settings, engine, session_factory, account)
 
-    assert again.new_interactions == 0 and again.new_contacts == 0
+    assert again.new_interactions == 0
+    assert again.new_contacts == 0
     assert world.count("messages") == fetches  # no chat was fetched
     assert len(_interactions(session, owner.id)) == len(before) == 100
 
@@ -128,8 +141,11 @@ def test_a_rerun_adds_nothing_and_skips_unchanged_chats_without_fetching(
 
 
 def test_a_chat_of_20000_messages_is_synced_completely_in_batches(
-    world: FakeTelegram, settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     configured = telegram_settings(settings, telegram_batch_size=2000)
     world.add_chat(PHONE, user(2001, "Chatty"))
@@ -145,8 +161,11 @@ def test_a_chat_of_20000_messages_is_synced_completely_in_batches(
 
 
 def test_contacts_are_matched_by_telegram_id_then_username_then_phone_never_by_name(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     owner = create_user(session)
     by_username = create_contact(session, owner, "Known By Handle", telegram="adal")
@@ -163,16 +182,27 @@ def test_contacts_are_matched_by_telegram_id_then_username_then_phone_never_by_n
 
     assert run.new_contacts == 1  # only the namesake's chat made a new person
     people = {i.contact_id for i in _interactions(session, owner.id)}
-    assert by_username.id in people and by_phone.id in people
+    assert by_username.id in people
+    assert by_phone.id in people
     assert namesake.id not in people
     assert len([c for c in _contacts(session, owner.id) if c == "Same Name"]) == 1
     session.expire_all()
-    assert len(session.scalars(select(Contact).where(Contact.user_id == owner.id, Contact.full_name == "Same Name")).all()) == 2
+    assert (
+        len(
+            session.scalars(
+                select(Contact).where(Contact.user_id == owner.id, Contact.full_name == "Same Name")
+            ).all()
+        )
+        == 2
+    )
 
 
 def test_read_receipts_follow_the_read_outbox_marker(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     chat = world.add_chat(PHONE, user(2001, "Ada"))
     world.add_message(PHONE, 2001, "one", out=True)
@@ -192,22 +222,36 @@ def test_read_receipts_follow_the_read_outbox_marker(
 
 @pytest.mark.parametrize("second_tier", [False, True])
 def test_group_members_become_common_groups_and_2nd_tier_contacts_when_on(
-    second_tier: bool, world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    second_tier: bool,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     owner = create_user(session)
     known = create_contact(session, owner, "Known Member", telegram="known")
-    members = [user(2001, "Known", username="known"), user(2002, "Stranger", "One"), user(3001, "Bot", bot=True)]
+    members = [
+        user(2001, "Known", username="known"),
+        user(2002, "Stranger", "One"),
+        user(3001, "Bot", bot=True),
+    ]
     world.add_group(PHONE, 5001, "Rust Meetup", members)
-    world.add_group(PHONE, 5002, "Huge Group", [user(4000 + i, f"M{i}") for i in range(20)], megagroup=True)
-    account = connect(session, tg_settings, world, owner.id, second_tier=second_tier, group_size_limit=10)
+    world.add_group(
+        PHONE, 5002, "Huge Group", [user(4000 + i, f"M{i}") for i in range(20)], megagroup=True
+    )
+    account = connect(
+        session, tg_settings, world, owner.id, second_tier=second_tier, group_size_limit=10
+    )
 
     run = run_sync(tg_settings, engine, session_factory, account)
 
     people = _contacts(session, owner.id)
     assert people["Known Member"].common_groups == ["Rust Meetup"]
-    assert people["Known Member"].id == known.id and not people["Known Member"].is_second_tier
-    assert "Bot" not in people and not any(n.startswith("M") and n[1:].isdigit() for n in people)
+    assert people["Known Member"].id == known.id
+    assert not people["Known Member"].is_second_tier
+    assert "Bot" not in people
+    assert not any(n.startswith("M") and n[1:].isdigit() for n in people)
     if second_tier:
         assert people["Stranger One"].is_second_tier
         assert people["Stranger One"].common_groups == ["Rust Meetup"]
@@ -221,8 +265,11 @@ def test_group_members_become_common_groups_and_2nd_tier_contacts_when_on(
 
 
 def test_a_2nd_tier_contact_loses_the_flag_at_the_first_direct_message(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     stranger = user(2002, "Stranger", "One")
     world.add_group(PHONE, 5001, "Rust Meetup", [stranger])
@@ -235,12 +282,16 @@ def test_a_2nd_tier_contact_loses_the_flag_at_the_first_direct_message(
     world.add_message(PHONE, 2002, "hello from the meetup")
     run_sync(tg_settings, engine, session_factory, account)
     person = _contacts(session, owner.id)["Stranger One"]
-    assert not person.is_second_tier and person.interaction_count == 1
+    assert not person.is_second_tier
+    assert person.interaction_count == 1
 
 
 def test_bios_are_read_at_most_weekly_and_a_changed_bio_is_a_detected_event(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     from datetime import timedelta
 
@@ -269,8 +320,11 @@ def test_bios_are_read_at_most_weekly_and_a_changed_bio_is_a_detected_event(
 
 
 def test_bios_are_refreshed_at_most_100_a_run(
-    world: FakeTelegram, settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     configured = telegram_settings(settings)
     for peer in range(2001, 2131):
@@ -285,8 +339,11 @@ def test_bios_are_refreshed_at_most_100_a_run(
 
 
 def test_a_flood_wait_closes_the_gate_and_the_sync_resumes_after_it(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     for peer in (2001, 2002):
         world.add_chat(PHONE, user(peer, f"P{peer}"))
@@ -302,12 +359,14 @@ def test_a_flood_wait_closes_the_gate_and_the_sync_resumes_after_it(
     assert world.count("messages") == 1  # no hammering: one call, then the gate
     session.expire_all()
     gated = session.get(PlatformAccount, account.id)
-    assert gated is not None and gated.rate_limited_until is not None
+    assert gated is not None
+    assert gated.rate_limited_until is not None
     from pingcrm.kit.clock import FrozenClock, use_clock
 
     calls = world.count("messages")
     blocked = run_sync(tg_settings, engine, session_factory, account)  # gate still closed
-    assert blocked.status is RunStatus.FAILED and world.count("messages") == calls
+    assert blocked.status is RunStatus.FAILED
+    assert world.count("messages") == calls
     from datetime import timedelta
 
     with use_clock(FrozenClock(gated.rate_limited_until + timedelta(seconds=1))):
@@ -318,8 +377,11 @@ def test_a_flood_wait_closes_the_gate_and_the_sync_resumes_after_it(
 
 
 def test_a_revoked_session_sets_the_account_to_error(
-    world: FakeTelegram, tg_settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     owner = create_user(session)
     account = connect(session, tg_settings, world, owner.id)
@@ -330,12 +392,16 @@ def test_a_revoked_session_sets_the_account_to_error(
     assert run.status is RunStatus.FAILED
     session.expire_all()
     row = session.get(PlatformAccount, account.id)
-    assert row is not None and row.last_error_is_auth
+    assert row is not None
+    assert row.last_error_is_auth
 
 
 def test_statements_stay_bounded_as_chats_grow(
-    world: FakeTelegram, settings: Settings, engine: Engine,
-    session_factory: sessionmaker[Session], session: Session,
+    world: FakeTelegram,
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
 ) -> None:
     """No query per message: 40 chats of 50 messages take a bounded number of statements."""
     configured = telegram_settings(settings, telegram_batch_size=500, telegram_bio_batch=0)

@@ -7,7 +7,8 @@ closes the account's rate gate until it expires and the job is re-run after it.
 
 from __future__ import annotations
 
-from pingcrm.errors import PingError, RateLimited as PingRateLimited, ValidationFailed
+from pingcrm.errors import PingError, ValidationFailed
+from pingcrm.errors import RateLimited as PingRateLimited
 from pingcrm.sync import errors as sync_errors
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
 from pingcrm.telegram.gateway import rpc_errors

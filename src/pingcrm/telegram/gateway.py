@@ -20,14 +20,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from telethon import TelegramClient, errors as rpc_errors, functions
+from telethon import TelegramClient, functions
+from telethon import errors as rpc_errors
 from telethon.sessions import StringSession
 from telethon.tl import types as tl
 
 from pingcrm.config import Settings
 from pingcrm.errors import ValidationFailed
 
-__all__ = ["Connection", "Gateway", "SentCode", "TelethonGateway", "gateway_for", "rpc_errors", "tl"]
+__all__ = [
+    "Connection",
+    "Gateway",
+    "SentCode",
+    "TelethonGateway",
+    "gateway_for",
+    "rpc_errors",
+    "tl",
+]
 
 
 @dataclass(frozen=True)

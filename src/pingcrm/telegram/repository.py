@@ -51,9 +51,7 @@ def owners(
     return found
 
 
-def save_peers(
-    session: Session, user_id: int, account_id: int, peers: Mapping[int, int]
-) -> None:
+def save_peers(session: Session, user_id: int, account_id: int, peers: Mapping[int, int]) -> None:
     """Remember (or refresh) the access hash of each peer id."""
     if not peers:
         return
@@ -202,7 +200,9 @@ def bio_candidates(
                 TelegramPeer.bio_checked_at < checked_before,
             ),
         )
-        .order_by(TelegramPeer.bio_checked_at.is_not(None), TelegramPeer.bio_checked_at, TelegramPeer.id)
+        .order_by(
+            TelegramPeer.bio_checked_at.is_not(None), TelegramPeer.bio_checked_at, TelegramPeer.id
+        )
         .limit(limit)
     ).all()
     return [(int(p), int(h), int(c)) for p, h, c in rows]

@@ -88,7 +88,9 @@ def _box(settings: Settings) -> SecretBox:
     return SecretBox(settings.fernet_keys)
 
 
-def _pending(session: Session, settings: Settings, user_id: int) -> tuple[OAuthState, dict[str, Any]] | None:
+def _pending(
+    session: Session, settings: Settings, user_id: int
+) -> tuple[OAuthState, dict[str, Any]] | None:
     row = repository.pending_login(session, user_id, _digest(user_id))
     if row is None:
         return None
@@ -184,7 +186,8 @@ def _need_pending(
     if found[1].get("step") != step:
         field = "password" if found[1].get("step") == STEP_PASSWORD else "code"
         raise TelegramLoginError(
-            "Telegram is waiting for your password." if field == "password"
+            "Telegram is waiting for your password."
+            if field == "password"
             else "Telegram is waiting for the login code.",
             details={"field": field},
         )
@@ -307,7 +310,7 @@ def disconnect(
         try:
             with gateway_for(settings).connect(str(credentials["session"])) as conn:
                 conn.log_out()
-        except Exception as exc:  # noqa: BLE001 - the local copy is deleted regardless
+        except Exception as exc:
             if login_error(exc) is None and sync_error(exc) is None:
                 raise
     accounts.disconnect(account)
@@ -355,9 +358,7 @@ class SentMessage:
     provider_id: str
 
 
-def _target(
-    session: Session, user_id: int, contact_id: int
-) -> tuple[PlatformAccount, int, int]:
+def _target(session: Session, user_id: int, contact_id: int) -> tuple[PlatformAccount, int, int]:
     peer_ids = repository.telegram_ids_of(session, user_id, contact_id)
     for account in accounts.list_accounts(session, user_id, Provider.TELEGRAM):
         if not account.credentials_encrypted:

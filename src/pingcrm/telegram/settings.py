@@ -51,9 +51,7 @@ def validated(
     """Settings from a form or the API; ValidationFailed names the bad field."""
     if schedule not in SCHEDULES:
         choices = ", ".join(SCHEDULES)
-        raise ValidationFailed(
-            f"Choose a schedule: {choices}.", details={"field": "schedule"}
-        )
+        raise ValidationFailed(f"Choose a schedule: {choices}.", details={"field": "schedule"})
     try:
         limit = int(str(group_size_limit).strip())
     except ValueError as exc:

@@ -110,7 +110,7 @@ class ChatSync:
             self.ctx.run.progress_done = done
         self._commit()
         if self.prefs.sync_groups:
-            for dialog, entity in groups:
+            for _dialog, entity in groups:
                 self._group(entity)
             self._commit()
         self._bios()
@@ -247,9 +247,7 @@ class ChatSync:
             {p: int(people[p].access_hash or 0) for p in found},
         )
         current = repository.common_groups(self.session, self.user_id, found.values())
-        changed = {
-            cid: [*groups, title] for cid, groups in current.items() if title not in groups
-        }
+        changed = {cid: [*groups, title] for cid, groups in current.items() if title not in groups}
         repository.set_common_groups(self.session, self.user_id, changed)
         self.ctx.counts.updated_contacts += len([c for c in changed if current[c]])
 

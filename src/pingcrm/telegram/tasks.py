@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from pingcrm.models import Provider, SyncKind
 from pingcrm.platform_accounts import service as accounts
+from pingcrm.sync import errors as sync_errors
 from pingcrm.sync.engine import run_account_sync
 from pingcrm.sync.now import register_sync_job
-from pingcrm.sync import errors as sync_errors
 from pingcrm.telegram.errors import wait_words
 from pingcrm.telegram.settings import is_due
 from pingcrm.telegram.sync import TelegramSync
@@ -38,6 +38,7 @@ def _sleep_or_defer(seconds: float) -> None:
         )
     time.sleep(seconds)
 
+
 register_sync_job(Provider.TELEGRAM, SyncKind.CHATS, SYNC_JOB)
 __all__ = ["TelegramSync", "chats_sync"]
 
@@ -52,7 +53,8 @@ __all__ = ["TelegramSync", "chats_sync"]
 )
 def chats_sync(ctx: JobContext) -> None:
     """Sync the account's chats (a scheduled tick only when its schedule is due)."""
-    assert ctx.account_id is not None and ctx.user_id is not None
+    assert ctx.account_id is not None
+    assert ctx.user_id is not None
     if ctx.call.trigger == "scheduled":
         account = accounts.get_account(ctx.session, ctx.user_id, ctx.account_id)
         if not is_due(account):

@@ -20,6 +20,7 @@ from pingcrm.web.api import notifications as api_notifications
 from pingcrm.web.api import organizations as api_organizations
 from pingcrm.web.api import settings as api_settings
 from pingcrm.web.api import suggestions as api_suggestions
+from pingcrm.web.api import telegram as api_telegram
 from pingcrm.web.ui import account as ui_account
 from pingcrm.web.ui import ai_settings as ui_ai_settings
 from pingcrm.web.ui import auth as ui_auth
@@ -38,7 +39,6 @@ from pingcrm.web.ui import settings as ui_settings
 from pingcrm.web.ui import suggestions as ui_suggestions
 from pingcrm.web.ui import tags_settings as ui_tags_settings
 from pingcrm.web.ui import telegram_settings as ui_telegram_settings
-from pingcrm.web.api import telegram as api_telegram
 
 
 def include_routers(app: FastAPI) -> None:

@@ -15,7 +15,7 @@ from pingcrm.web.ui.responses import render
 
 router = APIRouter(include_in_schema=False)
 
-TOPICS = {"mcp": "mcp.md"}
+TOPICS = {"mcp": "mcp.md", "telegram": "telegram.md"}
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 

@@ -15,8 +15,8 @@ from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.gmail_settings import gmail_context
-from pingcrm.web.ui.telegram_settings import telegram_context
 from pingcrm.web.ui.responses import is_htmx, redirect, render
+from pingcrm.web.ui.telegram_settings import telegram_context
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 

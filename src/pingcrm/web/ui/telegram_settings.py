@@ -48,9 +48,7 @@ def _panel(
     error: PingError | None = None,
 ) -> Response:
     if not is_htmx(request):
-        return redirect(
-            request, "/settings#telegram", toast=error.message if error else message
-        )
+        return redirect(request, "/settings#telegram", toast=error.message if error else message)
     field = (error.details or {}).get("field") if error else None
     ctx = {
         "request": request,
@@ -77,7 +75,10 @@ def telegram_phone(
     except PingError as exc:
         return _panel(request, session, settings, user, error=exc)
     return _panel(
-        request, session, settings, user,
+        request,
+        session,
+        settings,
+        user,
         message=f"Telegram sent a code to the Telegram app of {state.phone}.",
     )
 
@@ -92,16 +93,22 @@ def telegram_code(
 ) -> Response:
     """Step 2: the code; the password step follows when two-step verification is on."""
     try:
-        state, account = telegram.submit_code(session, settings, user.id, code)
+        _state, account = telegram.submit_code(session, settings, user.id, code)
     except PingError as exc:
         return _panel(request, session, settings, user, error=exc)
     if account is None:
         return _panel(
-            request, session, settings, user,
+            request,
+            session,
+            settings,
+            user,
             message="This account has two-step verification: enter your password.",
         )
     return _panel(
-        request, session, settings, user,
+        request,
+        session,
+        settings,
+        user,
         message=f"Connected {account.display_name}. Click Sync chats now to import.",
     )
 
@@ -120,7 +127,10 @@ def telegram_password(
     except PingError as exc:
         return _panel(request, session, settings, user, error=exc)
     return _panel(
-        request, session, settings, user,
+        request,
+        session,
+        settings,
+        user,
         message=f"Connected {account.display_name}. Click Sync chats now to import.",
     )
 
@@ -144,7 +154,10 @@ def telegram_disconnect(
     """Log the session out at Telegram and forget it; its messages stay."""
     account = telegram.disconnect(session, settings, user.id, account_id)
     return _panel(
-        request, session, settings, user,
+        request,
+        session,
+        settings,
+        user,
         message=f"Disconnected {account.external_id}. Its messages stay in your timelines.",
     )
 
@@ -163,7 +176,9 @@ def telegram_sync_settings(
 ) -> Response:
     try:
         telegram.update_sync_settings(
-            session, user.id, account_id,
+            session,
+            user.id,
+            account_id,
             auto_sync=auto_sync == "on",
             schedule=schedule,
             second_tier=second_tier == "on",
@@ -181,9 +196,7 @@ def telegram_delete_second_tier(
     request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
 ) -> Response:
     deleted = telegram.delete_second_tier(session, user.id)
-    return _panel(
-        request, session, settings, user, message=f"Deleted {deleted} 2nd-tier contacts."
-    )
+    return _panel(request, session, settings, user, message=f"Deleted {deleted} 2nd-tier contacts.")
 
 
 @router.post("/suggestions/{suggestion_id}/send-telegram")
