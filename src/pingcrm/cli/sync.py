@@ -1,4 +1,5 @@
-"""``pingcrm sync gmail --user E [--account ADDRESS] [--kind email]``."""
+"""``pingcrm sync gmail --user E [--account ADDRESS] [--kind email]`` and
+``pingcrm sync telegram --user E [--account PHONE]``."""
 
 from __future__ import annotations
 
@@ -44,5 +45,35 @@ def sync_gmail(
     if run is None:
         raise fail("The sync did not start (another sync of this account is running).")
     typer.echo(f"{target.external_id} {which.value} sync: {run.status.value}. {summary(run)}")
+    if run.status is RunStatus.FAILED:
+        raise fail(run.error_text or "The sync failed.")
+
+
+@sync_app.command("telegram")
+def sync_telegram(
+    user: Annotated[str, typer.Option("--user", help="Account email.")],
+    account: Annotated[
+        str | None, typer.Option("--account", help="Phone number (when several are connected).")
+    ] = None,
+) -> None:
+    """Sync a connected Telegram account's chats now and print the summary."""
+    from pingcrm.models import SyncKind
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    try:
+        with transaction(factory) as session:
+            owner = require_user(session, user)
+            target = find_account(session, owner.id, Provider.TELEGRAM, account)
+            session.expunge(target)
+        run = run_in_foreground(settings, engine, factory, target, SyncKind.CHATS)
+    except PingError as exc:
+        raise fail(exc.message) from exc
+    finally:
+        engine.dispose()
+    if run is None:
+        raise fail("The sync did not start (another sync of this account is running).")
+    typer.echo(f"{target.external_id} chats sync: {run.status.value}. {summary(run)}")
     if run.status is RunStatus.FAILED:
         raise fail(run.error_text or "The sync failed.")
