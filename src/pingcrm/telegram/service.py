@@ -328,10 +328,9 @@ def update_sync_settings(
     second_tier: bool,
     group_size_limit: str | int,
 ) -> PlatformAccount:
+    telegram_account(session, user_id, account_id)  # 404 before anything else
     prefs = validated(schedule, second_tier, group_size_limit)
     account = accounts.set_auto_sync(session, user_id, account_id, auto_sync)
-    if account.provider is not Provider.TELEGRAM:
-        raise NotFound("This Telegram account does not exist.")
     store(account, prefs)
     session.flush()
     return account
@@ -438,15 +437,3 @@ def send_suggestion(
 
 def tl_peer(peer_id: int, access_hash: int) -> Any:
     return mapping.tl.InputPeerUser(user_id=peer_id, access_hash=access_hash)
-
-
-def can_send_to(session: Session, user_id: int, contact_ids: list[int]) -> set[int]:
-    """Which of ``contact_ids`` a connected Telegram account can message."""
-    result: set[int] = set()
-    for contact_id in contact_ids:
-        try:
-            _target(session, user_id, contact_id)
-        except ValidationFailed:
-            continue
-        result.add(contact_id)
-    return result
