@@ -4,7 +4,7 @@ notification, success → notification with counts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,12 +29,14 @@ from pingcrm.platform_accounts import service as accounts
 from pingcrm.sync import checkpoints
 from pingcrm.sync.badges import badge_for
 from pingcrm.sync.engine import run_account_sync
-from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
-from pingcrm.sync.provider import PROVIDERS, SyncContext, register_provider
+from pingcrm.sync.errors import ProviderAuthError, ProviderRateLimited, ProviderTransientError
+from pingcrm.sync.provider import SyncContext
+from pingcrm.sync.tasks import resume_deferred
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.execute import execute
-from pingcrm.worker.registry import JobSpec, job
+from pingcrm.worker.registry import job
 from tests.fixtures.builders import create_user
+from tests.fixtures.jobs import JobsForTest
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PAGES = [["Ann", "Ben"], ["Cat"], ["Dan", "Eve"]]
@@ -73,14 +75,10 @@ class FakeProvider:
 
 
 @pytest.fixture
-def fake_provider() -> Iterator[type[FakeProvider]]:
-    saved = dict(PROVIDERS)
-    register_provider(FakeProvider)
+def fake_provider() -> type[FakeProvider]:
     FakeProvider.failures = []
     FakeProvider.seen_tokens = []
-    yield FakeProvider
-    PROVIDERS.clear()
-    PROVIDERS.update(saved)
+    return FakeProvider
 
 
 @pytest.fixture
@@ -99,15 +97,17 @@ def account(session: Session, settings: Settings) -> PlatformAccount:
 
 
 def _sync(
+    registry: JobsForTest,
     settings: Settings,
     engine: Engine,
     factory: sessionmaker[Session],
     account: PlatformAccount,
     sleep: Callable[[float], None],
 ) -> None:
+    @registry.add
     @job("test.twitter_dms")
     def twitter_dms(ctx: JobContext) -> None:
-        run_account_sync(ctx, SyncKind.DMS, sleep=sleep)
+        run_account_sync(ctx, SyncKind.DMS, FakeProvider, sleep=sleep)
 
     execute(
         JobCall("test.twitter_dms", user_id=account.user_id, account_id=account.id),
@@ -123,7 +123,7 @@ def _run(session: Session) -> SyncRun:
 
 
 def test_a_successful_sync_writes_history_checkpoint_and_notifies(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     fake_provider: type[FakeProvider],
     account: PlatformAccount,
     settings: Settings,
@@ -132,7 +132,7 @@ def test_a_successful_sync_writes_history_checkpoint_and_notifies(
     session: Session,
 ) -> None:
     with use_clock(FrozenClock(NOW)):
-        _sync(settings, engine, session_factory, account, lambda _s: None)
+        _sync(registry, settings, engine, session_factory, account, lambda _s: None)
 
     run = _run(session)
     assert (run.status, run.kind, run.trigger) == (
@@ -155,7 +155,7 @@ def test_a_successful_sync_writes_history_checkpoint_and_notifies(
 
 
 def test_transient_errors_are_retried_honouring_retry_after_and_resume_from_checkpoint(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     fake_provider: type[FakeProvider],
     account: PlatformAccount,
     settings: Settings,
@@ -177,7 +177,7 @@ def test_transient_errors_are_retried_honouring_retry_after_and_resume_from_chec
         clock.advance(timedelta(seconds=seconds))
 
     with use_clock(clock):
-        _sync(settings, engine, session_factory, account, sleep)
+        _sync(registry, settings, engine, session_factory, account, sleep)
 
     run = _run(session)
     assert run.status is RunStatus.SUCCESS
@@ -191,8 +191,51 @@ def test_transient_errors_are_retried_honouring_retry_after_and_resume_from_chec
     assert gate.rate_limited_until == NOW + timedelta(seconds=42)
 
 
+def test_a_rate_limit_defers_the_run_without_sleeping_and_it_resumes_after_the_wait(
+    registry: JobsForTest,
+    fake_provider: type[FakeProvider],
+    account: PlatformAccount,
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
+) -> None:
+    # Page 1 commits, then X says: no more requests for 15 minutes.
+    fake_provider.failures = [None, ProviderRateLimited("X rate limit reached", retry_after=900)]
+    clock = FrozenClock(NOW)
+    sleeps: list[float] = []
+    registry.add(resume_deferred)
+    with use_clock(clock):
+        _sync(registry, settings, engine, session_factory, account, sleeps.append)
+
+        run = _run(session)
+        assert sleeps == []  # no worker waited
+        assert run.status is RunStatus.DEFERRED
+        assert run.new_contacts == 2  # the committed page is kept
+        assert run.error_text == (
+            "X rate limit reached. The sync continues by itself at 09:15 UTC."
+        )
+        gate = session.get(PlatformAccount, account.id)
+        assert gate is not None
+        assert gate.rate_limited_until == NOW + timedelta(minutes=15)
+
+        # Before the wait is over the resume job starts nothing; after it, the sync ends.
+        call = JobCall("sync.resume_deferred")
+        execute(call, settings=settings, engine=engine, session_factory=session_factory)
+        session.expire_all()
+        assert len(session.execute(select(SyncRun)).scalars().all()) == 1
+        clock.advance(timedelta(minutes=15, seconds=1))
+        execute(call, settings=settings, engine=engine, session_factory=session_factory)
+
+    session.expire_all()
+    runs = session.execute(select(SyncRun).order_by(SyncRun.id)).scalars().all()
+    assert [r.status for r in runs] == [RunStatus.DEFERRED, RunStatus.SUCCESS]
+    assert runs[1].new_contacts == 3  # resumed at the checkpoint: Cat, Dan, Eve
+    assert sleeps == []
+
+
 def test_an_auth_error_stops_the_run_sets_error_badge_and_notifies(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     fake_provider: type[FakeProvider],
     account: PlatformAccount,
     settings: Settings,
@@ -201,7 +244,7 @@ def test_an_auth_error_stops_the_run_sets_error_badge_and_notifies(
     session: Session,
 ) -> None:
     fake_provider.failures = [None, ProviderAuthError("The refresh token was revoked.")]
-    _sync(settings, engine, session_factory, account, lambda _s: None)
+    _sync(registry, settings, engine, session_factory, account, lambda _s: None)
 
     run = _run(session)
     assert run.status is RunStatus.FAILED

@@ -26,8 +26,9 @@ from pingcrm.imports.tasks import import_call
 from pingcrm.models import Contact, JobRun, RunStatus, SchedulerHeartbeat, SyncRun
 from pingcrm.worker.celery_app import HEARTBEAT_TASK, CeleryRunner, beat_schedule
 from pingcrm.worker.context import JobContext
-from pingcrm.worker.registry import Cron, Every, Fanout, JobSpec, job
+from pingcrm.worker.registry import Cron, Every, Fanout, job
 from tests.fixtures.builders import create_user
+from tests.fixtures.jobs import JobsForTest
 from tests.support import require
 
 FILES = Path(__file__).resolve().parents[1] / "fixtures" / "files"
@@ -128,15 +129,18 @@ def test_the_worker_records_the_schedulers_heartbeat(
     wait_until(ticked)
 
 
-def test_beat_schedule_is_generated_from_the_registry(registry: dict[str, JobSpec]) -> None:
+def test_beat_schedule_is_generated_from_the_registry(registry: JobsForTest) -> None:
+    @registry.add
     @job("test.gmail_sync", schedule=Every(timedelta(hours=6)), fanout=Fanout.USER)
     def gmail(ctx: JobContext) -> None:
         return None
 
+    @registry.add
     @job("test.calendar", schedule=Cron(hour=6, minute=0))
     def calendar(ctx: JobContext) -> None:
         return None
 
+    @registry.add
     @job("test.manual_only")
     def manual(ctx: JobContext) -> None:
         return None

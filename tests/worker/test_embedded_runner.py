@@ -15,8 +15,9 @@ from pingcrm.models import JobRun, PlatformAccount, Provider, RunStatus, Schedul
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.embedded import EmbeddedRunner
-from pingcrm.worker.registry import Cron, Every, Fanout, JobSpec, job
+from pingcrm.worker.registry import Cron, Every, Fanout, job
 from tests.fixtures.builders import create_user
+from tests.fixtures.jobs import JobsForTest
 
 START = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ def _runs(session: Session, name: str) -> list[JobRun]:
 
 
 def test_jobs_run_on_their_schedule_under_the_injected_clock(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
@@ -39,10 +40,12 @@ def test_jobs_run_on_their_schedule_under_the_injected_clock(
 ) -> None:
     seen: list[str] = []
 
+    @registry.add
     @job("test.every_hour", schedule=Every(timedelta(hours=1)))
     def every_hour(ctx: JobContext) -> None:
         seen.append("hourly")
 
+    @registry.add
     @job("test.daily_six", schedule=Cron(hour=6, minute=0))
     def daily(ctx: JobContext) -> None:
         seen.append("daily")
@@ -80,11 +83,12 @@ def test_jobs_run_on_their_schedule_under_the_injected_clock(
 
 
 def test_schedule_resumes_from_the_last_run_after_a_restart(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
 ) -> None:
+    @registry.add
     @job("test.six_hourly", schedule=Every(timedelta(hours=6)))
     def six_hourly(ctx: JobContext) -> None:
         return None
@@ -103,7 +107,7 @@ def test_schedule_resumes_from_the_last_run_after_a_restart(
 
 
 def test_fan_out_per_user_and_per_connected_account(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
@@ -137,10 +141,12 @@ def test_fan_out_per_user_and_per_connected_account(
     users: list[int | None] = []
     account_ids: list[int | None] = []
 
+    @registry.add
     @job("test.per_user", schedule=Every(timedelta(days=1)), fanout=Fanout.USER)
     def per_user(ctx: JobContext) -> None:
         users.append(ctx.user_id)
 
+    @registry.add
     @job(
         "test.per_account",
         schedule=Every(timedelta(hours=6)),
@@ -162,7 +168,7 @@ def test_fan_out_per_user_and_per_connected_account(
 
 
 def test_a_job_still_running_is_not_started_again(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
@@ -171,6 +177,7 @@ def test_a_job_still_running_is_not_started_again(
     release = threading.Event()
     entered = threading.Event()
 
+    @registry.add
     @job("test.slow", schedule=Every(timedelta(minutes=10)))
     def slow(ctx: JobContext) -> None:
         entered.set()
@@ -192,12 +199,13 @@ def test_a_job_still_running_is_not_started_again(
 
 
 def test_a_failing_job_is_recorded_with_its_error(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
     session: Session,
 ) -> None:
+    @registry.add
     @job("test.broken")
     def broken(ctx: JobContext) -> None:
         raise RuntimeError("provider exploded")

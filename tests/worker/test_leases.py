@@ -16,7 +16,8 @@ from pingcrm.models import JobLease, JobRun, RunStatus
 from pingcrm.worker import leases
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.execute import Outcome, execute
-from pingcrm.worker.registry import JobSpec, job
+from pingcrm.worker.registry import job
+from tests.fixtures.jobs import JobsForTest
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -72,7 +73,7 @@ def test_an_expired_lease_is_taken_over_and_renew_release_are_holder_only(
 
 
 def test_a_second_attempt_while_running_is_recorded_as_skipped(
-    registry: dict[str, JobSpec],
+    registry: JobsForTest,
     settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
@@ -80,6 +81,7 @@ def test_a_second_attempt_while_running_is_recorded_as_skipped(
 ) -> None:
     inner: list[Outcome] = []
 
+    @registry.add
     @job("test.account_sync")
     def account_sync(ctx: JobContext) -> None:
         # While this run holds account 7's lease, another attempt arrives.

@@ -2,19 +2,23 @@
 
 Commands are thin: they open a transaction and call the same services as the web app.
 Each domain adds its commands in a module of this package, imported at the bottom.
+Modules import the database, settings and services inside their commands, so that
+``pingcrm --help`` and each command start without loading what they do not use.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 
-from pingcrm.config import Settings, get_settings
-from pingcrm.db import make_engine, make_session_factory, transaction
 from pingcrm.errors import PingError
-from pingcrm.models import User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from pingcrm.config import Settings
+    from pingcrm.models import User
 
 app = typer.Typer(
     help="PingCRM: your personal networking CRM.", no_args_is_help=True, add_completion=False
@@ -31,12 +35,16 @@ def fail(message: str) -> typer.Exit:
 
 def session_factory() -> sessionmaker[Session]:
     """A session factory on the configured database."""
+    from pingcrm.config import get_settings
+    from pingcrm.db import make_engine, make_session_factory
+
     settings = get_settings()
     return make_session_factory(make_engine(settings.resolved_database_url))
 
 
 def run_migrations(settings: Settings) -> None:
     """Bring the configured database up to date."""
+    from pingcrm.db import make_engine
     from pingcrm.migrate import upgrade
 
     engine = make_engine(settings.resolved_database_url)
@@ -49,6 +57,8 @@ def run_migrations(settings: Settings) -> None:
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
+    from pingcrm.config import get_settings
+
     settings = get_settings()
     run_migrations(settings)
     typer.echo(f"Database is up to date ({settings.resolved_database_url.split('://')[0]}).")
@@ -63,6 +73,7 @@ def serve(
     import uvicorn
 
     from pingcrm.app import create_app
+    from pingcrm.config import get_settings
 
     settings = get_settings()
     if host or port:
@@ -87,6 +98,7 @@ def user_create(
 ) -> None:
     """Create an account."""
     from pingcrm.accounts import service
+    from pingcrm.db import transaction
 
     try:
         with transaction(session_factory()) as session:

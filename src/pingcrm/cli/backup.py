@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pingcrm.backup import backup_database
 from pingcrm.cli import app, fail
-from pingcrm.config import get_settings
 from pingcrm.errors import PingError
 
 
@@ -28,6 +26,9 @@ def backup(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Copy the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
+    from pingcrm.backup import backup_database
+    from pingcrm.config import get_settings
+
     try:
         result = backup_database(get_settings().resolved_database_url, path, force=force)
     except PingError as exc:

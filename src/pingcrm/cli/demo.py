@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, fail, require_user, session_factory
-from pingcrm.db import refresh_planner_statistics, transaction
-from pingcrm.demo.service import DEFAULT_CONTACTS, generate_demo
+from pingcrm.demo import DEFAULT_CONTACTS
 from pingcrm.errors import PingError
 
 
@@ -38,6 +37,9 @@ def demo(
     ] = None,
 ) -> None:
     """Fill an account with realistic people, interactions and planted duplicates."""
+    from pingcrm.db import refresh_planner_statistics, transaction
+    from pingcrm.demo.service import generate_demo
+
     factory = session_factory()
     try:
         with transaction(factory) as session:

@@ -11,9 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from pingcrm.cli import app, fail, require_user, session_factory
-from pingcrm.db import transaction
 from pingcrm.errors import PingError
-from pingcrm.exports import service
 
 
 class ExportFormat(StrEnum):
@@ -32,6 +30,9 @@ def export(
     ] = None,
 ) -> None:
     """Export everything an account owns (JSON) or its contacts (vCard 4.0)."""
+    from pingcrm.db import transaction
+    from pingcrm.exports import service
+
     with transaction(session_factory()) as session:
         owner = require_user(session, user)
         if format == ExportFormat.JSON:
@@ -55,6 +56,9 @@ def import_json(
     user: Annotated[str, typer.Option("--user", help="Account email (must be empty).")],
 ) -> None:
     """Restore a JSON export into an empty account."""
+    from pingcrm.db import transaction
+    from pingcrm.exports import service
+
     try:
         document: Any = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -8,9 +8,6 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, require_user, session_factory
-from pingcrm.config import get_settings
-from pingcrm.db import transaction
-from pingcrm.identity import service
 
 identity_app = typer.Typer(help="Duplicate contacts (identity resolution).", no_args_is_help=True)
 app.add_typer(identity_app, name="identity")
@@ -23,6 +20,10 @@ def scan(
 ) -> None:
     """Find duplicate contacts now: merge the certain ones, queue the probable ones for
     review at /identity, and list the pairs found."""
+    from pingcrm.config import get_settings
+    from pingcrm.db import transaction
+    from pingcrm.identity import service
+
     with transaction(session_factory()) as session:
         owner = require_user(session, user)
         result = service.run_scan(session, get_settings(), owner.id)

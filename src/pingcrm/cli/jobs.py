@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, fail, require_user, session_factory
-from pingcrm.config import get_settings
-from pingcrm.db import transaction
 from pingcrm.errors import PingError
 
 
@@ -24,6 +22,8 @@ def worker(
     pool: Annotated[str, typer.Option(help="Celery pool: prefork, threads, solo.")] = "prefork",
 ) -> None:
     """Run a Celery worker over PINGCRM_BROKER_URL (scale-out mode)."""
+    from pingcrm.config import get_settings
+
     settings = get_settings()
     if not settings.broker_url:
         raise fail(
@@ -45,6 +45,8 @@ def beat(
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
 ) -> None:
     """Run Celery beat: the schedule generated from the job registry."""
+    from pingcrm.config import get_settings
+
     settings = get_settings()
     if not settings.broker_url:
         raise fail("PINGCRM_BROKER_URL is not set: beat is only for Celery mode.")
@@ -64,6 +66,8 @@ def import_command(
 ) -> None:
     """Import contacts from FILE in the foreground (the same job as an upload) and print
     its summary."""
+    from pingcrm.config import get_settings
+    from pingcrm.db import transaction
     from pingcrm.imports import service as imports
     from pingcrm.imports.tasks import import_call
     from pingcrm.worker.execute import execute

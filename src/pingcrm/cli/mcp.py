@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, fail, session_factory
-from pingcrm.config import get_settings
-from pingcrm.db import transaction
-from pingcrm.mcp.keys import authenticate
-from pingcrm.mcp.server import build_server
 
 
 @app.command("mcp")
@@ -21,6 +17,11 @@ def mcp_stdio(
     ] = None,
 ) -> None:
     """Serve the MCP tools over stdin/stdout (Claude Desktop, Cursor, VS Code)."""
+    from pingcrm.config import get_settings
+    from pingcrm.db import transaction
+    from pingcrm.mcp.keys import authenticate
+    from pingcrm.mcp.server import build_server
+
     key = key or os.environ.get("PINGCRM_MCP_KEY")
     settings = get_settings()
     factory = session_factory()

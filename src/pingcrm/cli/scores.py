@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, require_user, session_factory
-from pingcrm.db import transaction
-from pingcrm.scoring.service import recompute_scores
 
 scores_app = typer.Typer(help="Relationship scores.", no_args_is_help=True)
 app.add_typer(scores_app, name="scores")
@@ -17,6 +15,9 @@ app.add_typer(scores_app, name="scores")
 @scores_app.command("recompute")
 def recompute(user: Annotated[str, typer.Option("--user", help="Account email.")]) -> None:
     """Recompute every contact's relationship score now."""
+    from pingcrm.db import transaction
+    from pingcrm.scoring.service import recompute_scores
+
     with transaction(session_factory()) as session:
         owner = require_user(session, user)
         result = recompute_scores(session, owner.id)

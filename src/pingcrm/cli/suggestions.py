@@ -7,9 +7,6 @@ from typing import Annotated
 import typer
 
 from pingcrm.cli import app, require_user, session_factory
-from pingcrm.config import get_settings
-from pingcrm.db import transaction
-from pingcrm.suggestions import service
 
 suggestions_app = typer.Typer(help="Follow-up suggestions.", no_args_is_help=True)
 app.add_typer(suggestions_app, name="suggestions")
@@ -18,6 +15,10 @@ app.add_typer(suggestions_app, name="suggestions")
 @suggestions_app.command("generate")
 def generate(user: Annotated[str, typer.Option("--user", help="Account email.")]) -> None:
     """Run the follow-up engine for one account now and list what it suggested."""
+    from pingcrm.config import get_settings
+    from pingcrm.db import transaction
+    from pingcrm.suggestions import service
+
     with transaction(session_factory()) as session:
         owner = require_user(session, user)
         result = service.generate(session, get_settings(), owner.id)

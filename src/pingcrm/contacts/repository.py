@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
     union,
     update,
 )
@@ -25,6 +27,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from pingcrm.contacts.schemas import ContactListQuery
+from pingcrm.errors import ValidationFailed
+from pingcrm.kit.pagination import Keyset
 from pingcrm.models import (
     Contact,
     ContactIdentifier,
@@ -352,21 +356,69 @@ def _order_by(session: Session, sort: str) -> list[Any]:
     return [first, Contact.id.asc()]
 
 
+def sort_position(contact: Contact, sort: str) -> tuple[Any, ...]:
+    """The JSON values of ``contact``'s place in the ``sort`` order (for a keyset cursor)."""
+    value = getattr(contact, SORT_COLUMNS.get(sort.lstrip("-"), Contact.sort_name).key)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return (value, contact.id)
+
+
+def _after(keyset: Keyset, sort: str) -> ColumnElement[bool]:
+    """Rows strictly after ``keyset`` in the ``sort`` order (NULL sorts first ascending,
+    last descending, on both databases; see :func:`_order_by`)."""
+    if keyset.sort != sort or len(keyset.values) != 2 or not isinstance(keyset.values[1], int):
+        raise ValidationFailed(
+            "This cursor belongs to a list sorted differently: start again without it.",
+            details={"field": "cursor"},
+        )
+    key = sort.lstrip("-")
+    column_ = SORT_COLUMNS.get(key, Contact.sort_name)
+    raw, last_id = keyset.values
+    try:
+        value = datetime.fromisoformat(raw) if key == "last_interaction" and raw else raw
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed("cursor is not valid", details={"field": "cursor"}) from exc
+    descending = sort.startswith("-")
+    if value is None:
+        if key != "last_interaction":
+            raise ValidationFailed("cursor is not valid", details={"field": "cursor"})
+        later_id = Contact.id < last_id if descending else Contact.id > last_id
+        tie = column_.is_(None) & later_id
+        return tie if descending else tie | column_.is_not(None)
+    if descending:
+        before = tuple_(column_, Contact.id) < tuple_(value, last_id)
+        return before | column_.is_(None) if key == "last_interaction" else before
+    return tuple_(column_, Contact.id) > tuple_(value, last_id)
+
+
 def list_contacts(
-    session: Session, user_id: int, query: ContactListQuery, *, offset: int, limit: int
+    session: Session,
+    user_id: int,
+    query: ContactListQuery,
+    *,
+    offset: int,
+    limit: int,
+    after: Keyset | None = None,
 ) -> tuple[list[Contact], int]:
     """One page of contacts (tags, identifiers, organization loaded in batched queries)
-    and the total count. A search counts in the page query itself (``count() OVER ()``:
-    the matches are found once, not twice); a plain list counts separately (an index-only
-    count, while the page walks an ordered index), skipped when the first page is not
-    full."""
+    and the total count. ``after`` pages by keyset (the rows following that position,
+    found through the sort's index whatever the depth) instead of ``offset``. A search
+    counts in the page query itself (``count() OVER ()``: the matches are found once, not
+    twice); a plain list counts separately (an index-only count, while the page walks an
+    ordered index), skipped when the first page is not full."""
     conditions = _conditions(session, user_id, query)
     ordered = select(Contact).where(*conditions).order_by(*_order_by(session, query.sort))
+    if after is not None:
+        ordered = ordered.where(_after(after, query.sort))
+        offset_rows = 0
+    else:
+        offset_rows = offset
     total: int | None = None
-    if search_tokens(query.q):
+    if search_tokens(query.q) and after is None:
         page = session.execute(
             ordered.add_columns(func.count().over())
-            .offset(offset)
+            .offset(offset_rows)
             .limit(limit)
             .options(*_full_options())
         ).all()
@@ -374,9 +426,11 @@ def list_contacts(
         total = int(page[0][1]) if page else None
     else:
         rows = list(
-            session.scalars(ordered.offset(offset).limit(limit).options(*_full_options())).all()
+            session.scalars(
+                ordered.offset(offset_rows).limit(limit).options(*_full_options())
+            ).all()
         )
-    if offset == 0 and len(rows) < limit:
+    if offset == 0 and after is None and len(rows) < limit:
         return rows, len(rows)
     if total is None:
         total = session.execute(

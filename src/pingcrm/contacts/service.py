@@ -31,7 +31,7 @@ from pingcrm.contacts.schemas import (
 from pingcrm.contacts.search_text import build_search_text, sort_name
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
 from pingcrm.kit.clock import utcnow
-from pingcrm.kit.pagination import Page, PageRequest
+from pingcrm.kit.pagination import Keyset, Page, PageRequest
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Priority
 from pingcrm.organizations.resolution import resolve_organization
 from pingcrm.scoring.rules import explain, tier_for
@@ -439,11 +439,16 @@ def bulk_action(
 def list_contacts(
     session: Session, user_id: int, query: ContactListQuery, page: PageRequest
 ) -> Page[Contact]:
-    """Search, filter, sort and paginate the user's contacts."""
+    """Search, filter, sort and paginate the user's contacts (the next page's cursor is
+    a keyset: the last contact's place in the sort order)."""
     items, total = repository.list_contacts(
-        session, user_id, query, offset=page.offset, limit=page.limit
+        session, user_id, query, offset=page.offset, limit=page.limit, after=page.after
     )
-    return Page(items=items, total=total, request=page)
+    after = None
+    if items:
+        position = repository.sort_position(items[-1], query.sort)
+        after = Keyset(sort=query.sort, values=position, page=page.page + 1)
+    return Page(items=items, total=total, request=page, next_after=after)
 
 
 def bcc_address(session: Session, user_id: int, contact: Contact) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pingcrm.demo import data, repository
+from pingcrm.demo import DEFAULT_CONTACTS, data, repository
 from pingcrm.demo.generator import DemoGenerator, Person
 from pingcrm.errors import Conflict, ValidationFailed
 from pingcrm.kit.clock import utcnow
@@ -30,7 +30,8 @@ from pingcrm.models import (
 )
 from pingcrm.tags.service import normalize_tag_name
 
-DEFAULT_CONTACTS = 3000
+__all__ = ["DEFAULT_CONTACTS", "generate_demo"]
+
 MAX_CONTACTS = 1_000_000
 
 

@@ -1,55 +1,52 @@
 """The Google sync provider: one platform account (a Gmail address), three kinds.
 
-Each kind's sync is a function ``(ctx, client) -> None`` listed in :data:`KIND_SYNCS`
-by its own module with :func:`register_kind` (``google/gmail`` registers EMAIL;
-``google/people`` CONTACTS; ``google/calendar`` CALENDAR). Those modules are imported
-with the job registry (their ``tasks.py``), so this module imports none of them.
+Gmail (``google/gmail``) syncs EMAIL, Google Contacts (``google/people``) CONTACTS and
+Google Calendar (``google/calendar``) CALENDAR; each kind's sync is a function
+``(ctx, client) -> None`` listed in :data:`KIND_SYNCS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pingcrm.config import Settings
-from pingcrm.errors import PingError
+from pingcrm.google.calendar.api import CalendarApi
+from pingcrm.google.calendar.sync import CalendarOptions, sync_calendar
 from pingcrm.google.client import GoogleClient
+from pingcrm.google.gmail.sync import sync_email
+from pingcrm.google.people.api import PeopleApi
+from pingcrm.google.people.sync import sync_contacts
 from pingcrm.models import Provider, SyncKind
-from pingcrm.sync.provider import SyncContext, register_provider
+from pingcrm.sync.provider import SyncContext
 
 KindSync = Callable[[SyncContext, GoogleClient], None]
 
-KIND_SYNCS: dict[SyncKind, KindSync] = {}
+
+def _sync_contacts(ctx: SyncContext, client: GoogleClient) -> None:
+    sync_contacts(ctx, PeopleApi(client))
 
 
-def register_kind(kind: SyncKind) -> Callable[[KindSync], KindSync]:
-    """Decorator: ``func`` syncs ``kind`` for a Google account."""
-
-    def decorate(func: KindSync) -> KindSync:
-        KIND_SYNCS[kind] = func
-        return func
-
-    return decorate
+def _sync_calendar(ctx: SyncContext, client: GoogleClient) -> None:
+    sync_calendar(ctx, CalendarApi(client), CalendarOptions.from_settings(ctx.settings))
 
 
-@register_provider
+KIND_SYNCS: Mapping[SyncKind, KindSync] = {
+    SyncKind.EMAIL: sync_email,
+    SyncKind.CONTACTS: _sync_contacts,
+    SyncKind.CALENDAR: _sync_calendar,
+}
+
+
 class GoogleProvider:
     """Gmail (email), Google Contacts and Google Calendar of one connected account."""
 
     provider = Provider.GMAIL
-    kinds: tuple[SyncKind, ...] = (SyncKind.EMAIL, SyncKind.CONTACTS, SyncKind.CALENDAR)
+    kinds: tuple[SyncKind, ...] = tuple(KIND_SYNCS)
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def sync(self, ctx: SyncContext, kind: SyncKind) -> None:
-        """Run the registered sync of ``kind`` with a client for the account."""
-        func = KIND_SYNCS.get(kind)
-        if func is None:
-            from pingcrm.worker.registry import load_jobs
-
-            load_jobs()  # imports every integration's tasks (and so its kind syncs)
-            func = KIND_SYNCS.get(kind)
-        if func is None:
-            raise PingError(f"Google {kind.value} sync is not available on this server.")
+        """Run the sync of ``kind`` with a client for the account."""
         with GoogleClient.from_context(ctx) as client:
-            func(ctx, client)
+            KIND_SYNCS[kind](ctx, client)

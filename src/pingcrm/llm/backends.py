@@ -1,12 +1,13 @@
 """Backends over the official SDKs. The SDKs retry 429/5xx/overload with exponential
-backoff honouring Retry-After; we bound concurrency and set timeouts and retry counts."""
+backoff honouring Retry-After; we bound concurrency and set timeouts and retry counts.
+
+Each SDK is imported when its client is first built: they take seconds to import and
+most processes (the CLI, a server without a model) never need them.
+"""
 
 from __future__ import annotations
 
 import threading
-
-import anthropic
-import openai
 
 from pingcrm.llm.base import Completion, LLMError, LLMProvider
 
@@ -37,7 +38,16 @@ class AnthropicClient:
         max_retries: int,
         concurrency: int,
     ) -> None:
+        import anthropic
+
         self.model = model
+        # ValueError covers a body that is not JSON; the others a wrong shape.
+        self._errors: tuple[type[Exception], ...] = (
+            anthropic.APIError,
+            ValueError,
+            TypeError,
+            AttributeError,
+        )
         self._sdk = anthropic.Anthropic(
             api_key=api_key, base_url=base_url or None, timeout=timeout, max_retries=max_retries
         )
@@ -57,8 +67,7 @@ class AnthropicClient:
                     for block in message.content
                     if getattr(block, "type", "") == "text"
                 )
-            except (anthropic.APIError, ValueError, TypeError, AttributeError) as exc:
-                # ValueError covers a body that is not JSON; the others a wrong shape.
+            except self._errors as exc:
                 raise LLMError(f"Anthropic: {type(exc).__name__}: {exc}") from exc
         return Completion(text=text, model=message.model or self.model, provider=self.provider)
 
@@ -78,9 +87,17 @@ class OpenAICompatibleClient:
         max_retries: int,
         concurrency: int,
     ) -> None:
+        import openai
+
         self.model = model
-        # Local servers need no key, but the SDK insists on one.
+        self._errors: tuple[type[Exception], ...] = (
+            openai.APIError,
+            ValueError,
+            TypeError,
+            AttributeError,
+        )
         self._sdk = openai.OpenAI(
+            # Local servers need no key, but the SDK insists on one.
             api_key=api_key or "not-needed",
             base_url=base_url,
             timeout=timeout,
@@ -102,6 +119,6 @@ class OpenAICompatibleClient:
                 if not response.choices:
                     raise LLMError("OpenAI-compatible: the answer had no choices")
                 text = response.choices[0].message.content or ""
-            except (openai.APIError, ValueError, TypeError, AttributeError) as exc:
+            except self._errors as exc:
                 raise LLMError(f"OpenAI-compatible: {type(exc).__name__}: {exc}") from exc
         return Completion(text=text, model=response.model or self.model, provider=self.provider)

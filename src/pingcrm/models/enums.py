@@ -86,6 +86,8 @@ class RunStatus(enum.StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # A sync the provider asked to wait: it continues by itself when the wait is over.
+    DEFERRED = "deferred"
 
 
 class SuggestionStatus(enum.StrEnum):

@@ -2,7 +2,10 @@
 backoff, auth errors → account Error + notification, a notification at the end.
 
 Integrations declare their scheduled jobs in their ``tasks.py`` as thin calls to
-:func:`run_account_sync`; the job wrapper has already taken the account's lease.
+:func:`run_account_sync` with their :class:`SyncProvider` class; the job wrapper has
+already taken the account's lease. A provider that is told to wait (a 429 with a reset
+time, a flood wait) raises :class:`ProviderRateLimited`: the run ends as deferred and
+``sync.resume_deferred`` starts the job again when the wait is over, so no worker sleeps.
 """
 
 from __future__ import annotations
@@ -18,12 +21,24 @@ from pingcrm.models import NotificationKind, RunStatus, SyncKind, SyncRun, SyncT
 from pingcrm.notifications.service import notify
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.sync import rate_gate
-from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
-from pingcrm.sync.provider import SyncContext, provider_for
+from pingcrm.sync.errors import ProviderAuthError, ProviderRateLimited, ProviderTransientError
+from pingcrm.sync.provider import SyncContext, SyncProvider
 from pingcrm.sync.runs import Counts, RunUpdate, finish_run, record_batch, start_run
 from pingcrm.worker.context import JobContext
 
 log = logging.getLogger("pingcrm.sync")
+
+# A closed rate gate shorter than this is waited out in the worker; a longer one defers.
+INLINE_WAIT_SECONDS = 60.0
+
+
+class _Deferred(Exception):
+    """Raised out of an attempt so the retry loop does not sleep through a long wait."""
+
+    def __init__(self, seconds: float, message: str) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
 
 KIND_WORDS = {
     SyncKind.EMAIL: "Email",
@@ -61,16 +76,19 @@ def summary(run: SyncRun) -> str:
 def run_account_sync(
     job: JobContext,
     kind: SyncKind,
+    provider_cls: type[SyncProvider],
     *,
     sleep: Callable[[float], None] = time.sleep,
     attempts: int = 5,
 ) -> SyncRun:
-    """Sync ``kind`` for the job's platform account; returns the finished history record."""
+    """Sync ``kind`` of the job's platform account with ``provider_cls``; returns the
+    finished history record."""
     assert job.account_id is not None
     assert job.user_id is not None
     session = job.session
     account = accounts.get_account(session, job.user_id, job.account_id)
-    provider_cls = provider_for(account.provider)
+    if account.provider is not provider_cls.provider:
+        raise ValueError(f"{provider_cls.__name__} cannot sync a {account.provider} account")
     run = start_run(
         session,
         user_id=account.user_id,
@@ -88,7 +106,11 @@ def run_account_sync(
         accounts.store_credentials(job.settings, account, credentials)
 
     def attempt() -> None:
-        rate_gate.wait_open(job.session_factory, account.id, sleep=sleep)
+        closed_for = rate_gate.wait_seconds(job.session_factory, account.id)
+        if closed_for > INLINE_WAIT_SECONDS:
+            raise _Deferred(closed_for, "Waiting for the provider's rate limit to reset.")
+        if closed_for > 0:
+            sleep(closed_for)
         ctx: SyncContext
 
         def commit_batch() -> None:
@@ -108,6 +130,9 @@ def run_account_sync(
         )
         try:
             provider.sync(ctx, kind)
+        except ProviderRateLimited as exc:
+            session.rollback()  # earlier batches are committed; this one starts again
+            raise _Deferred(exc.retry_after or 0.0, str(exc)) from exc
         except ProviderTransientError as exc:
             # Keep what earlier batches committed; close the gate for everyone.
             session.rollback()
@@ -118,6 +143,8 @@ def run_account_sync(
 
     try:
         call_with_retry(attempt, attempts=attempts, sleep=sleep)
+    except _Deferred as deferred:
+        return _defer(job, run, deferred)
     except ProviderAuthError as exc:
         session.rollback()
         message = str(exc) or "The connection was refused."
@@ -166,4 +193,19 @@ def run_account_sync(
         link,
     )
     job.commit()
+    return run
+
+
+def _defer(job: JobContext, run: SyncRun, deferred: _Deferred) -> SyncRun:
+    """End ``run`` as deferred: the gate stays closed and the job resumes after the wait."""
+    assert run.platform_account_id is not None
+    until = rate_gate.close_for(job.session_factory, run.platform_account_id, deferred.seconds)
+    when = until.strftime("%H:%M UTC")
+    reason = str(deferred).rstrip(".") or "The provider asked to wait"
+    finish_run(run, RunStatus.DEFERRED, f"{reason}. The sync continues by itself at {when}.")
+    run.details = {**(run.details or {}), "resume_at": until.isoformat(), "job": job.call.name}
+    job.commit()
+    log.info(
+        "sync.%s.deferred account=%s until=%s", run.provider.value, run.platform_account_id, when
+    )
     return run

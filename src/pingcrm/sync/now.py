@@ -1,11 +1,12 @@
 """ "Sync now" for any integration: enqueue the job that syncs one kind of one account.
 
-A per-account job declares what it syncs with ``register_sync_job(provider, kind, name)``;
-jobs that did not are found by convention (a per-account job of the provider whose name
-ends in ``<kind>_sync``).
+Which job syncs what is the app's wiring (:func:`pingcrm.wiring.providers.sync_job_name`);
+the web and CLI adapters pass it in as ``jobs``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,31 +17,18 @@ from pingcrm.models import PlatformAccount, Provider, SyncKind, SyncRun
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.sync.repository import latest_run
 from pingcrm.worker.context import JobCall
-from pingcrm.worker.registry import Fanout, load_jobs
+from pingcrm.worker.execute import execute
 from pingcrm.worker.runner import Runner, submit_after_commit
 
-SYNC_JOBS: dict[tuple[Provider, SyncKind], str] = {}
+SyncJobs = Callable[[Provider, SyncKind], str | None]
+"""Which job syncs a kind of a provider (``pingcrm.wiring.providers.sync_job_name``)."""
 
 
-def register_sync_job(provider: Provider, kind: SyncKind, job_name: str) -> None:
-    """Declare ``job_name`` as the per-account job that syncs ``kind`` of ``provider``."""
-    SYNC_JOBS[(provider, kind)] = job_name
-
-
-def sync_job_name(provider: Provider, kind: SyncKind) -> str | None:
-    """The job syncing ``kind`` of ``provider`` accounts, or None."""
-    registry = load_jobs()
-    name = SYNC_JOBS.get((provider, kind))
-    if name is not None and name in registry:
-        return name
-    for spec in registry.values():
-        if (
-            spec.fanout is Fanout.ACCOUNT
-            and spec.provider is provider
-            and spec.name.endswith(f"{kind.value}_sync")
-        ):
-            return spec.name
-    return None
+def _job_name(jobs: SyncJobs, provider: Provider, kind: SyncKind) -> str:
+    name = jobs(provider, kind)
+    if name is None:
+        raise NotFound(f"{provider.value.title()} has no {kind.value} sync.")
+    return name
 
 
 def parse_kind(value: str) -> SyncKind:
@@ -52,13 +40,16 @@ def parse_kind(value: str) -> SyncKind:
 
 
 def sync_now(
-    session: Session, runner: Runner, user_id: int, account_id: int, kind: SyncKind
+    session: Session,
+    runner: Runner,
+    user_id: int,
+    account_id: int,
+    kind: SyncKind,
+    jobs: SyncJobs,
 ) -> PlatformAccount:
     """Enqueue the ``kind`` sync of the user's account (after the caller's commit)."""
     account = accounts.get_account(session, user_id, account_id)
-    name = sync_job_name(account.provider, kind)
-    if name is None:
-        raise NotFound(f"{account.provider.value.title()} has no {kind.value} sync.")
+    name = _job_name(jobs, account.provider, kind)
     if not account.credentials_encrypted:
         raise ValidationFailed("This account is disconnected: connect it again first.")
     submit_after_commit(
@@ -94,13 +85,10 @@ def run_in_foreground(
     factory: sessionmaker[Session],
     account: PlatformAccount,
     kind: SyncKind,
+    jobs: SyncJobs,
 ) -> SyncRun | None:
     """Run the ``kind`` sync of ``account`` in this process; its history record."""
-    from pingcrm.worker.execute import execute
-
-    name = sync_job_name(account.provider, kind)
-    if name is None:
-        raise NotFound(f"{account.provider.value.title()} has no {kind.value} sync.")
+    name = _job_name(jobs, account.provider, kind)
     execute(
         JobCall(name, user_id=account.user_id, account_id=account.id, trigger="manual"),
         settings=settings,

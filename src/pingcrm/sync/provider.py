@@ -1,7 +1,7 @@
-"""The one Protocol every integration implements, and the typed registry of them.
+"""The one Protocol every integration implements, and what a sync run hands it.
 
-Callers never import a vendor module: they ask :func:`provider_for` for the class
-registered for a provider and kind.
+Which class syncs which provider, and the job of each kind, is listed in
+:mod:`pingcrm.wiring.providers`; domains never import a provider package.
 """
 
 from __future__ import annotations
@@ -51,17 +51,3 @@ class SyncProvider(Protocol):
         (with ``retry_after`` when the provider said so) and ``ProviderAuthError`` when
         the credentials no longer work."""
         ...
-
-
-PROVIDERS: dict[Provider, type[SyncProvider]] = {}
-
-
-def register_provider(cls: type[SyncProvider]) -> type[SyncProvider]:
-    """Class decorator: list ``cls`` as the sync provider of ``cls.provider``."""
-    PROVIDERS[cls.provider] = cls
-    return cls
-
-
-def provider_for(provider: Provider) -> type[SyncProvider]:
-    """The registered provider class; KeyError when that integration is not installed."""
-    return PROVIDERS[provider]

@@ -129,3 +129,18 @@ def latest_run(session: Session, user_id: int, account_id: int, kind: SyncKind) 
         .order_by(SyncRun.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def deferred_runs(session: Session) -> list[SyncRun]:
+    """Every account's newest run of a kind when that run is deferred (all users)."""
+    waiting = select(SyncRun.platform_account_id).where(SyncRun.status == RunStatus.DEFERRED)
+    newest = (
+        select(func.max(SyncRun.id))
+        .where(SyncRun.platform_account_id.in_(waiting))
+        .group_by(SyncRun.platform_account_id, SyncRun.kind)
+    )
+    return list(
+        session.execute(
+            select(SyncRun).where(SyncRun.id.in_(newest), SyncRun.status == RunStatus.DEFERRED)
+        ).scalars()
+    )

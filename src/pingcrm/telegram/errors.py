@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from pingcrm.errors import PingError, ValidationFailed
 from pingcrm.errors import RateLimited as PingRateLimited
-from pingcrm.sync import errors as sync_errors
-from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
+from pingcrm.sync.errors import ProviderAuthError, ProviderRateLimited, ProviderTransientError
 from pingcrm.telegram.gateway import rpc_errors
 
-# The integrator's ProviderRateLimited (gate closed, run deferred, job re-run after the
-# wait); a plain transient error with retry_after until it is on main.
-RateLimited: type[ProviderTransientError] = getattr(
-    sync_errors, "ProviderRateLimited", ProviderTransientError
-)
+RateLimited = ProviderRateLimited
 
 AUTH_ERRORS: tuple[type[BaseException], ...] = (
     rpc_errors.AuthKeyUnregisteredError,

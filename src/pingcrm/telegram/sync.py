@@ -26,7 +26,7 @@ from pingcrm.kit.clock import utcnow
 from pingcrm.models import IdentifierKind, InteractionKind, Platform, Provider, SyncKind
 from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync import checkpoints
-from pingcrm.sync.provider import SyncContext, register_provider
+from pingcrm.sync.provider import SyncContext
 from pingcrm.telegram import mapping, repository
 from pingcrm.telegram.bios import bio_event
 from pingcrm.telegram.gate import GatedConnection
@@ -327,7 +327,6 @@ def gate_factory(session: Session) -> sessionmaker[Session]:
     return sessionmaker(bind=session.get_bind(), expire_on_commit=False)
 
 
-@register_provider
 class TelegramSync:
     """Chats (with groups and bios) of one connected Telegram account."""
 

@@ -1,15 +1,15 @@
-"""The job registry: every background job declared once, with its schedule and fan-out.
+"""Job declarations: every background job declared once, with its schedule and fan-out.
 
-A domain declares its jobs in ``<domain>/tasks.py`` with the :func:`job` decorator;
-:func:`load_jobs` imports every such module. Both runners (embedded and Celery) read
-this registry; the Celery beat schedule is generated from it.
+A domain declares its jobs in ``<domain>/tasks.py`` with the :func:`job` decorator, which
+turns the function into a :class:`JobSpec` and registers nothing. The registry is the
+explicit list of tasks modules in :mod:`pingcrm.wiring.jobs`; :func:`load_jobs` reads it.
+Both runners (embedded and Celery) read this registry; the Celery beat schedule is
+generated from it.
 """
 
 from __future__ import annotations
 
 import enum
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.cron import CronTrigger
 
-from pingcrm.models import Provider
+from pingcrm.models import Provider, SyncKind
 
 if TYPE_CHECKING:
     from pingcrm.worker.context import JobContext
@@ -95,9 +95,13 @@ class JobSpec:
     # Per-account jobs: skipped for accounts whose "Sync automatically" is off. Jobs
     # that are not syncs (meeting-prep emails, bookkeeping) set this False.
     follows_auto_sync: bool = True
+    # Per-account sync jobs: the kind they sync ("Sync now" and `pingcrm sync` find them
+    # through :mod:`pingcrm.wiring.providers`).
+    kind: SyncKind | None = None
 
-
-REGISTRY: dict[str, JobSpec] = {}
+    def __call__(self, ctx: JobContext) -> Any:
+        """Run the job's function (tests and other jobs call a job like a function)."""
+        return self.func(ctx)
 
 
 def job(
@@ -106,56 +110,47 @@ def job(
     schedule: Schedule | None = None,
     fanout: Fanout = Fanout.GLOBAL,
     provider: Provider | None = None,
+    kind: SyncKind | None = None,
     lease_seconds: int = 600,
     description: str = "",
     follows_auto_sync: bool = True,
-) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
-    """Register the decorated function as the job ``name`` (``domain.verb``)."""
+) -> Callable[[Callable[[JobContext], Any]], JobSpec]:
+    """Declare the decorated function as the job ``name`` (``domain.verb``).
+
+    Returns the :class:`JobSpec`; list its tasks module in :mod:`pingcrm.wiring.jobs`.
+    """
     if fanout is Fanout.ACCOUNT and provider is None:
         raise ValueError(f"job {name}: per-account fan-out needs a provider")
+    if kind is not None and fanout is not Fanout.ACCOUNT:
+        raise ValueError(f"job {name}: a sync kind belongs to a per-account job")
 
-    def decorate(func: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
-        existing = REGISTRY.get(name)
-        if existing is not None and existing.func is not func:
-            qualname = f"{func.__module__}.{func.__qualname__}"
-            old = f"{existing.func.__module__}.{existing.func.__qualname__}"
-            if qualname != old:
-                raise ValueError(f"job {name} is registered twice ({old}, {qualname})")
-        REGISTRY[name] = JobSpec(
+    def decorate(func: Callable[[JobContext], Any]) -> JobSpec:
+        return JobSpec(
             name=name,
             func=func,
             schedule=schedule,
             fanout=fanout,
             provider=provider,
+            kind=kind,
             lease_seconds=lease_seconds,
             description=description or (func.__doc__ or "").strip().split("\n")[0],
             follows_auto_sync=follows_auto_sync,
         )
-        return func
 
     return decorate
 
 
-_loaded = False
-
-
 def load_jobs() -> dict[str, JobSpec]:
-    """Import every ``pingcrm.<domain>.tasks`` module (and integrations' ones) once."""
-    global _loaded
-    if not _loaded:
-        import pingcrm
+    """Every job of the app, by name (built once from :mod:`pingcrm.wiring.jobs`)."""
+    # Imported here, not at the top: the tasks modules that wiring lists import this module.
+    from pingcrm.wiring.jobs import registry
 
-        for info in pkgutil.walk_packages(pingcrm.__path__, "pingcrm.", onerror=lambda _n: None):
-            if info.name.endswith(".tasks"):
-                importlib.import_module(info.name)
-        _loaded = True
-    return REGISTRY
+    return registry()
 
 
 def get_job(name: str) -> JobSpec:
     """The registered job ``name``; KeyError when unknown."""
-    load_jobs()
-    return REGISTRY[name]
+    return load_jobs()[name]
 
 
 def scheduled_jobs() -> list[JobSpec]:

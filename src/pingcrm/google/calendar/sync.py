@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from pingcrm.config import Settings
 from pingcrm.contacts.identifiers import normalize_email
 from pingcrm.google.calendar.mapping import map_event
 from pingcrm.google.calendar.store import PageResult, apply_page, prune_unseen
@@ -51,6 +52,15 @@ class CalendarOptions:
     past_days: int
     future_days: int
     max_people: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CalendarOptions:
+        """The window and meeting-size limit configured for this server."""
+        return cls(
+            past_days=settings.calendar_past_days,
+            future_days=settings.calendar_future_days,
+            max_people=settings.calendar_max_meeting_size,
+        )
 
 
 def own_addresses(session: Session, account: PlatformAccount) -> set[str]:

@@ -7,13 +7,10 @@ from datetime import timedelta
 
 from pingcrm.config import Settings
 from pingcrm.google.calendar import service
-from pingcrm.google.calendar.api import CalendarApi
-from pingcrm.google.calendar.sync import CalendarOptions, sync_calendar
-from pingcrm.google.client import GoogleClient
-from pingcrm.google.provider import register_kind
+from pingcrm.google.calendar.sync import CalendarOptions
+from pingcrm.google.provider import GoogleProvider
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.engine import run_account_sync
-from pingcrm.sync.provider import SyncContext
 from pingcrm.worker.context import JobContext
 from pingcrm.worker.registry import Cron, Every, Fanout, job
 
@@ -21,17 +18,8 @@ SYNC_JOB = "google.calendar_sync"
 
 
 def options(settings: Settings) -> CalendarOptions:
-    return CalendarOptions(
-        past_days=settings.calendar_past_days,
-        future_days=settings.calendar_future_days,
-        max_people=settings.calendar_max_meeting_size,
-    )
-
-
-@register_kind(SyncKind.CALENDAR)
-def calendar_kind(ctx: SyncContext, client: GoogleClient) -> None:
-    """The CALENDAR sync of the Google provider."""
-    sync_calendar(ctx, CalendarApi(client), options(ctx.settings))
+    """The calendar window and meeting-size limit of this server."""
+    return CalendarOptions.from_settings(settings)
 
 
 @job(
@@ -39,11 +27,12 @@ def calendar_kind(ctx: SyncContext, client: GoogleClient) -> None:
     schedule=Cron(hour=6, minute=0),
     fanout=Fanout.ACCOUNT,
     provider=Provider.GMAIL,
+    kind=SyncKind.CALENDAR,
     description="Sync Google Calendar meetings",
 )
 def calendar_sync(ctx: JobContext) -> None:
     """Sync the account's primary calendar."""
-    run_account_sync(ctx, SyncKind.CALENDAR)
+    run_account_sync(ctx, SyncKind.CALENDAR, GoogleProvider)
 
 
 @job(

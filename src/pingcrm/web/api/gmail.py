@@ -13,6 +13,7 @@ from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.sync.now import parse_kind, sync_now
 from pingcrm.web.api.envelope import Envelope, one
 from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep
+from pingcrm.wiring.providers import sync_job_name
 
 router = APIRouter(prefix="/api/v1", tags=["gmail"])
 
@@ -96,7 +97,9 @@ def sync(
 ) -> Envelope[SyncQueuedOut]:
     """Queue the ``kind`` sync (email, contacts, calendar, …) of a connected account;
     follow it with ``GET /api/v1/sync-runs``."""
-    account = sync_now(session, request.app.state.runner, user.id, account_id, parse_kind(kind))
+    account = sync_now(
+        session, request.app.state.runner, user.id, account_id, parse_kind(kind), sync_job_name
+    )
     return one(SyncQueuedOut(account_id=account.id, kind=kind))
 
 

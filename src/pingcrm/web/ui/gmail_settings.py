@@ -20,6 +20,7 @@ from pingcrm.sync.engine import KIND_WORDS
 from pingcrm.sync.now import parse_kind, sync_now
 from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.responses import is_htmx, redirect, templates
+from pingcrm.wiring.providers import sync_job_name
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -114,7 +115,7 @@ def connection_sync_now(
 ) -> Response:
     """Sync now: enqueue the ``kind`` sync of one connected account (any integration)."""
     which = parse_kind(kind)
-    account = sync_now(session, request.app.state.runner, user.id, account_id, which)
+    account = sync_now(session, request.app.state.runner, user.id, account_id, which, sync_job_name)
     message = f"{KIND_WORDS.get(which, which.value)} sync of {account.external_id} started."
     if account.provider is Provider.GMAIL:
         return _panel(request, session, settings, user, message=message)
