@@ -338,13 +338,17 @@ def test_bios_are_refreshed_at_most_100_a_run(
     assert world.count("about") == 130
 
 
-def test_a_flood_wait_closes_the_gate_and_the_sync_resumes_after_it(
+def test_a_flood_wait_closes_the_gate_and_defers_the_sync_instead_of_sleeping(
     world: FakeTelegram,
     tg_settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
     session: Session,
 ) -> None:
+    from datetime import timedelta
+
+    from pingcrm.kit.clock import FrozenClock, use_clock
+
     for peer in (2001, 2002):
         world.add_chat(PHONE, user(peer, f"P{peer}"))
         world.add_messages(PHONE, peer, 10)
@@ -354,20 +358,17 @@ def test_a_flood_wait_closes_the_gate_and_the_sync_resumes_after_it(
 
     run = run_sync(tg_settings, engine, session_factory, account)
 
-    assert run.status is RunStatus.FAILED
+    assert run.status is RunStatus.DEFERRED
     assert "wait 2 minutes" in (run.error_text or "")
     assert world.count("messages") == 1  # no hammering: one call, then the gate
     session.expire_all()
     gated = session.get(PlatformAccount, account.id)
     assert gated is not None
     assert gated.rate_limited_until is not None
-    from pingcrm.kit.clock import FrozenClock, use_clock
-
     calls = world.count("messages")
     blocked = run_sync(tg_settings, engine, session_factory, account)  # gate still closed
-    assert blocked.status is RunStatus.FAILED
+    assert blocked.status is RunStatus.DEFERRED
     assert world.count("messages") == calls
-    from datetime import timedelta
 
     with use_clock(FrozenClock(gated.rate_limited_until + timedelta(seconds=1))):
         later = run_sync(tg_settings, engine, session_factory, account)
