@@ -24,7 +24,7 @@ from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
 
-CHATS = 200
+CHATS = int(__import__("os").environ.get("TG_BENCH_CHATS", "200"))
 PER_CHAT = 500
 PHONE = "+447700900123"
 
