@@ -423,3 +423,36 @@ def test_statements_stay_bounded_as_chats_grow(
         event.remove(engine, "before_cursor_execute", count)
     assert run.new_interactions == 2000
     assert len(statements) < 150, len(statements)
+
+
+def test_settings_count_2nd_tier_contacts_the_list_hides_them_and_delete_all_removes_them(
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from pingcrm.app import create_app
+    from tests.fixtures.builders import login
+
+    world.add_group(PHONE, 5001, "Rust Meetup", [user(2002, "Stranger", "One")])
+    world.add_chat(PHONE, user(2003, "Friend", "Two"))
+    world.add_message(PHONE, 2003, "hi")
+    owner = create_user(session)
+    account = connect(session, tg_settings, world, owner.id, second_tier=True)
+    run_sync(tg_settings, engine, session_factory, account)
+    app = create_app(tg_settings, engine=engine)
+    with TestClient(app, base_url="http://testserver") as client:
+        client.headers["X-CSRF-Token"] = login(client)
+        assert "1 2nd-tier contacts" in client.get("/settings").text
+        listed = client.get("/contacts").text
+        assert "Friend Two" in listed
+        assert "Stranger One" not in listed
+        assert "Stranger One" in client.get("/contacts?show_second_tier=1").text
+        page = client.post(
+            "/settings/telegram/second-tier/delete", headers={"HX-Request": "true"}
+        ).text
+    assert "Deleted 1 2nd-tier contacts." in page
+    assert set(_contacts(session, owner.id)) == {"Friend Two"}
