@@ -39,6 +39,9 @@ def main(url: str | None) -> None:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
         admin.dispose()
         url = f"{base}/{name}"
+    admin_url = None
+    if url and url.startswith("postgresql"):
+        admin_url = f"{url.rsplit('/', 1)[0]}/postgres"
     database_url = url or f"sqlite:///{data_dir / 'bench.db'}"
     settings = load_settings(
         data_dir=data_dir,
@@ -96,6 +99,11 @@ def main(url: str | None) -> None:
                 f"{world.count('messages')} message fetches so far"
             )
     engine.dispose()
+    if admin_url:  # the benchmark's own database goes away again
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {database_url.rsplit('/', 1)[1]}")
+        admin.dispose()
 
 
 if __name__ == "__main__":
