@@ -1,7 +1,7 @@
 """telegram: the peers an account has seen (access hash, when the bio was last read)
 
 Revision ID: 20261204_0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-04 19:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import pingcrm.models.base
 
 revision: str = "20261204_0013"
-down_revision: str | None = "0009"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

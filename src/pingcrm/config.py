@@ -111,6 +111,23 @@ class Settings(BaseSettings):
     telegram_login_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     telegram_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
+    # LinkedIn extension (docs/linkedin.md): pairing codes, extension tokens, the push
+    # body cap and the avatar downloader (an allowlist of LinkedIn's media CDN hosts).
+    linkedin_pairing_minutes: int = Field(default=10, ge=1, le=60)
+    linkedin_token_days: int = Field(default=30, ge=1, le=365)
+    linkedin_refresh_grace_days: int = Field(default=90, ge=0, le=3650)
+    linkedin_push_max_bytes: int = Field(default=5_000_000, ge=1024)
+    linkedin_avatar_hosts: str = (
+        "media.licdn.com,media-exp1.licdn.com,media-exp2.licdn.com,media-exp3.licdn.com,"
+        "media-exp4.licdn.com,static.licdn.com"
+    )
+    linkedin_avatar_max_bytes: int = Field(default=3_000_000, ge=1024)
+    linkedin_avatar_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Extra CA bundle the avatar downloader trusts (tests: the fake CDN's certificate).
+    linkedin_avatar_ca_file: str = ""
+    # TESTS ONLY: let the avatar downloader reach private/loopback addresses.
+    linkedin_avatar_allow_private: bool = False
+
     @property
     def resolved_base_url(self) -> str:
         """Public base URL of the app, used in links sent by email and OAuth redirects."""
@@ -142,6 +159,11 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Mark cookies Secure when the app is served over https."""
         return self.resolved_base_url.startswith("https://")
+
+    @property
+    def linkedin_avatar_host_list(self) -> list[str]:
+        """The avatar CDN allowlist: lower-cased ``host`` or ``host:port`` entries."""
+        return [h.strip().lower() for h in self.linkedin_avatar_hosts.split(",") if h.strip()]
 
     @property
     def fernet_keys(self) -> list[str]:

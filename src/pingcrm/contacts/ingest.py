@@ -266,12 +266,12 @@ def upsert_contacts(
     source: str,
     organizations: OrganizationCache | None = None,
     match_order: Sequence[IdentifierKind] = MATCH_ORDER,
-    match_names: bool = True,
+    match_by_name: bool = True,
 ) -> IngestResult:
     """Match, create or fill the contacts of ``rows`` for ``user_id`` (flushed, not
-    committed). Rows without any name or identifier are skipped. ``match_order`` is the
-    order identifier kinds are tried in; ``match_names=False`` never matches by name
-    (messaging syncs, where two people may share one)."""
+    committed). Rows without any name or identifier are skipped. ``match_order``: the
+    order identifier kinds are tried in. ``match_by_name=False``: identifiers only
+    (LinkedIn, Telegram: namesakes with different ids stay two people)."""
     orgs = organizations or OrganizationCache()
     result = IngestResult(contact_ids=[None] * len(rows))
     prepared: list[_Prepared | None] = [_prepare(r) for r in rows]
@@ -283,7 +283,7 @@ def upsert_contacts(
         for p in prepared
         if p
     }
-    by_name = _lookup_names(session, user_id, pairs) if pairs and match_names else {}
+    by_name = _lookup_names(session, user_id, pairs) if pairs and match_by_name else {}
 
     # Decide, per row, which existing contact or which new contact (group) it is.
     match: list[int | None] = [None] * len(rows)
@@ -310,7 +310,7 @@ def upsert_contacts(
             continue
         group = next(
             (pending_ids[(k, v)] for k, v, _d, _l in prep.ids if (k, v) in pending_ids),
-            pending_names.get(name_key) if match_names else None,
+            pending_names.get(name_key) if match_by_name else None,
         )
         if group is None:
             group = len(groups)

@@ -139,7 +139,7 @@ class ChatSync:
             source="telegram",
             organizations=self.orgs,
             match_order=MATCH_ORDER,
-            match_names=False,
+            match_by_name=False,
         )
         self.ctx.counts.new_contacts += result.created
         self.ctx.counts.updated_contacts += result.updated
@@ -262,7 +262,7 @@ class ChatSync:
             source="telegram",
             organizations=self.orgs,
             match_order=MATCH_ORDER,
-            match_names=False,
+            match_by_name=False,
         )
         ids = {int(u.id): cid for u, cid in zip(users, result.contact_ids, strict=True) if cid}
         repository.mark_second_tier(self.session, self.user_id, sorted(set(ids.values())))

@@ -12,6 +12,7 @@ from pingcrm.google.calendar import tasks as google_calendar_tasks
 from pingcrm.google.gmail import tasks as google_gmail_tasks
 from pingcrm.google.people import tasks as google_people_tasks
 from pingcrm.google.provider import GoogleProvider
+from pingcrm.linkedin.provider import LinkedinProvider
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.provider import SyncProvider
 from pingcrm.telegram import tasks as telegram_tasks
@@ -47,6 +48,8 @@ PROVIDERS: dict[Provider, ProviderWiring] = {
             google_calendar_tasks.calendar_sync,
         ),
     ),
+    # Push-based: the browser extension pushes (POST /api/v1/linkedin/push); no jobs.
+    Provider.LINKEDIN: ProviderWiring(sync=LinkedinProvider, jobs=()),
     Provider.TELEGRAM: ProviderWiring(sync=TelegramSync, jobs=(telegram_tasks.chats_sync,)),
 }
 

@@ -15,6 +15,7 @@ from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.gmail_settings import gmail_context
+from pingcrm.web.ui.linkedin_settings import linkedin_context
 from pingcrm.web.ui.responses import is_htmx, redirect, render
 from pingcrm.web.ui.telegram_settings import telegram_context
 
@@ -83,6 +84,7 @@ def render_settings(
     """The Settings page, or only ``block`` for HTMX."""
     context = settings_context(session, user, **overrides)
     context.update(gmail_context(session, request.app.state.settings, user))
+    context.update(linkedin_context(session, request.app.state.settings, user))
     context.update(telegram_context(session, request.app.state.settings, user))
     return render(
         request,
