@@ -59,7 +59,7 @@ def test_sign_out_everywhere_ends_every_browser_and_api_token(
     login(phone)
     token = api_token(laptop)
     assert laptop.get("/api/v1/auth/me", headers=token).status_code == 200
-    settings_page = laptop.get("/settings")
+    settings_page = laptop.get("/settings/account")
     assert "Sign out everywhere" in settings_page.text
 
     response = laptop.post(

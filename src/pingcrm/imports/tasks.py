@@ -12,7 +12,7 @@ from pingcrm.worker.execute import execute
 from pingcrm.worker.registry import Every, job
 
 # An import queued or running for this long without a lease holder was interrupted.
-STALE_AFTER = timedelta(minutes=2)
+STALE_AFTER = timedelta(minutes=1)
 
 
 @job(service.JOB_NAME, lease_seconds=300, description="Import a CSV or vCard file")
@@ -30,7 +30,7 @@ def import_call(user_id: int, run_id: int) -> JobCall:
 
 @job(
     "imports.resume",
-    schedule=Every(timedelta(minutes=5)),
+    schedule=Every(timedelta(minutes=1)),
     lease_seconds=600,
     description="Resume imports interrupted by a crash or restart",
 )

@@ -96,6 +96,8 @@ def run_account_sync(
         kind=kind,
         trigger=_trigger(job.call.trigger),
         platform_account_id=account.id,
+        # The job's lease: while it has a heartbeat, this run is alive (reap_interrupted).
+        details={"lease": job.call.lease_key},
     )
     job.commit()  # the card shows "Syncing…" from now on
     provider = provider_cls(job.settings)

@@ -12,12 +12,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
-from pingcrm.errors import NotFound, ValidationFailed
+from pingcrm.errors import Conflict, NotFound, ValidationFailed
 from pingcrm.models import PlatformAccount, Provider, SyncKind, SyncRun
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.sync.repository import latest_run
+from pingcrm.sync.runs import reap_interrupted
+from pingcrm.worker import leases
 from pingcrm.worker.context import JobCall
-from pingcrm.worker.execute import execute
+from pingcrm.worker.execute import Outcome, execute
 from pingcrm.worker.runner import Runner, submit_after_commit
 
 SyncJobs = Callable[[Provider, SyncKind], str | None]
@@ -52,12 +54,23 @@ def sync_now(
     name = _job_name(jobs, account.provider, kind)
     if not account.credentials_encrypted:
         raise ValidationFailed("This account is disconnected: connect it again first.")
-    submit_after_commit(
-        session,
-        runner,
-        JobCall(name, user_id=user_id, account_id=account.id, trigger="manual"),
-    )
+    call = JobCall(name, user_id=user_id, account_id=account.id, trigger="manual")
+    _refuse_when_running(session, call)
+    submit_after_commit(session, runner, call)
     return account
+
+
+def _refuse_when_running(session: Session, call: JobCall) -> None:
+    """Say plainly when this sync is already running (a live job holds its lease), after
+    closing the runs of syncs that died, so a killed sync never blocks Sync now."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    reap_interrupted(session, engine)
+    if leases.holder_of(engine, call.lease_key) is not None:
+        raise Conflict(
+            "This sync is already running. It goes on by itself; its progress is on the "
+            "card, and Sync now works again once it has finished."
+        )
 
 
 def find_account(
@@ -89,11 +102,11 @@ def run_in_foreground(
 ) -> SyncRun | None:
     """Run the ``kind`` sync of ``account`` in this process; its history record."""
     name = _job_name(jobs, account.provider, kind)
-    execute(
-        JobCall(name, user_id=account.user_id, account_id=account.id, trigger="manual"),
-        settings=settings,
-        engine=engine,
-        session_factory=factory,
-    )
+    call = JobCall(name, user_id=account.user_id, account_id=account.id, trigger="manual")
+    with factory.begin() as session:
+        _refuse_when_running(session, call)
+    result = execute(call, settings=settings, engine=engine, session_factory=factory)
+    if result.outcome is Outcome.SKIPPED:
+        raise Conflict("This sync was started elsewhere a moment ago: it is running there.")
     with factory() as session:
         return latest_run(session, account.user_id, account.id, kind)

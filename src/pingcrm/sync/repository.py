@@ -144,3 +144,16 @@ def deferred_runs(session: Session) -> list[SyncRun]:
             select(SyncRun).where(SyncRun.id.in_(newest), SyncRun.status == RunStatus.DEFERRED)
         ).scalars()
     )
+
+
+def running_account_runs(session: Session, started_before: datetime) -> list[SyncRun]:
+    """Account syncs (all users) still marked running that started before a time."""
+    return list(
+        session.execute(
+            select(SyncRun).where(
+                SyncRun.status == RunStatus.RUNNING,
+                SyncRun.platform_account_id.is_not(None),
+                SyncRun.started_at < started_before,
+            )
+        ).scalars()
+    )

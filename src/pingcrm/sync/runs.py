@@ -7,8 +7,10 @@ progress in the same transaction as each batch it covers, and finished with a st
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from pingcrm.errors import NotFound
@@ -16,6 +18,7 @@ from pingcrm.kit.clock import utcnow
 from pingcrm.kit.counts import Counts as Counts  # what a run (or one page of it) did
 from pingcrm.models import Provider, RunStatus, SyncKind, SyncRun, SyncTrigger
 from pingcrm.sync import repository
+from pingcrm.worker import leases
 
 
 @dataclass
@@ -111,3 +114,24 @@ def duration_seconds(run: SyncRun) -> float | None:
     if run.finished_at is None:
         return None
     return (run.finished_at - run.started_at).total_seconds()
+
+
+INTERRUPTED = (
+    "Interrupted: the process running this sync stopped. What it had saved is kept; "
+    "it continues at the next scheduled sync, or now with Sync now."
+)
+
+
+def reap_interrupted(session: Session, engine: Engine) -> int:
+    """Mark as failed every account sync still "running" whose job lost its heartbeat
+    (the process was killed); how many. Runs younger than a heartbeat are left alone."""
+    started_before = utcnow() - timedelta(seconds=leases.HEARTBEAT_SECONDS)
+    reaped = 0
+    for run in repository.running_account_runs(session, started_before):
+        lease = (run.details or {}).get("lease")
+        if lease and leases.holder_of(engine, str(lease)) is not None:
+            continue  # alive: its job still beats
+        finish_run(run, RunStatus.FAILED, INTERRUPTED)
+        reaped += 1
+    session.flush()
+    return reaped

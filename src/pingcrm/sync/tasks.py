@@ -1,4 +1,5 @@
-"""Sync jobs of the framework itself: continuing the syncs a provider asked to wait."""
+"""Sync jobs of the framework itself: continuing the syncs a provider asked to wait, and
+closing the runs of syncs whose process was killed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime, timedelta
 
 from pingcrm.kit.clock import utcnow
 from pingcrm.sync import repository
+from pingcrm.sync.runs import reap_interrupted
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.execute import execute
 from pingcrm.worker.registry import Every, job
@@ -43,3 +45,15 @@ def resume_deferred(ctx: JobContext) -> None:
     ctx.commit()
     for call in calls:
         execute(call, settings=ctx.settings, engine=ctx.engine, session_factory=ctx.session_factory)
+
+
+@job(
+    "sync.reap_interrupted",
+    schedule=Every(timedelta(minutes=1)),
+    lease_seconds=60,
+    description="Close syncs whose process stopped mid-run",
+)
+def reap(ctx: JobContext) -> None:
+    """A sync killed mid-run stops showing "Syncing…" within a minute: its run fails
+    with a message saying so (what it had committed is kept)."""
+    reap_interrupted(ctx.session, ctx.engine)

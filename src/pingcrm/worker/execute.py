@@ -53,9 +53,10 @@ def execute(
     """Run ``call`` once: take its lease (or record a skipped attempt), run the job
     function in a transaction the wrapper commits, record the outcome, release."""
     spec = get_job(call.name)
+    ttl = min(spec.lease_seconds, leases.HEARTBEAT_SECONDS)
     holder = leases.new_holder()
     started = utcnow()
-    if not leases.acquire(engine, call.lease_key, holder, spec.lease_seconds):
+    if not leases.acquire(engine, call.lease_key, holder, ttl):
         run_id = repository.add_run(
             engine,
             job_name=call.name,
@@ -79,7 +80,7 @@ def execute(
             status=RunStatus.RUNNING,
             started_at=started,
         )
-        outcome, error = _run(spec, call, run_id, holder, settings, engine, session_factory)
+        outcome, error = _run(spec, call, run_id, holder, ttl, settings, engine, session_factory)
         repository.finish_run(
             engine,
             run_id,
@@ -97,6 +98,7 @@ def _run(
     call: JobCall,
     run_id: int,
     holder: str,
+    ttl: int,
     settings: Settings,
     engine: Engine,
     session_factory: sessionmaker[Session],
@@ -109,11 +111,11 @@ def _run(
         session_factory=session_factory,
         session=session,
         job_run_id=run_id,
-        renew_lease=lambda: leases.renew(engine, call.lease_key, holder, spec.lease_seconds),
+        renew_lease=lambda: leases.renew(engine, call.lease_key, holder, ttl),
     )
     log.info("worker.job.started name=%s scope=%s", call.name, call.scope_key)
     try:
-        with leases.LeaseKeeper(engine, call.lease_key, holder, spec.lease_seconds):
+        with leases.LeaseKeeper(engine, call.lease_key, holder, ttl):
             spec.func(context)
             session.commit()
     except Exception as exc:

@@ -5,6 +5,11 @@ insert-or-take-over-if-expired (``INSERT … ON CONFLICT (key) DO UPDATE … WHE
 expires_at <= now``) on SQLite and PostgreSQL alike, in its own short transaction, so
 two workers on two machines racing for the same key cannot both win. The holder renews it
 while running and deletes it at the end; a lease whose holder died simply expires.
+
+The renewal is a heartbeat: :class:`LeaseKeeper` renews every ``HEARTBEAT_SECONDS / 3``
+and a held lease lives at most ``HEARTBEAT_SECONDS`` past its last beat, so a job killed
+mid-run (SIGKILL, a laptop put to sleep) frees its key within a minute, and what it left
+"running" is found out by then (``sync.reap_interrupted``, ``imports.resume``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from pingcrm.kit.clock import utcnow
 from pingcrm.models import JobLease
 
 log = logging.getLogger("pingcrm.worker")
+
+HEARTBEAT_SECONDS = 60
 
 
 def new_holder(prefix: str = "") -> str:
