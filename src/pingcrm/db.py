@@ -6,12 +6,12 @@ The boundary (request dependency, job wrapper, CLI command) owns the transaction
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -69,11 +69,43 @@ def is_postgresql(session_or_engine: Session | Engine) -> bool:
     return bind.dialect.name == "postgresql"
 
 
-def refresh_planner_statistics(engine: Engine) -> None:
-    """Run ``ANALYZE`` so the query planner picks the right indexes (SQLite never does
-    this on its own; on a large database it turns seconds into milliseconds). PostgreSQL
-    gets ``VACUUM ANALYZE``: the vacuum also marks pages all-visible, so counts are read
-    from an index alone after a bulk load, without waiting for autovacuum."""
-    statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
+def refresh_planner_statistics(engine: Engine, tables: Sequence[str] = ()) -> None:
+    """Run ``ANALYZE`` (of ``tables``, or of every table) so the query planner picks the
+    right indexes (SQLite never does this on its own; on a large database it turns seconds
+    into milliseconds). PostgreSQL gets ``VACUUM ANALYZE``: the vacuum also marks pages
+    all-visible, so counts are read from an index alone after a bulk load, without
+    waiting for autovacuum."""
+    postgresql = engine.dialect.name == "postgresql"
+    quote = engine.dialect.identifier_preparer.quote
     with engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(statement)
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if not tables:
+            autocommit.exec_driver_sql("VACUUM ANALYZE" if postgresql else "ANALYZE")
+        elif postgresql:
+            autocommit.exec_driver_sql(
+                "VACUUM ANALYZE " + ", ".join(quote(table) for table in tables)
+            )
+        else:
+            for table in tables:
+                autocommit.exec_driver_sql(f"ANALYZE {quote(table)}")
+
+
+def planner_row_count(engine: Engine, table: str) -> int | None:
+    """How many rows the planner believes ``table`` has (from its last ``ANALYZE``);
+    None when it has no statistics for it. Costs a catalog lookup, never a table scan."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            estimate = connection.execute(
+                text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)"),
+                {"table": table},
+            ).scalar()
+            return int(estimate) if estimate is not None and estimate >= 0 else None
+        if not connection.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        ).scalar():
+            return None
+        stats = connection.execute(
+            text("SELECT stat FROM sqlite_stat1 WHERE tbl = :table"), {"table": table}
+        ).scalars()
+        counts = [int(stat.split()[0]) for stat in stats if stat and stat.split()[0].isdigit()]
+        return max(counts) if counts else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pingcrm.imports import service
+from pingcrm.maintenance.statistics import refresh_after_run
 from pingcrm.worker import leases
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.execute import execute
@@ -18,7 +19,9 @@ STALE_AFTER = timedelta(minutes=2)
 @job(service.JOB_NAME, lease_seconds=300, description="Import a CSV or vCard file")
 def run_import(ctx: JobContext) -> None:
     """Import the uploaded file of run ``args["run_id"]`` in committed batches."""
-    service.run_import(ctx.session, ctx.settings, int(ctx.args["run_id"]), ctx.commit)
+    run = service.run_import(ctx.session, ctx.settings, int(ctx.args["run_id"]), ctx.commit)
+    # Once per run (the batches are committed): a large import leaves stale statistics.
+    refresh_after_run(ctx.engine, run)
 
 
 def import_call(user_id: int, run_id: int) -> JobCall:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pingcrm.identity.service import request_scan as request_identity_scan
 from pingcrm.kit.retry import call_with_retry
+from pingcrm.maintenance.statistics import refresh_after_run
 from pingcrm.models import NotificationKind, RunStatus, SyncKind, SyncRun, SyncTrigger
 from pingcrm.notifications.service import notify
 from pingcrm.platform_accounts import service as accounts
@@ -82,7 +83,22 @@ def run_account_sync(
     attempts: int = 5,
 ) -> SyncRun:
     """Sync ``kind`` of the job's platform account with ``provider_cls``; returns the
-    finished history record."""
+    finished history record. A run that added a large share of contacts or interactions
+    (finished, failed or deferred: its batches are committed) ends with fresh planner
+    statistics for those tables."""
+    run = _sync(job, kind, provider_cls, sleep=sleep, attempts=attempts)
+    refresh_after_run(job.engine, run)
+    return run
+
+
+def _sync(
+    job: JobContext,
+    kind: SyncKind,
+    provider_cls: type[SyncProvider],
+    *,
+    sleep: Callable[[float], None],
+    attempts: int,
+) -> SyncRun:
     assert job.account_id is not None
     assert job.user_id is not None
     session = job.session
