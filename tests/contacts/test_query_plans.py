@@ -43,7 +43,8 @@ def test_search_and_list_keep_custom_plans_after_many_runs(
     # contacts whose lunch preview mentions "smith 1..." (none: previews say "smith 4…").
     assert found.total == 20
     assert all("Smith1" in c.full_name for c in found.items)
-    assert listed.total == 60 and len(listed.items) == 10
+    assert listed.total == 60
+    assert len(listed.items) == 10
 
     prepared = connection.execute(
         text(
