@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 import bench.suites  # noqa: F401  (registers the benchmarks)
+from bench import identity_book
 from bench.dataset import (
     CACHE_DIR,
     describe,
@@ -31,6 +32,7 @@ from pingcrm.app import create_app
 from pingcrm.config import load_settings
 from pingcrm.db import make_engine, make_session_factory
 
+IDENTITY_BOOK = "identity"
 # Fixed secrets: the benchmark app never sees real data.
 _FERNET_KEY = "u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA="
 
@@ -141,6 +143,19 @@ def run(
     """
     rows: list[Row] = []
     notes: list[str] = []
+    # "identity" selects the independent identity book (its own empty databases, no
+    # demo dataset to build); it runs in a full run too.
+    book = only is None or IDENTITY_BOOK in only
+    only = None if only is None else [n for n in only if n != IDENTITY_BOOK]
+    if book:
+        log(f"bench: identity book ({size.contacts:,} records)…")
+        rows += identity_book.run(size.contacts, seed, postgres_url, cache_dir)
+        notes.append(
+            f"identity book: {size.contacts:,} records from bench/identity_book.py "
+            f"(its own generator), seed {seed}"
+        )
+        if only is not None and not only:
+            return rows, notes
     _selected(only)
     log(f"bench: preparing the SQLite dataset (size {size.name})…")
     dataset = sqlite_dataset(size, seed, cache_dir)

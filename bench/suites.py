@@ -7,6 +7,7 @@ import importlib
 SUITES = (
     "contacts_pages",
     "gmail",
+    "twitter",
     "identity",
     "imports",
     "scores_suggestions",

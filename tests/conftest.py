@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingcrm.app import create_app
 from pingcrm.config import Settings, load_settings
 from pingcrm.db import make_engine, make_session_factory
+from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.migrate import upgrade
 from pingcrm.models import Base
 from tests.support import postgres_url, require, strict
+
+# The shared fake Google (Gmail, Calendar, People) for every test that connects an account.
+pytest_plugins = ["tests.fixtures.google_world"]
+
+DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def _backends() -> list[str]:
@@ -120,3 +127,17 @@ def app(settings: Settings, engine: Engine, session_factory: sessionmaker[Sessio
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The moment ``clock`` freezes; a folder's conftest or a module overrides it."""
+    return DEFAULT_NOW
+
+
+@pytest.fixture
+def clock(now: datetime) -> Iterator[FrozenClock]:
+    """Time frozen at ``now`` for the whole test (``clock.advance(...)`` moves it)."""
+    frozen = FrozenClock(now)
+    with use_clock(frozen):
+        yield frozen

@@ -103,6 +103,7 @@ def create_app(
         limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
         upload_prefixes=UPLOAD_PREFIXES,
+        prefix_limits=(("/api/v1/linkedin/", settings.linkedin_push_max_bytes),),
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

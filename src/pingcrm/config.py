@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     # Identity resolution: a probable pair at or above the review threshold is queued;
     # at or above the auto-merge threshold it merges itself if the user opted in.
     identity_review_threshold: float = Field(default=0.87, gt=0, le=1)
-    identity_auto_merge_threshold: float = Field(default=0.92, gt=0, le=1)
+    identity_auto_merge_threshold: float = Field(default=0.99, gt=0, le=1)
     # A name-only match scores at most this (below the review threshold: ignored).
     identity_name_only_cap: float = Field(default=0.65, ge=0, le=1)
     # Blocks (contacts sharing a key) larger than this are skipped and counted.
@@ -96,6 +96,44 @@ class Settings(BaseSettings):
     calendar_future_days: int = Field(default=180, ge=1, le=3650)
     calendar_max_meeting_size: int = Field(default=15, ge=2, le=1000)
 
+    # Twitter / X (API v2): an OAuth 2.0 client of your own (docs/twitter.md)
+    x_client_id: str = ""
+    # Empty for a public client; set for a confidential one (sent as HTTP Basic auth).
+    x_client_secret: str = ""
+    # Empty: <base URL>/settings/twitter/callback (must match the app's callback exactly).
+    x_redirect_uri: str = ""
+    x_auth_url: str = "https://x.com/i/oauth2/authorize"
+    x_token_url: str = "https://api.x.com/2/oauth2/token"
+    x_revoke_url: str = "https://api.x.com/2/oauth2/revoke"
+    x_api_url: str = "https://api.x.com"
+    x_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # Ask for dm.write too (sending suggestion drafts as DMs).
+    x_dm_write: bool = False
+    # Events / mentions per page (X allows 1-100) and the pages one run reads at most.
+    x_page_size: int = Field(default=100, ge=1, le=100)
+    # Stop paging (and re-run after the reset) when a rate-limit window has this many
+    # calls left, keeping a reserve for the user's other X jobs.
+    x_rate_limit_reserve: int = Field(default=1, ge=0, le=100)
+    # Bios of known contacts refreshed per mention run (users lookup, 100 ids per call);
+    # the runs walk all contacts with an X id round-robin. 0: no bio refresh.
+    x_bio_batch: int = Field(default=500, ge=0, le=100_000)
+    # LinkedIn extension (docs/linkedin.md): pairing codes, extension tokens, the push
+    # body cap and the avatar downloader (an allowlist of LinkedIn's media CDN hosts).
+    linkedin_pairing_minutes: int = Field(default=10, ge=1, le=60)
+    linkedin_token_days: int = Field(default=30, ge=1, le=365)
+    linkedin_refresh_grace_days: int = Field(default=90, ge=0, le=3650)
+    linkedin_push_max_bytes: int = Field(default=5_000_000, ge=1024)
+    linkedin_avatar_hosts: str = (
+        "media.licdn.com,media-exp1.licdn.com,media-exp2.licdn.com,media-exp3.licdn.com,"
+        "media-exp4.licdn.com,static.licdn.com"
+    )
+    linkedin_avatar_max_bytes: int = Field(default=3_000_000, ge=1024)
+    linkedin_avatar_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Extra CA bundle the avatar downloader trusts (tests: the fake CDN's certificate).
+    linkedin_avatar_ca_file: str = ""
+    # TESTS ONLY: let the avatar downloader reach private/loopback addresses.
+    linkedin_avatar_allow_private: bool = False
+
     @property
     def resolved_base_url(self) -> str:
         """Public base URL of the app, used in links sent by email and OAuth redirects."""
@@ -112,6 +150,16 @@ class Settings(BaseSettings):
         return bool(self.google_client_id and self.google_client_secret)
 
     @property
+    def resolved_x_redirect_uri(self) -> str:
+        """Where X sends the browser back after authorization."""
+        return self.x_redirect_uri or f"{self.resolved_base_url}/settings/twitter/callback"
+
+    @property
+    def x_configured(self) -> bool:
+        """Whether an X OAuth 2.0 client id is set (else the X card explains how)."""
+        return bool(self.x_client_id)
+
+    @property
     def resolved_database_url(self) -> str:
         """The database URL; SQLite under the data directory unless configured."""
         if self.database_url:
@@ -122,6 +170,11 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Mark cookies Secure when the app is served over https."""
         return self.resolved_base_url.startswith("https://")
+
+    @property
+    def linkedin_avatar_host_list(self) -> list[str]:
+        """The avatar CDN allowlist: lower-cased ``host`` or ``host:port`` entries."""
+        return [h.strip().lower() for h in self.linkedin_avatar_hosts.split(",") if h.strip()]
 
     @property
     def fernet_keys(self) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.google.calendar.mapping import map_event
-from pingcrm.google.calendar.store import apply_page
+from pingcrm.google.calendar.sync import store_page
 from pingcrm.kit.clock import utcnow
 from pingcrm.meeting_prep import service
 from pingcrm.models import Contact, PlatformAccount, Provider, User
@@ -44,7 +44,7 @@ def test_switch_meeting_prep_off_and_see_upcoming_meetings(
             scopes=" ".join(ALL_SCOPES),
         )
         start = utcnow().replace(microsecond=0) + timedelta(days=2)
-        apply_page(
+        store_page(
             session,
             account,
             [

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import Contact, Platform, Priority, Suggestion, User
 from pingcrm.notes import service as notes
+from tests.conftest import DEFAULT_NOW as NOW
 from tests.fixtures.builders import create_contact, create_interaction, create_user, login
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with use_clock(FrozenClock(NOW)):
-        yield
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ every match."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,19 +12,13 @@ from sqlalchemy.orm import Session
 
 from pingcrm.contacts import service as contacts
 from pingcrm.contacts.schemas import ContactListQuery, ContactUpdate
-from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import Platform, User
 from pingcrm.notes import service as notes
+from tests.conftest import DEFAULT_NOW as NOW
 from tests.fixtures.builders import create_contact, create_interaction, create_user
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with use_clock(FrozenClock(NOW)):
-        yield
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture

@@ -18,19 +18,28 @@ from pingcrm.exports.service import (
     export_account_vcard,
     import_account_json,
 )
+from pingcrm.identity import service as identity
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.kit.crypto import SecretBox, keyed_digest
 from pingcrm.models import (
+    CalendarEvent,
     Contact,
     DetectedEvent,
     ExtensionToken,
+    IdentityMatch,
     Interaction,
+    MatchStatus,
     McpKey,
+    MergeRecord,
     Platform,
     PlatformAccount,
     Provider,
+    RunStatus,
     Suggestion,
     SuggestionStatus,
+    SyncKind,
+    SyncRun,
+    SyncTrigger,
     User,
     UserSettings,
 )
@@ -131,6 +140,53 @@ def build_account(session: Session, settings: Settings, email: str = "ada@exampl
             occurred_at=NOW - timedelta(days=10),
         )
     )
+    low, high = sorted([bob.id, eve.id])
+    session.add_all(
+        [
+            IdentityMatch(
+                user_id=user.id,
+                contact_a_id=low,
+                contact_b_id=high,
+                score=0.42,
+                tier=2,
+                signals={"name": 0.4},
+                status=MatchStatus.REJECTED,
+                decided_at=NOW - timedelta(days=2),
+            ),
+            MergeRecord(
+                user_id=user.id,
+                survivor_id=bob.id,
+                absorbed_contact_id=9999,
+                snapshot={"version": 1, "absorbed": {"id": 9999, "full_name": "Robert Smith"}},
+            ),
+            CalendarEvent(
+                user_id=user.id,
+                platform_account_id=gmail.id,
+                event_id="evt-1",
+                title="Board meeting",
+                starts_at=NOW + timedelta(days=1),
+                ends_at=NOW + timedelta(days=1, hours=1),
+                time_zone="Europe/Berlin",
+                attendees=[
+                    {"email": "bob.smith@acme.io", "name": "Bob", "contact_id": bob.id},
+                    {"email": "guest@example.org", "name": None, "contact_id": None},
+                ],
+                html_link="https://calendar.google.com/event?eid=1",
+            ),
+            SyncRun(
+                user_id=user.id,
+                platform_account_id=gmail.id,
+                provider=Provider.GMAIL,
+                kind=SyncKind.EMAIL,
+                trigger=SyncTrigger.SCHEDULED,
+                status=RunStatus.SUCCESS,
+                started_at=NOW - timedelta(hours=2),
+                finished_at=NOW - timedelta(hours=1),
+                new_interactions=3,
+                details={"pages": 2},
+            ),
+        ]
+    )
     session.commit()
     return user
 
@@ -149,6 +205,8 @@ def _comparable(document: dict[str, Any]) -> dict[str, Any]:
     doc.pop("exported_at")
     doc["account"].pop("email")
     doc["account"].pop("created_at")
+    for record in doc["merge_records"]:
+        record["snapshot"].pop("version")  # a restored merge is marked (history only)
     return doc
 
 
@@ -260,6 +318,8 @@ def test_import_round_trip_into_a_new_account(session: Session, settings: Settin
     assert counts["contacts"] == 2
     assert counts["interactions"] == 2
     assert counts["platform_accounts"] == 1
+    for kind in ("identity_matches", "merge_records", "calendar_events", "sync_runs"):
+        assert counts[kind] == 1, kind
     assert second["account"]["email"] == "copy@example.com"
     assert _comparable(second) == _comparable(first)
     # The restored connection has no credentials: it shows as disconnected.
@@ -273,6 +333,24 @@ def test_import_round_trip_into_a_new_account(session: Session, settings: Settin
     ).scalar_one()
     assert "acme" in bob.search_text
     assert "#investor" in bob.search_text
+    # Calendar attendees, duplicate pairs and merges point at the restored contacts.
+    event = session.execute(
+        select(CalendarEvent).where(CalendarEvent.user_id == copy.id)
+    ).scalar_one()
+    assert [a["contact_id"] for a in event.attendees] == [bob.id, None]
+    match = session.execute(
+        select(IdentityMatch).where(IdentityMatch.user_id == copy.id)
+    ).scalar_one()
+    assert bob.id in {match.contact_a_id, match.contact_b_id}
+    assert match.status is MatchStatus.REJECTED
+    record = session.execute(select(MergeRecord).where(MergeRecord.user_id == copy.id)).scalar_one()
+    assert record.survivor_id == bob.id
+    # Its snapshot names rows of the other database: Undo refuses instead of guessing.
+    with pytest.raises(Conflict, match="cannot be undone"):
+        identity.undo_merge(session, copy.id, record.id)
+    run = session.execute(select(SyncRun).where(SyncRun.user_id == copy.id)).scalar_one()
+    assert (run.new_interactions, run.details) == (3, {"pages": 2})
+    assert run.platform_account_id == restored.id
 
 
 def test_import_refuses_a_non_empty_account(session: Session, settings: Settings) -> None:

@@ -324,3 +324,52 @@ def test_a_merged_person_keeps_one_open_suggestion_and_undo_brings_the_other_bac
     service.undo_merge(session, user.id, record.id)
     session.commit()
     assert state(session, user.id)["suggestions"] == before["suggestions"]
+
+
+def test_the_survivor_keeps_the_fuller_name_unless_edited_by_hand(session: Session) -> None:
+    # Issue #18: "Maxwell" (richer: email, phone, notes) absorbed "Maxwell Wilcox".
+    user = create_user(session)
+    short = create_contact(
+        session, user, "Maxwell", ["max@example.org"], phones=["+14155550100"], company="Acme"
+    )
+    notes.add_note(session, user.id, short.id, "Coffee on Friday")
+    full = create_contact(session, user, "Maxwell Wilcox", company="Acme Robotics")
+    short.edited_fields = []  # as a sync leaves it
+    session.commit()
+    record = service.merge_contacts(session, user.id, short.id, full.id)
+    session.commit()
+    survivor = session.get(Contact, record.survivor_id)
+    assert survivor is not None
+    assert record.survivor_id == short.id  # the richer record survived
+    assert survivor.full_name == "Maxwell Wilcox"
+    assert survivor.company == "Acme Robotics"
+    service.undo_merge(session, user.id, record.id)
+    session.commit()
+    assert session.get(Contact, short.id).full_name == "Maxwell"  # type: ignore[union-attr]
+
+    # A name the user typed by hand stays, however short.
+    short.edited_fields = ["full_name"]
+    session.commit()
+    other = create_contact(session, user, "Maxwell J. Wilcox")
+    record = service.merge_contacts(session, user.id, short.id, other.id)
+    session.commit()
+    assert session.get(Contact, record.survivor_id).full_name == "Maxwell"  # type: ignore[union-attr]
+
+
+def test_merging_contacts_with_conflicting_identifiers_warns_first_then_works(
+    session: Session,
+) -> None:
+    user = create_user(session)
+    one = create_contact(session, user, "John Smith", linkedin="john-smith-1", company="Acme")
+    two = create_contact(session, user, "John Smith", linkedin="jsmith-sales", company="Acme")
+    before = state(session, user.id)
+    with pytest.raises(Conflict) as refused:
+        service.merge_contacts(session, user.id, one.id, two.id, confirm_conflicts=False)
+    assert "Different LinkedIn profiles" in refused.value.message
+    assert refused.value.details["conflicts"] == ["Different LinkedIn profiles"]
+    session.rollback()
+    assert state(session, user.id) == before
+    record = service.merge_contacts(session, user.id, one.id, two.id, confirm_conflicts=True)
+    session.commit()
+    assert record.absorbed_contact_id in (one.id, two.id)
+    assert len(session.scalars(select(Contact).where(Contact.user_id == user.id)).all()) == 1

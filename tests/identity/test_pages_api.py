@@ -167,3 +167,43 @@ def test_settings_section_opts_in_to_auto_merge_off_by_default(
     assert "will now merge themselves" in saved.text
     assert service.auto_merge_enabled(session, user.id) is True
     assert "checked" in client.get("/identity/settings").text
+
+
+def test_a_pair_with_conflicting_identifiers_is_flagged_on_the_card_and_the_api(
+    client: TestClient, session: Session
+) -> None:
+    user = create_user(session)
+    one = create_contact(session, user, "John Smith", linkedin="john-smith-1", company="Acme")
+    two = create_contact(session, user, "John Smith", linkedin="jsmith-sales", company="Acme")
+    one_id, two_id = one.id, two.id
+    low, high = sorted((one_id, two_id))
+    session.add(
+        IdentityMatch(
+            user_id=user.id, contact_a_id=low, contact_b_id=high, score=0.9999, tier=2,
+            signals={"matched": {"name": 1.0, "company": 1.0}, "guards": []},
+        )
+    )  # fmt: skip
+    session.commit()
+    login(client)
+    html = client.get("/identity").text
+    assert "Look before merging:" in html
+    assert "Different LinkedIn profiles" in html
+    assert "99% likely" in html  # a probable pair is never shown as 100 %
+    assert "100%" not in html
+    headers = api_token(client)
+    pair = client.get("/api/v1/identity/pairs", headers=headers).json()["data"][0]
+    assert pair["conflicts"] == ["Different LinkedIn profiles"]
+    assert pair["label"] == "99% likely"
+
+    body = {"contact_id": one_id, "other_id": two_id}
+    warned = client.post("/api/v1/identity/merges", json=body, headers=headers)
+    assert warned.status_code == 409
+    assert warned.json()["error"]["details"]["conflicts"] == ["Different LinkedIn profiles"]
+    session.expire_all()
+    assert len(session.scalars(select(Contact.id).where(Contact.user_id == user.id)).all()) == 2
+    merged = client.post(
+        "/api/v1/identity/merges", json={**body, "confirm_conflicts": True}, headers=headers
+    )
+    assert merged.status_code == 201, merged.text
+    session.expire_all()
+    assert len(session.scalars(select(Contact.id).where(Contact.user_id == user.id)).all()) == 1

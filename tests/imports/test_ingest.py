@@ -16,7 +16,7 @@ P = IdentifierKind.PHONE
 L = IdentifierKind.LINKEDIN_SLUG
 
 
-def test_matching_by_email_linkedin_phone_then_name_and_company(session: Session) -> None:
+def test_matching_by_email_linkedin_phone_and_source_record_never_by_name(session: Session) -> None:
     user = create_user(session)
     first = upsert_contacts(
         session,
@@ -41,14 +41,17 @@ def test_matching_by_email_linkedin_phone_then_name_and_company(session: Session
                 "G. Hopper", identifiers=[(L, "https://www.linkedin.com/in/Grace/", None)]
             ),
             ContactInput("Turing", identifiers=[(P, "+442079460000", None)]),
-            ContactInput("tim  berners-lee", company="cern", title="Inventor"),
-            ContactInput("Tim Berners-Lee", company="W3C"),  # another company: another person
+            # The same record again (no identifier): recognised by its source record.
+            ContactInput("Tim Berners-Lee", company="CERN"),
+            # The same name and company, but another record without an identifier: a
+            # name is never an ingest match (the identity scan may propose the pair).
+            ContactInput("Tim Berners-Lee", company="CERN", title="Inventor"),
         ],
         source="test",
     )
     assert again.contact_ids[:4] == first.contact_ids
     assert again.contact_ids[4] not in first.contact_ids
-    assert (again.created, again.updated, again.skipped) == (1, 2, 2)
+    assert (again.created, again.updated, again.skipped) == (1, 1, 3)
     ada = session.get(Contact, first.contact_ids[0])
     assert ada is not None
     assert ada.full_name == "Ada Lovelace"  # names are never replaced
@@ -100,6 +103,42 @@ def test_duplicates_inside_one_batch_become_one_contact_with_all_identifiers(
         ).scalars()
     )
     assert values == {"bob@x.org", "+14155550100"}
+
+
+def test_namesakes_with_different_identifiers_are_different_contacts(session: Session) -> None:
+    user = create_user(session)
+    first = upsert_contacts(
+        session,
+        user.id,
+        [
+            ContactInput(
+                "John Smith",
+                company="Acme",
+                identifiers=[(L, "linkedin.com/in/john-smith-1", None)],
+            )
+        ],
+        source="t",
+    )
+    second = upsert_contacts(
+        session,
+        user.id,
+        [
+            ContactInput(
+                "John Smith",
+                company="Acme",
+                identifiers=[(L, "linkedin.com/in/john-smith-2", None)],
+            ),
+            ContactInput("John Smith", identifiers=[(E, "john@gmail.com", None)]),
+            ContactInput("John Smith"),
+            ContactInput("John Smith"),  # the same row twice in one file: one record
+        ],
+        source="t",
+    )
+    ids = [*first.contact_ids, *second.contact_ids]
+    assert len(set(ids)) == 4
+    assert ids[3] == ids[4]
+    names = session.execute(select(Contact.full_name).where(Contact.user_id == user.id)).all()
+    assert len(names) == 4
 
 
 def test_a_batch_costs_a_bounded_number_of_statements(session: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,18 +14,11 @@ from sqlalchemy.orm import Session
 from pingcrm.errors import NotFound
 from pingcrm.interactions import service
 from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
-from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import Contact, Direction, Interaction, InteractionKind, Platform
+from tests.conftest import DEFAULT_NOW as NOW
 from tests.fixtures.builders import create_contact, create_interaction, create_user
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[FrozenClock]:
-    with use_clock(FrozenClock(NOW)) as clock:
-        assert isinstance(clock, FrozenClock)
-        yield clock
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @contextmanager

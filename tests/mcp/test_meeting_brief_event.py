@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from pingcrm.google.calendar.mapping import map_event
-from pingcrm.google.calendar.store import apply_page
+from pingcrm.google.calendar.sync import store_page
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Provider
 from pingcrm.platform_accounts import service as accounts
@@ -38,7 +38,7 @@ def _sync_event(session: Session, settings: Settings, person: Person, guests: in
         [(account.external_id, None, "accepted"), *people],
         summary=f"{person.marker} board meeting",
     )
-    apply_page(session, account, [map_event(item, {account.external_id})], max_people=15)
+    store_page(session, account, [map_event(item, {account.external_id})], max_people=15)
     session.commit()
 
 

@@ -5,18 +5,14 @@ receives it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
-from pingcrm.google.calendar.tasks import SYNC_JOB
-from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.llm import service as llm
 from pingcrm.meeting_prep import service
 from pingcrm.models import (
@@ -27,49 +23,18 @@ from pingcrm.models import (
     Notification,
     NotificationKind,
     Platform,
-    PlatformAccount,
     User,
 )
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.scoring.service import recompute_scores
-from tests.fakes.google.calendar import FakeCalendarState, event, state_of
+from tests.fakes.google.calendar import FakeCalendarState, event
 from tests.fakes.google.state import GMAIL_SEND, FakeGoogle
 from tests.fakes.llm import FakeLLMState, anthropic_app
 from tests.fakes.server import serve_asgi
-from tests.fixtures.builders import create_interaction, create_user
-from tests.google.fake_account import connect, google_settings, run_job, served
-
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
-SCAN = "meeting_prep.scan"
-
-
-@pytest.fixture
-def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(NOW)
-    with use_clock(frozen):
-        yield frozen
-
-
-@pytest.fixture
-def google() -> FakeGoogle:
-    return FakeGoogle()
-
-
-@pytest.fixture
-def cal(google: FakeGoogle) -> FakeCalendarState:
-    return state_of(google)
-
-
-@pytest.fixture
-def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
-    with served(google) as url:
-        yield google_settings(settings, google, url, base_url="https://crm.example.com")
-
-
-@pytest.fixture
-def user(session: Session, clock: FrozenClock) -> User:
-    return create_user(session)
+from tests.fixtures.builders import create_interaction
+from tests.google.conftest import ME, NOW
+from tests.google.fake_account import connect
+from tests.meeting_prep.conftest import Prep
 
 
 @pytest.fixture
@@ -109,12 +74,6 @@ def bob(session: Session, user: User) -> Contact:
     return contact
 
 
-def _account(
-    session: Session, gsettings: Settings, google: FakeGoogle, user: User, **kwargs: object
-) -> PlatformAccount:
-    return connect(session, gsettings, google, user.id, ME, **kwargs)  # type: ignore[arg-type]
-
-
 def _meeting(cal: FakeCalendarState, event_id: str, minutes_ahead: int, *guests: str) -> None:
     people = [(g, None, "accepted") for g in guests] or [("bob@acme.com", "Bob Stone", "accepted")]
     cal.put_event(
@@ -149,24 +108,15 @@ def _briefs(session: Session) -> list[tuple[str, str, int]]:
     ]
 
 
-def test_a_brief_for_the_meeting_in_30_to_40_minutes(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-    user: User,
-    bob: Contact,
-) -> None:
-    account = _account(session, gsettings, google, user)
-    _meeting(cal, "early", 25)
-    _meeting(cal, "due", 35, "bob@acme.com", "zed@other.org")
-    _meeting(cal, "later", 45)
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
-    run_job(SCAN, gsettings, engine, session_factory, account)
+def test_a_brief_for_the_meeting_in_30_to_40_minutes(prep: Prep, bob: Contact) -> None:
+    account = prep.account
+    _meeting(prep.cal, "early", 25)
+    _meeting(prep.cal, "due", 35, "bob@acme.com", "zed@other.org")
+    _meeting(prep.cal, "later", 45)
+    prep.sync(account)
+    prep.scan(account)
 
-    sent = _sent(google)
+    sent = _sent(prep.google)
     assert len(sent) == 1
     message = sent[0]
     assert message["To"] == ME
@@ -189,127 +139,89 @@ def test_a_brief_for_the_meeting_in_30_to_40_minutes(
     assert "1. " in text
     assert "Ask how things are going at Acme Rockets as CTO." in text  # template points
     assert "<ol" in html
-    assert _briefs(session) == [("due", "sent", 1)]
-    note = session.scalars(
+    assert _briefs(prep.session) == [("due", "sent", 1)]
+    note = prep.session.scalars(
         select(Notification).where(Notification.kind == NotificationKind.MEETING_BRIEF_SENT)
     ).one()
     assert note.title == "Meeting brief sent: Meeting due"
 
 
-def test_never_two_sends_for_one_event(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-    user: User,
-    bob: Contact,
-    clock: FrozenClock,
-) -> None:
-    account = _account(session, gsettings, google, user)
-    _meeting(cal, "due", 38)
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    clock.advance(timedelta(minutes=1))  # still in the window
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    assert len(_sent(google)) == 1
+def test_never_two_sends_for_one_event(prep: Prep, bob: Contact) -> None:
+    account = prep.account
+    _meeting(prep.cal, "due", 38)
+    prep.sync(account)
+    prep.scan(account)
+    prep.clock.advance(timedelta(minutes=1))  # still in the window
+    prep.scan(account)
+    assert len(_sent(prep.google)) == 1
 
     # A second scan that starts while the first is sending finds the claim and sends nothing.
-    _meeting(cal, "other", 35)
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+    _meeting(prep.cal, "other", 35)
+    prep.sync(account)
     sends: list[str] = []
     nested: list[service.ScanResult] = []
 
     def send(raw: str) -> None:
-        with session_factory() as second:
+        with prep.factory() as second:
             acct = accounts.get_account(second, account.user_id, account.id)
             nested.append(
                 service.scan_account(
-                    second, gsettings, acct, send=sends.append, commit=second.commit
+                    second, prep.settings, acct, send=sends.append, commit=second.commit
                 )
             )
         sends.append(raw)
 
-    with session_factory() as first:
+    with prep.factory() as first:
         acct = accounts.get_account(first, account.user_id, account.id)
-        result = service.scan_account(first, gsettings, acct, send=send, commit=first.commit)
+        result = service.scan_account(first, prep.settings, acct, send=send, commit=first.commit)
     assert result.sent == 1
     assert nested[0].sent == 0
     assert len(sends) == 1
-    assert _briefs(session) == [("due", "sent", 1), ("other", "sent", 1)]
+    assert _briefs(prep.session) == [("due", "sent", 1), ("other", "sent", 1)]
 
 
-def test_a_failed_send_is_recorded_and_retried_next_scan(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-    user: User,
-    bob: Contact,
-    clock: FrozenClock,
-) -> None:
-    account = _account(session, gsettings, google, user)
-    _meeting(cal, "due", 31)
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
-    google.fail("messages.send", 400, message="Invalid To header")
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    assert _sent(google) == []
-    assert _briefs(session) == [("due", "failed", 1)]
-    error = session.scalars(select(MeetingBrief.error)).one()
+def test_a_failed_send_is_recorded_and_retried_next_scan(prep: Prep, bob: Contact) -> None:
+    account = prep.account
+    _meeting(prep.cal, "due", 31)
+    prep.sync(account)
+    prep.google.fail("messages.send", 400, message="Invalid To header")
+    prep.scan(account)
+    assert _sent(prep.google) == []
+    assert _briefs(prep.session) == [("due", "failed", 1)]
+    error = prep.session.scalars(select(MeetingBrief.error)).one()
     assert error is not None
     assert "Invalid To header" in error
 
-    clock.advance(timedelta(minutes=10))  # the next scan: the meeting is 21 minutes away
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    assert len(_sent(google)) == 1
-    assert _briefs(session) == [("due", "sent", 2)]
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    assert len(_sent(google)) == 1
+    prep.clock.advance(timedelta(minutes=10))  # the next scan: the meeting is 21 minutes away
+    prep.scan(account)
+    assert len(_sent(prep.google)) == 1
+    assert _briefs(prep.session) == [("due", "sent", 2)]
+    prep.scan(account)
+    assert len(_sent(prep.google)) == 1
 
 
-def test_switched_off_or_without_send_scope_nothing_is_sent(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-    user: User,
-    bob: Contact,
-) -> None:
-    account = _account(session, gsettings, google, user)
-    _meeting(cal, "due", 35)
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
-    service.set_enabled(session, user.id, account.id, False)
-    session.commit()
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    assert _sent(google) == []
-    assert _briefs(session) == []
+def test_switched_off_or_without_send_scope_nothing_is_sent(prep: Prep, bob: Contact) -> None:
+    account = prep.account
+    _meeting(prep.cal, "due", 35)
+    prep.sync(account)
+    service.set_enabled(prep.session, prep.user.id, account.id, False)
+    prep.session.commit()
+    prep.scan(account)
+    assert _sent(prep.google) == []
+    assert _briefs(prep.session) == []
 
-    service.set_enabled(session, user.id, account.id, True)
-    readonly = tuple(s for s in google.mailbox(ME).scopes if s != GMAIL_SEND)
-    account = connect(session, gsettings, google, user.id, ME, scopes=readonly)
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    assert _sent(google) == []
-    assert _briefs(session) == []
+    service.set_enabled(prep.session, prep.user.id, account.id, True)
+    readonly = tuple(s for s in prep.google.mailbox(ME).scopes if s != GMAIL_SEND)
+    account = connect(prep.session, prep.settings, prep.google, prep.user.id, ME, scopes=readonly)
+    prep.scan(account)
+    assert _sent(prep.google) == []
+    assert _briefs(prep.session) == []
 
 
-def test_talking_points_from_the_users_model(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-    user: User,
-    bob: Contact,
-) -> None:
-    account = _account(session, gsettings, google, user)
-    _meeting(cal, "due", 35)
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
+def test_talking_points_from_the_users_model(prep: Prep, bob: Contact) -> None:
+    account = prep.account
+    _meeting(prep.cal, "due", 35)
+    prep.sync(account)
     points = [
         "Ask Bob how the reusable rockets work at Acme Rockets is going.",
         "Follow up on the demo day you both mentioned.",
@@ -319,46 +231,37 @@ def test_talking_points_from_the_users_model(
     state.answer(json.dumps({"points": points}))
     with serve_asgi(anthropic_app(state)) as url:
         llm.save_ai_settings(
-            session,
-            gsettings,
-            user.id,
+            prep.session,
+            prep.settings,
+            prep.user.id,
             provider="anthropic",
             model="claude-haiku-4-5",
             base_url=url,
             api_key="sk-ant-test",
         )
-        session.commit()
-        run_job(SCAN, gsettings, engine, session_factory, account)
-    text, html = _parts(_sent(google)[0])
+        prep.session.commit()
+        prep.scan(account)
+    text, html = _parts(_sent(prep.google)[0])
     for n, point in enumerate(points, 1):
         assert f"{n}. {point}" in text
         assert point in html
     assert "Bob Stone" in state.requests[0]["messages"][0]["content"]
 
 
-def test_meetings_booked_or_cancelled_after_the_calendar_sync(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-    user: User,
-    bob: Contact,
-) -> None:
-    account = _account(session, gsettings, google, user)
-    _meeting(cal, "cancelled", 33)
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)  # the daily sync
-    cal.cancel_event(ME, "cancelled")
-    _meeting(cal, "booked-late", 36)  # booked after the daily sync
-    run_job(SCAN, gsettings, engine, session_factory, account)
-    sent = _sent(google)
+def test_meetings_booked_or_cancelled_after_the_calendar_sync(prep: Prep, bob: Contact) -> None:
+    account = prep.account
+    _meeting(prep.cal, "cancelled", 33)
+    prep.sync(account)  # the daily sync
+    prep.cal.cancel_event(ME, "cancelled")
+    _meeting(prep.cal, "booked-late", 36)  # booked after the daily sync
+    prep.scan(account)
+    sent = _sent(prep.google)
     assert [m["Subject"] for m in sent] == ["Meeting prep: Meeting booked-late at 09:36 (UTC)"]
-    assert _briefs(session) == [("booked-late", "sent", 1)]
+    assert _briefs(prep.session) == [("booked-late", "sent", 1)]
     # The window refresh recorded the new meeting for Bob, as the next sync would.
     assert [
         i.subject
-        for i in session.scalars(
+        for i in prep.session.scalars(
             select(Interaction).where(Interaction.platform == Platform.MEETING)
         )
     ] == ["Meeting booked-late"]

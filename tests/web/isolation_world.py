@@ -22,6 +22,7 @@ from pingcrm.contacts.identifiers import new_bcc_hash, normalize_identifier
 from pingcrm.contacts.search_text import build_search_text, sort_name
 from pingcrm.imports.service import rejected_path
 from pingcrm.kit.clock import utcnow
+from pingcrm.linkedin import avatar_store
 from pingcrm.models import (
     Base,
     CalendarEvent,
@@ -36,6 +37,7 @@ from pingcrm.models import (
     Interaction,
     InteractionKind,
     JobRun,
+    LinkedinProfileFetch,
     MatchStatus,
     McpKey,
     MeetingBrief,
@@ -359,7 +361,8 @@ def build_world(session: Session, marker: str) -> World:
         status=RunStatus.SUCCESS,
         started_at=now - timedelta(minutes=5),
     )
-    session.add_all([token, key, job])
+    fetch = LinkedinProfileFetch(user_id=uid, contact_id=world.first("contact"), fetched_at=now)
+    session.add_all([token, key, job, fetch])
     session.flush()
     _add(world, "extension_token", token.id)
     session.commit()
@@ -367,7 +370,14 @@ def build_world(session: Session, marker: str) -> World:
 
 
 def write_files(settings: Settings, session: Session, world: World) -> None:
-    """The files a user's data has on disk: the rejected rows of their CSV import."""
+    """The files a user's data has on disk: the rejected rows of their CSV import, a
+    contact's stored LinkedIn avatar."""
+    contact = session.get(Contact, world.first("contact"))
+    assert contact is not None
+    contact.avatar_url = avatar_store.store(
+        settings, world.user.id, contact.id, f"JPEG of {world.marker}".encode()
+    )
+    session.commit()
     for run_id in world.ids["run"]:
         run = session.get(SyncRun, run_id)
         assert run is not None

@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.models import User, UserSettings
+from pingcrm.web.deps import get_extension_user
 from tests.web.isolation_world import World, dump_rows
 
 # Path (and query/body) parameter names that carry a user-owned id -> kind in World.ids.
@@ -61,6 +62,7 @@ VALUE_PARAMS: dict[str, str] = {
     "section": "account",
     "topic": "mcp",
     "kind": "email",
+    "code": "PING-ABCDEF",
 }
 # List-valued body fields called plainly ``ids``: the kind follows the path's resource.
 IDS_BY_RESOURCE: dict[str, str] = {
@@ -107,6 +109,8 @@ class Caller:
     csrf: str
     bearer: dict[str, str]
     snapshot: dict[str, Any] = field(default_factory=dict)
+    # The LinkedIn extension's token: the only credential extension endpoints take.
+    extension_bearer: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,6 +166,15 @@ class WalkResult:
     # from a broken one, so its 404 for the victim's ids proves nothing.
     own_not_found: list[str] = field(default_factory=list)
     walked: list[str] = field(default_factory=list)
+
+
+def takes_extension_token(route: RouteInfo) -> bool:
+    """Whether the route authenticates with the LinkedIn extension's token only."""
+
+    def walk_deps(dependant: Any) -> bool:
+        return any(d.call is get_extension_user or walk_deps(d) for d in dependant.dependencies)
+
+    return route.dependant is not None and walk_deps(route.dependant)
 
 
 def path_parameters(route: RouteInfo) -> list[str]:
@@ -456,6 +469,7 @@ def walk(
         check_known(route)
         result.walked.append(route.path)
         is_api = route.path.startswith("/api")
+        api_bearer = attacker.extension_bearer if takes_extension_token(route) else attacker.bearer
         if "GET" in route.methods and any(n in ID_PARAMS for n in path_parameters(route)):
             own = {
                 n: attacker.world.first(ID_PARAMS[n])
@@ -464,7 +478,7 @@ def walk(
             }
             own_path = fill_path(route, {**VALUE_PARAMS, **own})
             own_headers = (
-                dict(attacker.bearer)
+                dict(api_bearer)
                 if is_api
                 else {"Cookie": f"pingcrm_session={attacker.session_cookie}"}
             )
@@ -480,7 +494,7 @@ def walk(
                 foreign = any(n in ID_PARAMS for n in variant)
                 query = build_query(route, victim)
                 if is_api:
-                    headers = dict(attacker.bearer)
+                    headers = dict(api_bearer)
                 else:
                     headers = {
                         "Cookie": f"pingcrm_session={attacker.session_cookie}",

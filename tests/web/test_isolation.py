@@ -20,6 +20,7 @@ from pingcrm.errors import NotFound
 from pingcrm.models import Contact
 from pingcrm.web.deps import ApiUser, SessionDep
 from tests.fixtures.builders import api_token, login
+from tests.linkedin.helpers import pair_extension
 from tests.web.isolation_world import (
     World,
     build_world,
@@ -51,6 +52,10 @@ SKIPPED: dict[str, str] = {
     "/setup": "first-run account creation: closed once users exist (tests/accounts)",
     "/register": "account creation: takes credentials, not ids (tests/accounts)",
     "/api/v1/auth/token": "authentication: takes credentials, not ids (tests/accounts)",
+    "/api/v1/extension/refresh": "exchanges the caller's own extension token (no ids); "
+    "tests/linkedin/test_pairing.py",
+    "/api/v1/extension/disconnect": "revokes the caller's own extension pairing (no ids); "
+    "tests/linkedin/test_pairing.py",
     "/mcp": "MCP JSON-RPC endpoint, authenticated by MCP keys, not sessions or tokens; two "
     "users calling every tool at once is tested in tests/mcp/test_http.py",
 }
@@ -74,6 +79,7 @@ def _caller(client: TestClient, world: World) -> Caller:
         session_cookie=cookie,
         csrf=csrf,
         bearer=api_token(client, world.email, world.password),
+        extension_bearer=pair_extension(client, world.email),
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pingcrm.accounts import rate_limits as ratelimit
+from pingcrm.accounts import repository
 from pingcrm.accounts.passwords import (
     DUMMY_HASH,
     MAX_PASSWORD_LENGTH,
@@ -17,7 +18,6 @@ from pingcrm.accounts.passwords import (
 )
 from pingcrm.config import Settings
 from pingcrm.errors import AuthenticationRequired, Conflict, RateLimited, ValidationFailed
-from pingcrm.kit import ratelimit
 from pingcrm.models import User, UserSettings
 
 LOGIN_FAILED = "Email or password is incorrect."
@@ -47,14 +47,14 @@ def check_password_rules(password: str) -> None:
 
 def has_any_user(session: Session) -> bool:
     """True once the first account exists (``/setup`` closes then)."""
-    return session.execute(select(func.count()).select_from(User)).scalar_one() > 0
+    return repository.count_users(session) > 0
 
 
 def create_user(session: Session, email: str, password: str) -> User:
     """Create an account with its default settings."""
     normalized = normalize_email(email)
     check_password_rules(password)
-    if session.execute(select(User.id).where(User.email == normalized)).first():
+    if repository.email_taken(session, normalized):
         raise Conflict("An account with this email already exists.", details={"field": "email"})
     user = User(email=normalized, password_hash=hash_password(password))
     session.add(user)
@@ -92,7 +92,7 @@ def authenticate(
         raise RateLimited(
             "Too many sign-in attempts. Wait a few minutes and try again.", retry_after=window
         )
-    user = session.execute(select(User).where(User.email == normalized)).scalar_one_or_none()
+    user = repository.user_by_email(session, normalized)
     valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
     if user is None or not valid:
         ratelimit.hit(
@@ -109,7 +109,7 @@ def authenticate(
 def get_user_by_email(session: Session, email: str) -> User | None:
     """The account with ``email``, if any."""
     normalized = email.strip().lower()
-    return session.execute(select(User).where(User.email == normalized)).scalar_one_or_none()
+    return repository.user_by_email(session, normalized)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
@@ -129,10 +129,7 @@ def change_email(session: Session, user: User, new_email: str, password: str) ->
     if not verify_password(password, user.password_hash):
         raise ValidationFailed("The password is incorrect.", details={"field": "password"})
     normalized = normalize_email(new_email)
-    taken = session.execute(
-        select(User.id).where(User.email == normalized, User.id != user.id)
-    ).first()
-    if taken:
+    if repository.email_taken(session, normalized, except_user_id=user.id):
         raise Conflict("Another account uses this email.", details={"field": "email"})
     user.email = normalized
     session.flush()
@@ -146,5 +143,5 @@ def delete_account(session: Session, user: User, password: str, confirmation: st
         )
     if not verify_password(password, user.password_hash):
         raise ValidationFailed("The password is incorrect.", details={"field": "password"})
-    session.execute(delete(User).where(User.id == user.id))
+    repository.delete_user(session, user.id)
     session.flush()

@@ -36,6 +36,8 @@ def sync(
         wiring = PROVIDERS[which_provider]
     except (ValueError, KeyError):
         raise fail(f"Unknown provider {provider!r}: choose one of {names}.") from None
+    if not wiring.jobs:  # push-based (LinkedIn: the browser extension pushes)
+        raise fail(f"{provider} has no server-side sync: it syncs from its browser extension.")
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     factory = make_session_factory(engine)

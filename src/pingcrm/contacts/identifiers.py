@@ -8,37 +8,10 @@ import secrets
 
 import phonenumbers
 
+from pingcrm.kit.webmail import is_webmail as is_webmail  # used by contacts and identity
 from pingcrm.models import IdentifierKind
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-WEBMAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.co.uk",
-        "hotmail.com",
-        "outlook.com",
-        "live.com",
-        "msn.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.com",
-        "gmx.de",
-        "web.de",
-        "yandex.ru",
-        "mail.ru",
-        "zoho.com",
-        "fastmail.com",
-        "hey.com",
-        "qq.com",
-        "163.com",
-    }
-)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.\-]{1,100})$")
 _LINKEDIN_SLUG_RE = re.compile(r"linkedin\.com/in/([^/?#\s]+)", re.IGNORECASE)
@@ -60,11 +33,6 @@ def normalize_email(raw: str) -> str | None:
 def email_domain(email: str) -> str:
     """The domain part of a normalised email."""
     return email.rsplit("@", 1)[-1]
-
-
-def is_webmail(domain: str) -> bool:
-    """True for consumer mail domains (they say nothing about an employer)."""
-    return domain.lower() in WEBMAIL_DOMAINS
 
 
 def normalize_phone(raw: str, default_region: str | None = None) -> str | None:

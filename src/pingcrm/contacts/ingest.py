@@ -1,7 +1,12 @@
 """The bulk upsert every import and sync uses to turn people into contacts.
 
-Rows are matched to the user's existing contacts by normalised email, LinkedIn URL/slug,
-phone (and any other identifier), then exact full name + company. Missing contacts are
+Rows are matched to the user's existing contacts only through a shared identifier of the
+person (normalised email, LinkedIn member id/slug, phone, Telegram/X id or username, the
+provider's contact id), never by name: two rows with the same name and different (or no)
+identifiers are two contacts, and the identity scan decides whether they are one person.
+A row without any such identifier is keyed by its source record (the source plus the
+provider's record key, or a fingerprint of the row), so re-importing the same file or
+re-running a sync adds nothing. Missing contacts are
 created with their identifiers, BCC hash, sort name, search text and organization;
 existing ones get their *empty* fields filled, never a field the user edited by hand.
 Everything is batched: a fixed number of queries per batch, never one per row.
@@ -9,12 +14,13 @@ Everything is batched: a fixed number of queries per batch, never one per row.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, and_, insert, or_, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,6 +31,7 @@ from pingcrm.contacts.identifiers import (
     normalize_identifier,
 )
 from pingcrm.contacts.search_text import build_search_text, sort_name
+from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
@@ -39,7 +46,10 @@ MATCH_ORDER = (
     IdentifierKind.TWITTER_ID,
     IdentifierKind.TELEGRAM_USERNAME,
     IdentifierKind.TWITTER_HANDLE,
+    IdentifierKind.SOURCE_RECORD,
 )
+# Identifiers that name the person (a row carrying one needs no source-record key).
+PERSON_KINDS = frozenset(MATCH_ORDER) - {IdentifierKind.SOURCE_RECORD}
 # Scalar fields an import may fill when they are empty.
 FILLABLE = (
     "given_name",
@@ -81,6 +91,9 @@ class ContactInput:
     telegram_bio: str | None = None
     # (kind, raw value, label); normalised here, invalid ones dropped.
     identifiers: list[tuple[IdentifierKind, str, str | None]] = field(default_factory=list)
+    # The provider's stable key of this record (a resource name, a vCard UID), used only
+    # when the row has no identifier of the person; else a fingerprint of the row is.
+    source_key: str | None = None
 
 
 @dataclass
@@ -133,6 +146,39 @@ def _prepare(row: ContactInput) -> _Prepared | None:
     return _Prepared(row=row, name=name, ids=ids)
 
 
+def source_record_key(source: str, row: ContactInput, name: str) -> str:
+    """The stable key of a row that carries no identifier of the person: the source and
+    the provider's record key, else a fingerprint of what the row says (the same row of
+    the same file gives the same key on every import; a name alone never does the job
+    of an identifier, two different rows with one name get two keys)."""
+    if row.source_key and row.source_key.strip():
+        key = row.source_key.strip()
+    else:
+        parts = [
+            name,
+            row.given_name,
+            row.family_name,
+            row.company,
+            row.title,
+            row.location,
+            row.birthday.isoformat() if row.birthday else None,
+            row.linkedin_headline,
+            row.twitter_bio,
+            row.telegram_bio,
+        ]
+        text = "\x1f".join(" ".join(fold(p).split()) if p else "" for p in parts)
+        key = "fp:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    prefix = source.split(":", 1)[0] if source.startswith("import:") else source
+    return f"{prefix}:{key}"[:320]
+
+
+def _add_source_record(prep: _Prepared, source: str) -> None:
+    if any(kind in PERSON_KINDS for kind, _v, _d, _l in prep.ids):
+        return
+    value = source_record_key(source, prep.row, prep.name)
+    prep.ids.append((IdentifierKind.SOURCE_RECORD, value, value, None))
+
+
 def _insert_fn(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
@@ -161,55 +207,6 @@ def _lookup_identifiers(
             ).all()
             for value, contact_id in rows:
                 found[(kind, value)] = contact_id
-    return found
-
-
-def _lookup_names(
-    session: Session, user_id: int, pairs: set[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    """(sort name, normalised company) → contact id, for exact name + company matching.
-    ``pairs`` are (sort name, lower-cased company as written, "" for none); each query asks
-    for exactly those pairs, so common names or companies never pull the rows of every
-    other combination (which made big imports quadratic)."""
-    found: dict[tuple[str, str], int] = {}
-    with_company = sorted((name, company) for name, company in pairs if company)
-    blank_names = sorted({name for name, company in pairs if not company})
-    # OR of (name = ? AND lower(company) = ?): one lookup in ix_contacts_user_name_company
-    # per pair on both databases (SQLite plans a row-value IN as a scan). Written as text:
-    # building hundreds of clause objects per chunk cost more than running the query.
-    queries: list[tuple[ColumnElement[bool] | TextClause, dict[str, str]]] = []
-    for chunk in _chunks(with_company):
-        params: dict[str, str] = {}
-        terms: list[str] = []
-        # Padded to a full chunk (repeating the last pair): every query has the same SQL,
-        # so it is compiled and cached once, not once per batch.
-        padded = [*chunk, *[chunk[-1]] * (_CHUNK - len(chunk))]
-        for index, (name, company) in enumerate(padded):
-            params[f"n{index}"], params[f"c{index}"] = name, company
-            terms.append(
-                f"(contacts.sort_name = :n{index} AND lower(contacts.company) = :c{index})"
-            )
-        # Values go with the execution: binding hundreds on the clause copies it each time.
-        queries.append((text("(" + " OR ".join(terms) + ")"), params))
-    queries += [
-        (
-            and_(
-                Contact.sort_name.in_(chunk),
-                or_(Contact.company.is_(None), Contact.company == ""),
-            ),
-            {},
-        )
-        for chunk in _chunks(blank_names)
-    ]
-    for condition, values in queries:
-        rows = session.execute(
-            select(Contact.sort_name, Contact.company, Contact.id)
-            .where(Contact.user_id == user_id, condition)
-            .order_by(Contact.id),
-            values,
-        ).all()
-        for name, company, contact_id in rows:
-            found.setdefault((name, normalize_company(company or "")), contact_id)
     return found
 
 
@@ -267,25 +264,25 @@ def upsert_contacts(
     organizations: OrganizationCache | None = None,
 ) -> IngestResult:
     """Match, create or fill the contacts of ``rows`` for ``user_id`` (flushed, not
-    committed). Rows without any name or identifier are skipped."""
+    committed). Rows without any name or identifier are skipped. Rows join existing
+    contacts through identifiers only: namesakes stay two people."""
     orgs = organizations or OrganizationCache()
     result = IngestResult(contact_ids=[None] * len(rows))
     prepared: list[_Prepared | None] = [_prepare(r) for r in rows]
+    # Imports group every file format under one source ("import"): the same row read
+    # from a re-exported file in another format is still the same record.
+    for prep in prepared:
+        if prep is not None:
+            _add_source_record(prep, source)
 
     keys = {(k, v) for p in prepared if p for k, v, _d, _l in p.ids}
     by_identifier = _lookup_identifiers(session, user_id, keys) if keys else {}
-    pairs = {
-        (sort_name(p.name), " ".join((p.row.company or "").lower().split())[:300])
-        for p in prepared
-        if p
-    }
-    by_name = _lookup_names(session, user_id, pairs) if pairs else {}
 
-    # Decide, per row, which existing contact or which new contact (group) it is.
+    # Decide, per row, which existing contact or which new contact (group) it is: only a
+    # shared identifier (or the same source record) joins rows, never a name.
     match: list[int | None] = [None] * len(rows)
     new_group: list[int | None] = [None] * len(rows)
     pending_ids: dict[tuple[IdentifierKind, str], int] = {}
-    pending_names: dict[tuple[str, str], int] = {}
     groups: list[list[int]] = []
     for index, prep in enumerate(prepared):
         if prep is None:
@@ -298,15 +295,12 @@ def upsert_contacts(
                     break
             if contact_id is not None:
                 break
-        name_key = (sort_name(prep.name), normalize_company(prep.row.company or ""))
-        if contact_id is None:
-            contact_id = by_name.get(name_key)
         if contact_id is not None:
             match[index] = contact_id
             continue
         group = next(
             (pending_ids[(k, v)] for k, v, _d, _l in prep.ids if (k, v) in pending_ids),
-            pending_names.get(name_key),
+            None,
         )
         if group is None:
             group = len(groups)
@@ -315,7 +309,6 @@ def upsert_contacts(
         new_group[index] = group
         for k, v, _d, _l in prep.ids:
             pending_ids.setdefault((k, v), group)
-        pending_names.setdefault(name_key, group)
 
     new_identifiers: list[dict[str, Any]] = []
     now = utcnow()
@@ -354,8 +347,9 @@ def upsert_contacts(
                 new_identifiers.append(
                     _identifier_row(user_id, contact_id, kind, value, display, label, now)
                 )
-                changed.add(contact_id)
-                _extend_search_text(contact, [display])
+                if kind is not IdentifierKind.SOURCE_RECORD:
+                    changed.add(contact_id)
+                    _extend_search_text(contact, [display])
     # New contacts: one multi-row INSERT … RETURNING, then their identifiers.
     companies: dict[str, tuple[str, str | None]] = {}
     for members in groups:
@@ -477,7 +471,7 @@ def _new_contact_row(
             company=values["company"],
             title=values["title"],
             location=values["location"],
-            identifiers=[d for _k, _v, d, _l in ids],
+            identifiers=[d for k, _v, d, _l in ids if k is not IdentifierKind.SOURCE_RECORD],
             bios=[values["linkedin_headline"], values["twitter_bio"], values["telegram_bio"]],
         ),
         "edited_fields": [],

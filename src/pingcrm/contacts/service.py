@@ -476,6 +476,7 @@ def identifiers_of(contact: Contact) -> list[IdentifierOut]:
             url=identifier_url(i.kind, i.display_value),
         )
         for i in sorted(contact.identifiers, key=lambda i: (order.index(i.kind), i.id))
+        if i.kind is not IdentifierKind.SOURCE_RECORD
     ]
 
 

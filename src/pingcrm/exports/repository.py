@@ -10,14 +10,9 @@ from sqlalchemy.orm import Session
 
 from pingcrm.models import (
     Contact,
-    ContactIdentifier,
-    DetectedEvent,
     Interaction,
-    Note,
-    Notification,
     Organization,
     PlatformAccount,
-    Suggestion,
     Tag,
     TagCategory,
     UserSettings,
@@ -92,39 +87,10 @@ def contacts(session: Session, user_id: int) -> Sequence[Contact]:
     )
 
 
-def _owned(session: Session, model: Any, user_id: int) -> Iterator[Any]:
+def owned(session: Session, model: Any, user_id: int) -> Iterator[Any]:
+    """Every row of ``model`` the user owns, in insertion order (streamed in batches)."""
     stmt = select(model).where(model.user_id == user_id).order_by(model.id)
     yield from session.execute(stmt.execution_options(yield_per=BATCH)).scalars()
-
-
-def identifiers(session: Session, user_id: int) -> Iterator[ContactIdentifier]:
-    """Every identifier of the user's contacts."""
-    return _owned(session, ContactIdentifier, user_id)
-
-
-def notes(session: Session, user_id: int) -> Iterator[Note]:
-    """Every note of the user."""
-    return _owned(session, Note, user_id)
-
-
-def interactions(session: Session, user_id: int) -> Iterator[Interaction]:
-    """Every interaction of the user, in insertion order."""
-    return _owned(session, Interaction, user_id)
-
-
-def suggestions(session: Session, user_id: int) -> Iterator[Suggestion]:
-    """Every suggestion of the user."""
-    return _owned(session, Suggestion, user_id)
-
-
-def detected_events(session: Session, user_id: int) -> Iterator[DetectedEvent]:
-    """Every detected event of the user."""
-    return _owned(session, DetectedEvent, user_id)
-
-
-def notifications(session: Session, user_id: int) -> Iterator[Notification]:
-    """Every notification of the user."""
-    return _owned(session, Notification, user_id)
 
 
 def contact_tag_pairs(session: Session, user_id: int) -> list[tuple[int, int]]:

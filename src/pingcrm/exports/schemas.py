@@ -2,8 +2,9 @@
 ``pingcrm import-json`` reads back.
 
 Rows that belong to a contact are nested inside it, and cross references use names
-(organization, tags, platform account), so a document restores into any account without
-id bookkeeping. ``id`` fields are the ids in the exporting database, for reference only.
+(organization, tags, platform account ``provider:external_id``, a contact's ``bcc_hash``),
+so a document restores into any account without id bookkeeping. ``id`` fields are the ids
+in the exporting database, for reference only.
 Secrets never appear: no password hash, tokens, encrypted credentials or key digests.
 """
 
@@ -18,11 +19,15 @@ from pingcrm.models import (
     Direction,
     IdentifierKind,
     InteractionKind,
+    MatchStatus,
     NotificationKind,
     Platform,
     Priority,
     Provider,
+    RunStatus,
     SuggestionStatus,
+    SyncKind,
+    SyncTrigger,
 )
 
 FORMAT_VERSION = 1
@@ -174,6 +179,73 @@ class ExportNotification(_Doc):
     created_at: datetime
 
 
+class ExportIdentityMatch(_Doc):
+    """A duplicate candidate (pending, rejected, …) between two contacts (``bcc_hash``)."""
+
+    id: int | None = None
+    contact_a: str
+    contact_b: str
+    score: float
+    tier: int
+    signals: dict[str, Any] = Field(default_factory=dict)
+    status: MatchStatus = MatchStatus.PENDING
+    decided_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportMergeRecord(_Doc):
+    """A merge of the history. Its snapshot names rows of the exporting database, so a
+    restored merge is history only: it cannot be undone."""
+
+    id: int | None = None
+    survivor: str | None = None
+    absorbed_contact_id: int
+    snapshot: dict[str, Any] = Field(default_factory=dict)
+    undone_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportCalendarEvent(_Doc):
+    """A synced meeting; each attendee's ``contact`` is a contact's ``bcc_hash``."""
+
+    id: int | None = None
+    platform_account: str
+    event_id: str = Field(max_length=255)
+    title: str = Field(default="", max_length=500)
+    starts_at: datetime
+    ends_at: datetime | None = None
+    all_day: bool = False
+    time_zone: str | None = Field(default=None, max_length=64)
+    attendees: list[dict[str, Any]] = Field(default_factory=list)
+    html_link: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportSyncRun(_Doc):
+    """One run of the sync history."""
+
+    id: int | None = None
+    platform_account: str | None = None
+    provider: Provider
+    kind: SyncKind
+    trigger: SyncTrigger
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None = None
+    new_interactions: int = 0
+    new_contacts: int = 0
+    updated_contacts: int = 0
+    skipped: int = 0
+    errors: int = 0
+    error_text: str | None = None
+    progress_done: int = 0
+    progress_total: int | None = None
+    details: dict[str, Any] | None = None
+
+
 class ExportDocument(_Doc):
     """The whole account."""
 
@@ -186,3 +258,7 @@ class ExportDocument(_Doc):
     organizations: list[ExportOrganization] = Field(default_factory=list)
     contacts: list[ExportContact] = Field(default_factory=list)
     notifications: list[ExportNotification] = Field(default_factory=list)
+    identity_matches: list[ExportIdentityMatch] = Field(default_factory=list)
+    merge_records: list[ExportMergeRecord] = Field(default_factory=list)
+    calendar_events: list[ExportCalendarEvent] = Field(default_factory=list)
+    sync_runs: list[ExportSyncRun] = Field(default_factory=list)

@@ -4,12 +4,19 @@ export into an empty account.
 The JSON document is described by :class:`pingcrm.exports.schemas.ExportDocument`.
 It never contains a secret: no password hash, tokens, encrypted credentials, AI API key
 or MCP key digest.
+
+Both directions are table-driven: a document entry is its schema's fields read from (and
+written to) the same-named columns, so a new column is one field in ``schemas.py``.
+Fields that refer to another row (:data:`REFS`) carry a name instead of an id.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,19 +25,40 @@ from sqlalchemy.orm import Session
 from pingcrm.contacts.search_text import build_search_text, sort_name
 from pingcrm.errors import Conflict, ValidationFailed
 from pingcrm.exports import repository
-from pingcrm.exports.schemas import FORMAT_VERSION, ExportDocument
+from pingcrm.exports.schemas import (
+    FORMAT_VERSION,
+    ExportCalendarEvent,
+    ExportContact,
+    ExportDetectedEvent,
+    ExportDocument,
+    ExportIdentifier,
+    ExportIdentityMatch,
+    ExportInteraction,
+    ExportMergeRecord,
+    ExportNote,
+    ExportNotification,
+    ExportOrganization,
+    ExportPlatformAccount,
+    ExportSuggestion,
+    ExportSyncRun,
+    _Doc,
+)
 from pingcrm.exports.vcard import contact_vcard
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import (
+    CalendarEvent,
     Contact,
     ContactIdentifier,
     DetectedEvent,
+    IdentityMatch,
     Interaction,
+    MergeRecord,
     Note,
     Notification,
     Organization,
     PlatformAccount,
     Suggestion,
+    SyncRun,
     Tag,
     TagCategory,
     User,
@@ -39,6 +67,59 @@ from pingcrm.models import (
 )
 from pingcrm.tags.service import normalize_tag_name
 
+# A restored merge's snapshot names rows of the exporting database: marked so that Undo
+# refuses it ("no snapshot to restore from") instead of moving the wrong rows.
+RESTORED_SNAPSHOT = "restored"
+
+# Reference fields: document field → (column, what it names). Accounts are named
+# "provider:external_id", organizations by normalised name, contacts by ``bcc_hash``.
+REFS: dict[str, tuple[str, str]] = {
+    "platform_account": ("platform_account_id", "account"),
+    "organization": ("organization_id", "organization"),
+    "contact_a": ("contact_a_id", "contact"),
+    "contact_b": ("contact_b_id", "contact"),
+    "survivor": ("survivor_id", "contact"),
+}
+# Lists of an ExportContact that are written from their own tables.
+NESTED = frozenset(
+    {"identifiers", "tags", "notes", "interactions", "suggestions", "detected_events"}
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One exported table: its document key, schema and model."""
+
+    key: str
+    schema: type[_Doc]
+    model: Any
+
+
+# Rows nested in their contact, in restore order.
+CONTACT_TABLES = (
+    Table("identifiers", ExportIdentifier, ContactIdentifier),
+    Table("notes", ExportNote, Note),
+    Table("interactions", ExportInteraction, Interaction),
+    Table("suggestions", ExportSuggestion, Suggestion),
+    Table("detected_events", ExportDetectedEvent, DetectedEvent),
+)
+# Top-level lists written after the contacts, in restore order.
+ACCOUNT_TABLES = (
+    Table("notifications", ExportNotification, Notification),
+    Table("identity_matches", ExportIdentityMatch, IdentityMatch),
+    Table("merge_records", ExportMergeRecord, MergeRecord),
+    Table("calendar_events", ExportCalendarEvent, CalendarEvent),
+    Table("sync_runs", ExportSyncRun, SyncRun),
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
 
 def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -46,6 +127,63 @@ def _iso(value: datetime | date | None) -> str | None:
 
 def _account_ref(provider: str, external_id: str) -> str:
     return f"{provider}:{external_id}"
+
+
+class _Names:
+    """Row id → the name a document uses for it, per kind of reference."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, dict[int, str]] = defaultdict(dict)
+
+    def entry(self, schema: type[_Doc], row: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
+        """The document entry of ``row``: every field of ``schema`` from the same-named
+        column, references as names (the ``skip`` fields are the caller's)."""
+        out: dict[str, Any] = {}
+        skipped = set(skip)
+        for name in schema.model_fields:
+            if name in skipped:
+                continue
+            if name in REFS:
+                column, kind = REFS[name]
+                out[name] = self.by_kind[kind].get(getattr(row, column) or 0)
+            else:
+                out[name] = _plain(getattr(row, name))
+        return out
+
+
+class _Ids:
+    """Name in the document → id of the restored row, per kind of reference."""
+
+    def __init__(self, user_id: int, now: datetime) -> None:
+        self.user_id = user_id
+        self.now = now
+        self.by_kind: dict[str, dict[str, int]] = defaultdict(dict)
+
+    def row(
+        self, item: _Doc, model: Any, skip: Iterable[str] = (), **values: Any
+    ) -> dict[str, Any]:
+        """The columns of a new row for document entry ``item``: every field but ``id``
+        and ``skip``, references resolved, ``values`` added, timestamps completed (a
+        missing ``created_at`` is now; a missing ``updated_at`` is ``created_at``)."""
+        refs = {name for name in type(item).model_fields if name in REFS}
+        row = item.model_dump(exclude={"id", *skip, *refs, *values})
+        for name in refs:
+            column, kind = REFS[name]
+            ref = getattr(item, name)
+            if ref is not None and ref not in self.by_kind[kind]:
+                raise ValidationFailed(
+                    f"{type(item).__name__.removeprefix('Export')} refers to an unknown "
+                    f"{kind} {ref!r}."
+                )
+            row[column] = self.by_kind[kind].get(ref) if ref is not None else None
+        row.update(values)
+        row["user_id"] = self.user_id
+        columns = model.__table__.columns
+        if "created_at" in columns:
+            row.setdefault("created_at", self.now)
+        if "updated_at" in columns:
+            row.setdefault("updated_at", row.get("created_at", self.now))
+        return row
 
 
 def _settings_dict(settings: UserSettings | None, accounts: dict[int, str]) -> dict[str, Any]:
@@ -64,183 +202,117 @@ def _settings_dict(settings: UserSettings | None, accounts: dict[int, str]) -> d
     }
 
 
+def _attendees_out(attendees: list[dict[str, Any]], contacts: dict[int, str]) -> list[Any]:
+    return [
+        {
+            **{k: v for k, v in a.items() if k != "contact_id"},
+            "contact": contacts.get(a.get("contact_id") or 0),
+        }
+        for a in attendees
+    ]
+
+
+def _attendees_in(attendees: list[dict[str, Any]], contacts: dict[str, int]) -> list[Any]:
+    return [
+        {
+            **{k: v for k, v in a.items() if k != "contact"},
+            "contact_id": contacts.get(a.get("contact") or ""),
+        }
+        for a in attendees
+    ]
+
+
+# Per-table adjustments beyond the columns: (export, import) of the entry.
+def _export_extra(table: Table, row: Any, names: _Names) -> dict[str, Any]:
+    if table.model is CalendarEvent:
+        return {"attendees": _attendees_out(row.attendees, names.by_kind["contact"])}
+    return {}
+
+
+def _import_extra(table: Table, item: Any, ids: _Ids) -> dict[str, Any]:
+    if table.model is CalendarEvent:
+        return {"attendees": _attendees_in(item.attendees, ids.by_kind["contact"])}
+    if table.model is MergeRecord:
+        return {"snapshot": {**item.snapshot, "version": RESTORED_SNAPSHOT}}
+    return {}
+
+
 def export_account_json(session: Session, user: User) -> dict[str, Any]:
     """Everything ``user`` owns as a JSON-ready document (see ``exports.schemas``)."""
     uid = user.id
+    names = _Names()
     accounts = repository.platform_accounts(session, uid)
-    account_refs = {a.id: _account_ref(a.provider.value, a.external_id) for a in accounts}
+    names.by_kind["account"] = {
+        a.id: _account_ref(a.provider.value, a.external_id) for a in accounts
+    }
     all_tags = repository.tags(session, uid)
     tag_names = {tag.id: tag.name for tag in all_tags}
-    categories = repository.tag_categories(session, uid)
     tags_by_category: dict[int | None, list[str]] = defaultdict(list)
     for tag in all_tags:
         tags_by_category[tag.category_id].append(tag.name)
     organizations = repository.organizations(session, uid)
-    org_names = {org.id: org.normalized_name for org in organizations}
+    names.by_kind["organization"] = {org.id: org.normalized_name for org in organizations}
+    contacts = repository.contacts(session, uid)
+    names.by_kind["contact"] = {c.id: c.bcc_hash for c in contacts}
 
-    children: dict[str, dict[int, list[dict[str, Any]]]] = {
-        key: defaultdict(list)
-        for key in ("identifiers", "notes", "interactions", "suggestions", "detected_events")
-    }
-    for ident in repository.identifiers(session, uid):
-        children["identifiers"][ident.contact_id].append(
-            {
-                "kind": ident.kind.value,
-                "value": ident.value,
-                "display_value": ident.display_value,
-                "label": ident.label,
-            }
-        )
-    for note in repository.notes(session, uid):
-        children["notes"][note.contact_id].append(
-            {
-                "id": note.id,
-                "body": note.body,
-                "created_at": _iso(note.created_at),
-                "updated_at": _iso(note.updated_at),
-            }
-        )
-    for item in repository.interactions(session, uid):
-        children["interactions"][item.contact_id].append(
-            {
-                "id": item.id,
-                "platform": item.platform.value,
-                "kind": item.kind.value,
-                "direction": item.direction.value,
-                "occurred_at": _iso(item.occurred_at),
-                "ended_at": _iso(item.ended_at),
-                "subject": item.subject,
-                "preview": item.preview,
-                "provider_id": item.provider_id,
-                "thread_id": item.thread_id,
-                "platform_account": account_refs.get(item.platform_account_id or 0),
-                "is_read": item.is_read,
-                "extra": item.extra,
-                "created_at": _iso(item.created_at),
-            }
-        )
-    for sug in repository.suggestions(session, uid):
-        children["suggestions"][sug.contact_id].append(
-            {
-                "id": sug.id,
-                "trigger": sug.trigger,
-                "reason": sug.reason,
-                "why": sug.why,
-                "message": sug.message,
-                "channel": sug.channel,
-                "status": sug.status.value,
-                "snoozed_until": _iso(sug.snoozed_until),
-                "acted_at": _iso(sug.acted_at),
-                "llm_model": sug.llm_model,
-                "llm_prompt": sug.llm_prompt,
-                "created_at": _iso(sug.created_at),
-            }
-        )
-    for event in repository.detected_events(session, uid):
-        children["detected_events"][event.contact_id].append(
-            {
-                "id": event.id,
-                "kind": event.kind,
-                "summary": event.summary,
-                "confidence": event.confidence,
-                "source": event.source,
-                "occurred_at": _iso(event.occurred_at),
-            }
-        )
+    nested: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for table in CONTACT_TABLES:
+        by_contact = nested[table.key] = defaultdict(list)
+        for row in repository.owned(session, table.model, uid):
+            by_contact[row.contact_id].append(names.entry(table.schema, row))
     contact_tag_names: dict[int, list[str]] = defaultdict(list)
     for contact_id, tag_id in repository.contact_tag_pairs(session, uid):
         contact_tag_names[contact_id].append(tag_names[tag_id])
 
-    contacts = []
-    for c in repository.contacts(session, uid):
-        contacts.append(
-            {
-                "id": c.id,
-                "full_name": c.full_name,
-                "given_name": c.given_name,
-                "family_name": c.family_name,
-                "company": c.company,
-                "title": c.title,
-                "location": c.location,
-                "avatar_url": c.avatar_url,
-                "birthday": _iso(c.birthday),
-                "twitter_bio": c.twitter_bio,
-                "linkedin_headline": c.linkedin_headline,
-                "telegram_bio": c.telegram_bio,
-                "priority": c.priority.value,
-                "is_second_tier": c.is_second_tier,
-                "score": c.score,
-                "score_parts": c.score_parts,
-                "last_interaction_at": _iso(c.last_interaction_at),
-                "interaction_count": c.interaction_count,
-                "bcc_hash": c.bcc_hash,
-                "organization": org_names.get(c.organization_id or 0),
-                "edited_fields": c.edited_fields,
-                "common_groups": c.common_groups,
-                "source": c.source,
-                "created_at": _iso(c.created_at),
-                "updated_at": _iso(c.updated_at),
-                "identifiers": children["identifiers"].get(c.id, []),
-                "tags": sorted(contact_tag_names.get(c.id, []), key=str.lower),
-                "notes": children["notes"].get(c.id, []),
-                "interactions": children["interactions"].get(c.id, []),
-                "suggestions": children["suggestions"].get(c.id, []),
-                "detected_events": children["detected_events"].get(c.id, []),
-            }
-        )
-
-    return {
+    document: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "exported_at": _iso(utcnow()),
         "account": {
             "email": user.email,
             "created_at": _iso(user.created_at),
-            "settings": _settings_dict(repository.user_settings(session, uid), account_refs),
+            "settings": _settings_dict(
+                repository.user_settings(session, uid), names.by_kind["account"]
+            ),
         },
         "platform_accounts": [
             {
-                "ref": account_refs[a.id],
-                "provider": a.provider.value,
-                "external_id": a.external_id,
-                "display_name": a.display_name,
-                "scopes": a.scopes,
-                "sync_settings": a.sync_settings,
-                "last_synced_at": _iso(a.last_synced_at),
+                "ref": names.by_kind["account"][a.id],
+                **names.entry(ExportPlatformAccount, a, {"ref"}),
             }
             for a in accounts
         ],
         "tag_categories": [
             {"name": cat.name, "position": cat.position, "tags": tags_by_category.get(cat.id, [])}
-            for cat in categories
+            for cat in repository.tag_categories(session, uid)
         ],
         "uncategorized_tags": tags_by_category.get(None, []),
-        "organizations": [
-            {"id": o.id, "name": o.name, "normalized_name": o.normalized_name, "domain": o.domain}
-            for o in organizations
-        ],
-        "contacts": contacts,
-        "notifications": [
+        "organizations": [names.entry(ExportOrganization, o) for o in organizations],
+        "contacts": [
             {
-                "kind": n.kind.value,
-                "title": n.title,
-                "body": n.body,
-                "link": n.link,
-                "is_read": n.is_read,
-                "created_at": _iso(n.created_at),
+                **names.entry(ExportContact, c, NESTED),
+                "identifiers": nested["identifiers"].get(c.id, []),
+                "tags": sorted(contact_tag_names.get(c.id, []), key=str.lower),
+                **{t.key: nested[t.key].get(c.id, []) for t in CONTACT_TABLES[1:]},
             }
-            for n in repository.notifications(session, uid)
+            for c in contacts
         ],
     }
+    for table in ACCOUNT_TABLES:
+        document[table.key] = [
+            {**names.entry(table.schema, row), **_export_extra(table, row, names)}
+            for row in repository.owned(session, table.model, uid)
+        ]
+    return document
 
 
 def export_account_vcard(session: Session, user: User) -> str:
     """All of ``user``'s contacts as one vCard 4.0 file (empty string without contacts)."""
     uid = user.id
     idents: dict[int, list[ContactIdentifier]] = defaultdict(list)
-    for ident in repository.identifiers(session, uid):
+    for ident in repository.owned(session, ContactIdentifier, uid):
         idents[ident.contact_id].append(ident)
     notes: dict[int, list[str]] = defaultdict(list)
-    for note in repository.notes(session, uid):
+    for note in repository.owned(session, Note, uid):
         notes[note.contact_id].append(note.body)
     tag_names = {tag.id: tag.name for tag in repository.tags(session, uid)}
     tags: dict[int, list[str]] = defaultdict(list)
@@ -319,32 +391,21 @@ def import_account_json(session: Session, user: User, document: dict[str, Any]) 
         )
     _check_unique(doc)
     uid = user.id
-    now = utcnow()
-    stamps = {"created_at": now, "updated_at": now}
+    ids = _Ids(uid, utcnow())
     counts: dict[str, int] = {}
 
+    def insert(key: str, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+        new_ids = repository.insert_returning_ids(session, model, rows) if rows else []
+        counts[key] = len(new_ids)
+        return new_ids
+
     # Platform accounts come back disconnected: their credentials were never exported.
-    account_ids: dict[str, int] = {}
-    if doc.platform_accounts:
-        ids = repository.insert_returning_ids(
-            session,
-            PlatformAccount,
-            [
-                {
-                    "user_id": uid,
-                    "provider": a.provider,
-                    "external_id": a.external_id,
-                    "display_name": a.display_name,
-                    "scopes": a.scopes,
-                    "sync_settings": a.sync_settings,
-                    "last_synced_at": a.last_synced_at,
-                    **stamps,
-                }
-                for a in doc.platform_accounts
-            ],
-        )
-        account_ids = {a.ref: i for a, i in zip(doc.platform_accounts, ids, strict=True)}
-    counts["platform_accounts"] = len(account_ids)
+    new = insert(
+        "platform_accounts",
+        PlatformAccount,
+        [ids.row(a, PlatformAccount, {"ref"}) for a in doc.platform_accounts],
+    )
+    ids.by_kind["account"] = {a.ref: i for a, i in zip(doc.platform_accounts, new, strict=True)}
 
     settings = repository.user_settings(session, uid)
     if settings is None:
@@ -353,25 +414,81 @@ def import_account_json(session: Session, user: User, document: dict[str, Any]) 
     values = doc.account.settings.model_dump(exclude={"primary_gmail_account"})
     for key, value in values.items():
         setattr(settings, key, value)
-    settings.primary_gmail_account_id = account_ids.get(
+    settings.primary_gmail_account_id = ids.by_kind["account"].get(
         doc.account.settings.primary_gmail_account or ""
     )
     session.flush()
 
-    # Tag taxonomy: categories, then every tag (also those only used on contacts).
+    tag_ids = _restore_tags(session, doc, ids)
+    counts["tags"] = len(tag_ids)
+
+    new = insert(
+        "organizations",
+        Organization,
+        [ids.row(o, Organization) for o in doc.organizations],
+    )
+    ids.by_kind["organization"] = {
+        o.normalized_name: i for o, i in zip(doc.organizations, new, strict=True)
+    }
+
+    contact_ids = insert(
+        "contacts",
+        Contact,
+        [ids.row(c, Contact, NESTED, **_contact_columns(c)) for c in doc.contacts],
+    )
+    ids.by_kind["contact"] = {c.bcc_hash: i for c, i in zip(doc.contacts, contact_ids, strict=True)}
+    pairs = list(zip(doc.contacts, contact_ids, strict=True))
+
+    for table in CONTACT_TABLES:
+        rows = [
+            ids.row(item, table.model, contact_id=cid, **_import_extra(table, item, ids))
+            for c, cid in pairs
+            for item in getattr(c, table.key)
+        ]
+        repository.insert_rows(session, table.model, rows)
+        counts[table.key] = len(rows)
+    links = sorted({(cid, tag_ids[normalize_tag_name(t)]) for c, cid in pairs for t in c.tags})
+    repository.insert_rows(
+        session, contact_tags, [{"contact_id": a, "tag_id": b} for a, b in links]
+    )
+    for table in ACCOUNT_TABLES:
+        rows = [
+            ids.row(item, table.model, **_import_extra(table, item, ids))
+            for item in getattr(doc, table.key)
+        ]
+        repository.insert_rows(session, table.model, rows)
+        counts[table.key] = len(rows)
+    session.flush()
+    return counts
+
+
+def _contact_columns(c: ExportContact) -> dict[str, Any]:
+    """The columns of a contact that the document does not carry."""
+    return {
+        "sort_name": sort_name(c.full_name),
+        "search_text": build_search_text(
+            full_name=c.full_name,
+            company=c.company,
+            title=c.title,
+            location=c.location,
+            identifiers=[i.display_value for i in c.identifiers],
+            tags=c.tags,
+            notes=[n.body for n in c.notes],
+            bios=[c.twitter_bio, c.linkedin_headline, c.telegram_bio],
+        ),
+    }
+
+
+def _restore_tags(session: Session, doc: ExportDocument, ids: _Ids) -> dict[str, int]:
+    """Categories, then every tag (also those only used on contacts): normalised name →
+    new tag id."""
     tag_rows: dict[str, dict[str, Any]] = {}
     if doc.tag_categories:
         cat_ids = repository.insert_returning_ids(
             session,
             TagCategory,
             [
-                {
-                    "user_id": uid,
-                    "name": cat.name,
-                    "normalized_name": normalize_tag_name(cat.name),
-                    "position": cat.position,
-                    **stamps,
-                }
+                ids.row(cat, TagCategory, {"tags"}, normalized_name=normalize_tag_name(cat.name))
                 for cat in doc.tag_categories
             ],
         )
@@ -380,189 +497,22 @@ def import_account_json(session: Session, user: User, document: dict[str, Any]) 
                 tag_rows.setdefault(normalize_tag_name(name), {"name": name, "category": cat_id})
     for name in [*doc.uncategorized_tags, *(t for c in doc.contacts for t in c.tags)]:
         tag_rows.setdefault(normalize_tag_name(name), {"name": name, "category": None})
-    tag_ids: dict[str, int] = {}
-    if tag_rows:
-        keys = list(tag_rows)
-        ids = repository.insert_returning_ids(
-            session,
-            Tag,
-            [
-                {
-                    "user_id": uid,
-                    "category_id": tag_rows[key]["category"],
-                    "name": tag_rows[key]["name"],
-                    "normalized_name": key,
-                    **stamps,
-                }
-                for key in keys
-            ],
-        )
-        tag_ids = dict(zip(keys, ids, strict=True))
-    counts["tags"] = len(tag_ids)
-
-    org_ids: dict[str, int] = {}
-    if doc.organizations:
-        ids = repository.insert_returning_ids(
-            session,
-            Organization,
-            [
-                {
-                    "user_id": uid,
-                    "name": o.name,
-                    "normalized_name": o.normalized_name,
-                    "domain": o.domain,
-                    **stamps,
-                }
-                for o in doc.organizations
-            ],
-        )
-        org_ids = {o.normalized_name: i for o, i in zip(doc.organizations, ids, strict=True)}
-    counts["organizations"] = len(org_ids)
-
-    contact_rows = []
-    for c in doc.contacts:
-        if c.organization is not None and c.organization not in org_ids:
-            raise ValidationFailed(
-                f"Contact {c.full_name!r} refers to an unknown organization {c.organization!r}."
-            )
-        contact_rows.append(
+    if not tag_rows:
+        return {}
+    keys = list(tag_rows)
+    new = repository.insert_returning_ids(
+        session,
+        Tag,
+        [
             {
-                "user_id": uid,
-                "full_name": c.full_name,
-                "sort_name": sort_name(c.full_name),
-                "given_name": c.given_name,
-                "family_name": c.family_name,
-                "company": c.company,
-                "title": c.title,
-                "location": c.location,
-                "avatar_url": c.avatar_url,
-                "birthday": c.birthday,
-                "twitter_bio": c.twitter_bio,
-                "linkedin_headline": c.linkedin_headline,
-                "telegram_bio": c.telegram_bio,
-                "priority": c.priority,
-                "is_second_tier": c.is_second_tier,
-                "score": c.score,
-                "score_parts": c.score_parts,
-                "last_interaction_at": c.last_interaction_at,
-                "interaction_count": c.interaction_count,
-                "bcc_hash": c.bcc_hash,
-                "organization_id": org_ids.get(c.organization or ""),
-                "edited_fields": c.edited_fields,
-                "common_groups": c.common_groups,
-                "source": c.source,
-                "search_text": build_search_text(
-                    full_name=c.full_name,
-                    company=c.company,
-                    title=c.title,
-                    location=c.location,
-                    identifiers=[i.display_value for i in c.identifiers],
-                    tags=c.tags,
-                    notes=[n.body for n in c.notes],
-                    bios=[c.twitter_bio, c.linkedin_headline, c.telegram_bio],
-                ),
-                "created_at": c.created_at,
-                "updated_at": c.updated_at,
+                "user_id": ids.user_id,
+                "category_id": tag_rows[key]["category"],
+                "name": tag_rows[key]["name"],
+                "normalized_name": key,
+                "created_at": ids.now,
+                "updated_at": ids.now,
             }
-        )
-    contact_ids = repository.insert_returning_ids(session, Contact, contact_rows)
-    counts["contacts"] = len(contact_ids)
-
-    pairs = list(zip(doc.contacts, contact_ids, strict=True))
-    idents = [
-        {
-            "user_id": uid,
-            "contact_id": cid,
-            "kind": i.kind,
-            "value": i.value,
-            "display_value": i.display_value,
-            "label": i.label,
-            **stamps,
-        }
-        for c, cid in pairs
-        for i in c.identifiers
-    ]
-    repository.insert_rows(session, ContactIdentifier, idents)
-    counts["identifiers"] = len(idents)
-
-    links = sorted(
-        {(cid, tag_ids[normalize_tag_name(t)]) for c, cid in pairs for t in c.tags},
+            for key in keys
+        ],
     )
-    repository.insert_rows(
-        session, contact_tags, [{"contact_id": a, "tag_id": b} for a, b in links]
-    )
-
-    notes = [
-        {
-            "user_id": uid,
-            "contact_id": cid,
-            "body": n.body,
-            "created_at": n.created_at,
-            "updated_at": n.updated_at,
-        }
-        for c, cid in pairs
-        for n in c.notes
-    ]
-    repository.insert_rows(session, Note, notes)
-    counts["notes"] = len(notes)
-
-    interactions = []
-    for c, cid in pairs:
-        for item in c.interactions:
-            account = item.platform_account
-            if account is not None and account not in account_ids:
-                raise ValidationFailed(
-                    f"Interaction {item.provider_id!r} refers to an unknown platform "
-                    f"account {account!r}."
-                )
-            interactions.append(
-                {
-                    "user_id": uid,
-                    "contact_id": cid,
-                    "platform": item.platform,
-                    "kind": item.kind,
-                    "direction": item.direction,
-                    "occurred_at": item.occurred_at,
-                    "ended_at": item.ended_at,
-                    "subject": item.subject,
-                    "preview": item.preview,
-                    "provider_id": item.provider_id,
-                    "thread_id": item.thread_id,
-                    "platform_account_id": account_ids.get(account or ""),
-                    "is_read": item.is_read,
-                    "extra": item.extra,
-                    "created_at": item.created_at,
-                    "updated_at": item.created_at,
-                }
-            )
-    repository.insert_rows(session, Interaction, interactions)
-    counts["interactions"] = len(interactions)
-
-    suggestions = [
-        {
-            "user_id": uid,
-            "contact_id": cid,
-            **s.model_dump(exclude={"id"}),
-            "updated_at": s.created_at,
-        }
-        for c, cid in pairs
-        for s in c.suggestions
-    ]
-    repository.insert_rows(session, Suggestion, suggestions)
-    counts["suggestions"] = len(suggestions)
-
-    events = [
-        {"user_id": uid, "contact_id": cid, **e.model_dump(exclude={"id"}), **stamps}
-        for c, cid in pairs
-        for e in c.detected_events
-    ]
-    repository.insert_rows(session, DetectedEvent, events)
-    counts["detected_events"] = len(events)
-
-    notifications = [
-        {"user_id": uid, **n.model_dump(), "updated_at": n.created_at} for n in doc.notifications
-    ]
-    repository.insert_rows(session, Notification, notifications)
-    counts["notifications"] = len(notifications)
-    session.flush()
-    return counts
+    return dict(zip(keys, new, strict=True))

@@ -1,18 +1,10 @@
-"""OAuth 2.0 with Google: the authorization URL (code flow, PKCE S256, server-side state),
-the code exchange, token refresh and revocation.
-
-The browser only ever carries ``state``. Its SHA-256 digest, the user it was issued to and
-the encrypted PKCE verifier are stored in ``oauth_states`` for ten minutes; the callback
-consumes the row (once) and refuses a state issued to anybody else.
+"""OAuth 2.0 with Google: the authorization URL (code flow, PKCE S256, server-side state
+from ``platform_accounts.oauth_states``), the code exchange, token refresh and revocation.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,10 +13,8 @@ from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from pingcrm.errors import PingError
-from pingcrm.google import repository
 from pingcrm.kit.clock import utcnow
-from pingcrm.kit.crypto import SecretBox
-from pingcrm.models import OAuthState
+from pingcrm.platform_accounts import oauth_states
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
@@ -39,7 +29,7 @@ SCOPES: tuple[str, ...] = (
     CALENDAR_READONLY,
     GMAIL_SEND,
 )
-STATE_TTL = timedelta(minutes=10)
+STATE_TTL = oauth_states.STATE_TTL
 PROVIDER = "google"
 TESTING_APP_HINT = (
     "Google refused the stored authorization (invalid_grant): it was revoked, or the "
@@ -79,15 +69,6 @@ class TokenSet:
         }
 
 
-def _digest(state: str) -> str:
-    return hashlib.sha256(state.encode("utf-8")).hexdigest()
-
-
-def _challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 def require_configured(settings: Settings) -> None:
     """Raise a clear error when no OAuth client is configured."""
     if not settings.google_configured:
@@ -100,19 +81,7 @@ def require_configured(settings: Settings) -> None:
 def authorization_url(session: Session, settings: Settings, user_id: int) -> str:
     """Store a fresh state + PKCE verifier for ``user_id``; the consent-screen URL."""
     require_configured(settings)
-    state = secrets.token_urlsafe(32)
-    verifier = secrets.token_urlsafe(64)
-    repository.delete_expired_states(session, utcnow())
-    session.add(
-        OAuthState(
-            user_id=user_id,
-            state_digest=_digest(state),
-            provider=PROVIDER,
-            verifier_encrypted=SecretBox(settings.fernet_keys).encrypt(verifier),
-            expires_at=utcnow() + STATE_TTL,
-        )
-    )
-    session.flush()
+    pending = oauth_states.issue(session, settings, user_id, PROVIDER)
     query = {
         "client_id": settings.google_client_id,
         "redirect_uri": settings.resolved_google_redirect_uri,
@@ -121,9 +90,9 @@ def authorization_url(session: Session, settings: Settings, user_id: int) -> str
         "access_type": "offline",
         "prompt": "consent",
         "include_granted_scopes": "true",
-        "state": state,
-        "code_challenge": _challenge(verifier),
-        "code_challenge_method": "S256",
+        "state": pending.state,
+        "code_challenge": pending.code_challenge,
+        "code_challenge_method": pending.code_challenge_method,
     }
     return f"{settings.google_auth_url}?{urlencode(query)}"
 
@@ -132,10 +101,10 @@ def consume_state(session: Session, settings: Settings, user_id: int, state: str
     """The PKCE verifier of ``state`` if it was issued to ``user_id`` and is fresh.
 
     The state is single-use: it is deleted whatever the outcome."""
-    row = repository.pop_state(session, _digest(state or ""), PROVIDER)
-    if row is None or row.user_id != user_id or row.expires_at <= utcnow():
+    verifier = oauth_states.consume(session, settings, user_id, PROVIDER, state)
+    if verifier is None:
         raise OAuthError("This Google authorization is unknown or expired. Click Connect again.")
-    return SecretBox(settings.fernet_keys).decrypt(row.verifier_encrypted)
+    return verifier
 
 
 def _token_error(response: httpx2.Response) -> tuple[str, str]:

@@ -22,6 +22,10 @@ def keys(f: Features) -> set[str]:
             found.add(f"fl:{first}|{f.last}")
         found.add(f"ph:{phonetic(f.last)}|{phonetic(f.first)}")
         found.add(f"fl:{f.last}|{f.first}")  # written the other way round
+        # A typo or a transliteration in one of the names: the other name whole and the
+        # start of this one ("smith|jo" holds Jon and John; "ivanov|dm" Dmitry/Dmitrii).
+        found.add(f"lf:{f.last}|{f.first[:2]}")
+        found.add(f"fl3:{f.first}|{f.last[:3]}")
     elif f.first:
         for first in first_name_keys(f.first):
             found.add(f"f:{first}")
@@ -36,6 +40,9 @@ def keys(f: Features) -> set[str]:
     sound = phonetic(f.last) if f.last else f.first
     if f.company and sound:
         found.add(f"c:{f.company}|{sound}")
+    if f.company and f.first and f.last:
+        # A misspelled surname at the same company sounds different; the first name holds.
+        found.add(f"cf:{f.company}|{f.first}")
     for domain in f.domains:
         if sound:
             found.add(f"d:{domain}|{sound}")

@@ -70,7 +70,7 @@ class Features:
         return bool(self.first and self.last)
 
 
-def _strong_key(kind: IdentifierKind, value: str) -> tuple[str, str] | None:
+def strong_key(kind: IdentifierKind, value: str) -> tuple[str, str] | None:
     """The tier-1 key of a stored identifier, normalised again (old rows, Gmail rules)."""
     label = STRONG_KINDS.get(kind)
     if label is None:
@@ -79,6 +79,11 @@ def _strong_key(kind: IdentifierKind, value: str) -> tuple[str, str] | None:
         # Stored values are normalised; only older or hand-fixed rows need it again.
         needs = value != value.lower() or value.endswith(_GMAIL_SUFFIXES) or "@" not in value
         norm = normalize_email(value) if needs else value
+        if norm and "+" in norm.split("@", 1)[0]:
+            # A plus-address is the same mailbox on every provider that has them
+            # ("jane+crm@acme.io" is jane@acme.io).
+            local, _, domain = norm.partition("@")
+            norm = f"{local.split('+', 1)[0]}@{domain}"
     elif kind is IdentifierKind.PHONE:
         norm = value if _E164.match(value) else normalize_phone(value)
     elif kind is IdentifierKind.LINKEDIN_SLUG:
@@ -135,7 +140,7 @@ def build(
         groups=frozenset(g.strip().lower() for g in (row.common_groups or []) if g),
     )
     for kind, value in identifiers:
-        key = _strong_key(kind, value)
+        key = strong_key(kind, value)
         if key is not None:
             features.strong.add(key)
         if kind is IdentifierKind.EMAIL and key is not None:

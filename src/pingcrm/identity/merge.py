@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from pingcrm.contacts.service import refresh_search_text
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
-from pingcrm.google.calendar import service as calendar
 from pingcrm.identity import repository
 from pingcrm.interactions.repository import recompute_counters
 from pingcrm.kit.clock import utcnow
+from pingcrm.meetings import service as calendar
 from pingcrm.models import MatchStatus, MergeRecord
 from pingcrm.scoring.service import recompute_scores
 
@@ -53,9 +53,38 @@ def richness(contact: dict[str, Any], children: dict[str, list[int]]) -> tuple[i
     return known, -int(contact["id"])
 
 
+# Text fields where the fuller of two values wins ("Maxwell" + "Maxwell Wilcox").
+FULLER_FIELDS = frozenset(
+    {"full_name", "given_name", "family_name", "company", "title", "location"}
+)
+
+
+def fuller(mine: Any, theirs: Any) -> bool:
+    """Whether ``theirs`` says everything ``mine`` says and more: every word of ``mine``
+    is in ``theirs`` (accents and case aside) and ``theirs`` has more ("Maxwell" →
+    "Maxwell Wilcox", "Acme" → "Acme Robotics GmbH"); a different value is not fuller."""
+    if not isinstance(mine, str) or not isinstance(theirs, str):
+        return False
+    from pingcrm.identity.names import fold
+
+    mine_words = fold(mine).replace(".", " ").split()
+    their_words = fold(theirs).replace(".", " ").split()
+    if not mine_words or len(their_words) <= len(mine_words):
+        return False
+    remaining = list(their_words)
+    for word in mine_words:
+        match = next((w for w in remaining if w == word or w.startswith(word)), None)
+        if match is None:
+            return False
+        remaining.remove(match)
+    return True
+
+
 def merged_values(survivor: dict[str, Any], absorbed: dict[str, Any]) -> dict[str, Any]:
-    """The survivor's changed columns: empty scalars filled, hand-edited fields of the
-    absorbed contact winning over un-edited ones, lists unioned without duplicates."""
+    """The survivor's changed columns: empty scalars filled, the fuller of two text
+    values kept ("Maxwell" + "Maxwell Wilcox" → "Maxwell Wilcox") unless the survivor's
+    was edited by hand, hand-edited fields of the absorbed contact winning over
+    un-edited ones, lists unioned without duplicates."""
     out: dict[str, Any] = {}
     edited_s = set(survivor.get("edited_fields") or [])
     edited_a = set(absorbed.get("edited_fields") or [])
@@ -63,7 +92,9 @@ def merged_values(survivor: dict[str, Any], absorbed: dict[str, Any]) -> dict[st
         mine, theirs = survivor.get(name), absorbed.get(name)
         if _empty(theirs):
             continue
-        if (_empty(mine) or (name in edited_a and name not in edited_s)) and mine != theirs:
+        richer = name in FULLER_FIELDS and name not in edited_s and fuller(mine, theirs)
+        wins = _empty(mine) or (name in edited_a and name not in edited_s) or richer
+        if wins and mine != theirs:
             out[name] = theirs
     if "full_name" in out:
         out["sort_name"] = absorbed["sort_name"]

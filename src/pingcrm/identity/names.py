@@ -27,7 +27,8 @@ def tokens(text: str | None) -> tuple[str, ...]:
     if not text:
         return ()
     # A hyphenated first name is one name ("Hans-Uwe" is not "Hans").
-    words = _NON_ALNUM.split(fold(text).replace("-", ""))
+    # An apostrophe joins too: "O'Brien" is "OBrien", not "O" and "Brien".
+    words = _NON_ALNUM.split(fold(text).replace("-", "").replace("'", ""))
     return tuple(w for w in words if len(w) > 1 and w not in _PARTICLES and not w.isdigit())
 
 
@@ -139,6 +140,22 @@ def _group_spellings(name: str) -> frozenset[str]:
 @lru_cache(maxsize=100_000)
 def _nicknames_of(name: str) -> frozenset[str]:
     return frozenset(n.lower() for n in _NICKNAMER.nicknames_of(name))
+
+
+_TRANSLIT = (("ks", "x"), ("kh", "h"), ("iy", "i"), ("yi", "i"), ("ii", "i"), ("yu", "u"),
+             ("ju", "u"), ("ya", "a"), ("ja", "a"), ("zh", "j"), ("ts", "c"), ("tz", "c"),
+             ("w", "v"), ("y", "i"), ("ph", "f"), ("th", "t"), ("ck", "k"))  # fmt: skip
+
+
+@lru_cache(maxsize=200_000)
+def latin_key(word: str) -> str:
+    """A key that one name written in several Latin transliterations shares
+    (Aleksandr/Alexander → "alexandr"/"alexander", Yulia/Iuliia/Julia, Tsoi/Tsoy)."""
+    key = word
+    for old, new in _TRANSLIT:
+        key = key.replace(old, new)
+    key = re.sub(r"(.)\1", r"\1", key)
+    return key[:-2] + "r" if key.endswith("er") and len(key) > 6 else key
 
 
 @lru_cache(maxsize=200_000)

@@ -57,7 +57,11 @@ def scan_rows(
     query = select(*SCAN_COLUMNS).where(Contact.user_id == user_id).order_by(Contact.id)
     ident = select(
         ContactIdentifier.contact_id, ContactIdentifier.kind, ContactIdentifier.value
-    ).where(ContactIdentifier.user_id == user_id)
+    ).where(
+        ContactIdentifier.user_id == user_id,
+        # Source-record keys are bookkeeping of the imports, not evidence of identity.
+        ContactIdentifier.kind != IdentifierKind.SOURCE_RECORD,
+    )
     if contact_ids is not None:
         query = query.where(Contact.id.in_(list(contact_ids)))
         ident = ident.where(ContactIdentifier.contact_id.in_(list(contact_ids)))

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from pingcrm.identity import blocking, repository
 from pingcrm.identity.features import Features, build
-from pingcrm.identity.signals import PairScore, Thresholds, score_pair
+from pingcrm.identity.model import BookStats
+from pingcrm.identity.signals import PairScore, Thresholds, legacy_score_pair, score_pair
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import MatchStatus
 
@@ -118,14 +119,17 @@ def find_pairs(
     thresholds: Thresholds,
     max_block: int,
     progress: Progress | None = None,
+    *,
+    legacy: bool = False,
 ) -> ScanResult:
-    """Score every candidate pair of these contacts (no database access)."""
+    """Score every candidate pair of these contacts (no database access); ``legacy``
+    scores with the previous weighted scorer (for the benchmark's comparison only)."""
     # Hundreds of thousands of small objects, none cyclic: the cycle collector would
     # walk them again and again (a third of the scan time at 100k contacts).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _find_pairs(rows, identifiers, thresholds, max_block, progress)
+        return _find_pairs(rows, identifiers, thresholds, max_block, progress, legacy)
     finally:
         if enabled:
             gc.enable()
@@ -137,11 +141,13 @@ def _find_pairs(
     thresholds: Thresholds,
     max_block: int,
     progress: Progress | None,
+    legacy: bool = False,
 ) -> ScanResult:
     started = time.perf_counter()
     features = [build(row, identifiers.get(row.id, ())) for row in rows]
     by_id = {f.id: f for f in features}
     common = _common_first_names(features)
+    stats = BookStats.of(features)
     certain = _tier1_pairs(features)
     blocks = blocking.candidate_pairs(features, max_block)
     candidates = blocks.pairs | certain
@@ -155,7 +161,10 @@ def _find_pairs(
     total = len(candidates)
     step = max(1, total // 20)
     for index, (a, b) in enumerate(sorted(candidates)):
-        verdict = score_pair(by_id[a], by_id[b], thresholds, common)
+        if legacy:
+            verdict = legacy_score_pair(by_id[a], by_id[b], thresholds, common)
+        else:
+            verdict = score_pair(by_id[a], by_id[b], thresholds, stats)
         if verdict.tier:
             result.pairs.append(FoundPair(a, b, verdict))
         if progress is not None and index % step == 0:

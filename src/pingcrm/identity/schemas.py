@@ -24,6 +24,12 @@ class PairOut(BaseModel):
     status: str
     signals: list[str] = Field(description="What matched, in words")
     guards: list[str] = Field(description="Cautions (colleagues, a common first name, …)")
+    label: str = Field(description='How sure the match is, in words ("certain", "93% likely")')
+    conflicts: list[str] = Field(
+        default_factory=list,
+        description="Identifiers that contradict each other (two LinkedIn profiles, two "
+        "phones): look before merging",
+    )
     contacts: list[PairContactOut]
 
     @classmethod
@@ -35,6 +41,8 @@ class PairOut(BaseModel):
             status=view.status.value,
             signals=view.signals,
             guards=view.guards,
+            label=view.label,
+            conflicts=view.conflicts,
             contacts=[
                 PairContactOut(id=c.id, name=c.full_name, emails=emails)
                 for c, emails in ((view.left, view.left_emails), (view.right, view.right_emails))
@@ -77,6 +85,9 @@ class MergeRequest(BaseModel):
 
     contact_id: int = Field(ge=1)
     other_id: int = Field(ge=1)
+    # Two contacts whose identifiers conflict (two LinkedIn profiles, two phones) are
+    # merged only when this is true; otherwise the answer is 409 naming the conflicts.
+    confirm_conflicts: bool = False
 
 
 class DecisionOut(BaseModel):

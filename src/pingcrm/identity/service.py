@@ -73,7 +73,7 @@ def run_scan(
 def _may_auto_merge(pair: FoundPair, limits: Thresholds, opted_in: bool) -> bool:
     verdict = pair.verdict
     if verdict.tier == 1:
-        return True
+        return not verdict.conflicting
     return opted_in and verdict.score >= limits.auto_merge and not verdict.guards
 
 
@@ -155,10 +155,23 @@ class PairView:
     guards: list[str]
     left_emails: list[str] = field(default_factory=list)
     right_emails: list[str] = field(default_factory=list)
+    # Identifiers of one kind that differ (two LinkedIn profiles, two phones): shown as
+    # a warning before anyone merges the pair.
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
-        return round(self.score * 100)
+        """The model's probability as a whole percent, never 100 for a probable pair
+        (the model is never certain; only a shared identifier is)."""
+        percent = round(self.score * 100)
+        return percent if self.tier == 1 else min(percent, 99)
+
+    @property
+    def label(self) -> str:
+        """How sure the match is, in words a user reads on the card."""
+        if self.tier == 1:
+            return "certain" if not self.conflicts else "shared identifier, conflicting others"
+        return f"{self.percent}% likely"
 
 
 def _text(value: Any) -> str:
@@ -196,9 +209,36 @@ def _views(session: Session, user_id: int, matches: list[IdentityMatch]) -> list
                 guards=[SIGNAL_LABELS.get(k, k) for k in (match.signals or {}).get("guards", [])],
                 left_emails=facts[0]["emails"].split(", ") if facts[0]["emails"] else [],
                 right_emails=facts[1]["emails"].split(", ") if facts[1]["emails"] else [],
+                conflicts=_conflicts(idents.get(left.id, []), idents.get(right.id, [])),
             )
         )
     return views
+
+
+def _conflicts(left: list[Any], right: list[Any]) -> list[str]:
+    """What the two contacts' identifiers contradict, as sentences for the user."""
+    from pingcrm.identity.features import Features, strong_key
+    from pingcrm.identity.model import CONFLICT_LABELS, conflicts
+
+    sides = []
+    for idents in (left, right):
+        features = Features(id=0, full_name="")
+        for ident in idents:
+            key = strong_key(ident.kind, ident.value)
+            if key is not None:
+                features.strong.add(key)
+        sides.append(features)
+    return [CONFLICT_LABELS[kind] for kind in conflicts(sides[0], sides[1])]
+
+
+def merge_conflicts(session: Session, user_id: int, contact_id: int, other_id: int) -> list[str]:
+    """The conflicting identifiers of two of the user's contacts (empty when none, or
+    when either is not the user's: the merge itself then says why it is refused)."""
+    known = repository.contacts_brief(session, user_id, {contact_id, other_id})
+    if contact_id not in known or other_id not in known:
+        return []
+    idents = repository.identifiers_of(session, [contact_id, other_id])
+    return _conflicts(idents.get(contact_id, []), idents.get(other_id, []))
 
 
 def _facts(contact: Contact, identifiers: list[Any]) -> dict[str, str]:
@@ -210,7 +250,11 @@ def _facts(contact: Contact, identifiers: list[Any]) -> dict[str, str]:
             by_kind["emails"].append(ident.display_value)
         elif ident.kind is IdentifierKind.PHONE:
             by_kind["phones"].append(ident.display_value)
-        elif ident.kind not in (IdentifierKind.TELEGRAM_ID, IdentifierKind.TWITTER_ID):
+        elif ident.kind not in (
+            IdentifierKind.TELEGRAM_ID,
+            IdentifierKind.TWITTER_ID,
+            IdentifierKind.SOURCE_RECORD,
+        ):
             by_kind["handles"].append(f"{ident.kind.value.split('_')[0]}: {ident.display_value}")
     facts = {
         key: _text(getattr(contact, key, None)) for key, _ in CARD_FIELDS if key not in by_kind
@@ -292,8 +336,27 @@ def decide(session: Session, user_id: int, match_id: int, action: str) -> Decisi
 
 
 # ------------------------------------------------------------------ merges
-def merge_contacts(session: Session, user_id: int, contact_id: int, other_id: int) -> MergeRecord:
-    """Merge two contacts by hand (the richer one survives)."""
+def merge_contacts(
+    session: Session,
+    user_id: int,
+    contact_id: int,
+    other_id: int,
+    *,
+    confirm_conflicts: bool = True,
+) -> MergeRecord:
+    """Merge two contacts by hand (the richer one survives). When their identifiers
+    conflict (two LinkedIn profiles, two phones, …) and ``confirm_conflicts`` is false,
+    nothing is merged: a :class:`Conflict` names the conflicts so the user is warned
+    first; asked again with the confirmation, the merge goes ahead."""
+    if not confirm_conflicts:
+        clashes = merge_conflicts(session, user_id, contact_id, other_id)
+        if clashes:
+            raise Conflict(
+                "These two contacts look like two different people: "
+                + "; ".join(clashes)
+                + ". Merge anyway only if you are sure (confirm_conflicts).",
+                details={"conflicts": clashes},
+            )
     match = repository.match_between(session, user_id, contact_id, other_id)
     signals = dict(match.signals or {}) if match is not None else {}
     return merge.merge_contacts(
@@ -391,8 +454,10 @@ def pair_json(view: PairView) -> dict[str, Any]:
         "score": view.score,
         "tier": view.tier,
         "status": view.status.value,
+        "label": view.label,
         "signals": view.signals,
         "guards": view.guards,
+        "conflicts": view.conflicts,
         "contacts": [
             {"id": c.id, "name": c.full_name, "emails": emails}
             for c, emails in ((view.left, view.left_emails), (view.right, view.right_emails))
@@ -401,3 +466,8 @@ def pair_json(view: PairView) -> dict[str, Any]:
 
 
 ProgressFactory = Callable[[int, int], None]
+
+
+def scan_runs(session: Session, user_id: int, job_name: str) -> list[Any]:
+    """The user's duplicate scans (``job_name`` runs), newest first."""
+    return repository.scan_runs(session, user_id, job_name)

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_sort_ratio
 
+from pingcrm.identity import model
 from pingcrm.identity.features import Features
+from pingcrm.identity.model import BookStats
 from pingcrm.identity.names import phonetic, same_first_name
 
 # Tier-2 signal weights (they are renormalised over the signals both contacts have).
@@ -48,6 +50,7 @@ SIGNAL_LABELS = {
     "colleague_guard": "Same company but clearly different names (colleagues)",
     "common_first_name": "Only a short or common first name matches",
     "name_only": "Only the name matches",
+    **{f"conflict_{kind}": label for kind, label in model.CONFLICT_LABELS.items()},
 }
 
 
@@ -56,7 +59,7 @@ class Thresholds:
     """When a pair is queued for review and when a probable pair may merge itself."""
 
     review: float = 0.87
-    auto_merge: float = 0.92
+    auto_merge: float = 0.99
     name_only_cap: float = 0.65
 
 
@@ -68,10 +71,18 @@ class PairScore:
     score: float
     signals: dict[str, float] = field(default_factory=dict)
     guards: list[str] = field(default_factory=list)
+    # The model's match weight in bits (log2 odds), for the record.
+    weight: float | None = None
 
     @property
     def name_only(self) -> bool:
         return "name_only" in self.guards
+
+    @property
+    def conflicting(self) -> bool:
+        """Whether the two contacts have conflicting identifiers (two LinkedIn profiles,
+        two phones, …): such a pair is never merged automatically."""
+        return any(g.startswith("conflict_") for g in self.guards)
 
     def as_json(self) -> dict[str, object]:
         """What is stored on the match and shown to the user."""
@@ -184,10 +195,50 @@ def score_pair(
     a: Features,
     b: Features,
     thresholds: Thresholds,
-    common_first: frozenset[str] = frozenset(),
+    stats: BookStats | None = None,
 ) -> PairScore:
     """Score the pair: tier 1 when a certain identifier is shared, else tier 2 when the
-    weighted score reaches the review threshold, else tier 0."""
+    probability of the term-frequency-adjusted Fellegi–Sunter model (``model.py``, with
+    the frequencies of the user's book ``stats``) reaches the review threshold, else 0.
+    A name-only match and a pair with conflicting identifiers never merge themselves."""
+    certain = tier1(a, b)
+    if certain:
+        # A shared address with two different LinkedIn profiles (a family's or a team's
+        # inbox) is certain of nothing: it goes to review, never merges itself.
+        clash = [f"conflict_{kind}" for kind in model.conflicts(a, b)]
+        return PairScore(tier=1, score=1.0, signals=certain, guards=clash)
+    comparison = model.compare(
+        a, b, stats or model.EMPTY, email_name=_email_name(a, b), username=_username(a, b)
+    )
+    score = comparison.probability
+    signals: dict[str, float] = {}
+    name = comparison.parts.get("first_name", 0.0) + comparison.parts.get("last_name", 0.0)
+    if name > 0:
+        signals["name"] = round(min(1.0, name / 30), 3)
+    for key in ("email_name", "username", "company", "domain", "groups"):
+        if comparison.parts.get(key, 0.0) > 0:
+            signals[key] = 1.0
+    guards: list[str] = [f"conflict_{kind}" for kind in comparison.conflicts]
+    if not any(k != "name" for k in signals):
+        guards.append("name_only")
+    tier = 2 if score >= thresholds.review else 0
+    return PairScore(
+        tier=tier,
+        score=round(score, 4),
+        signals=signals,
+        guards=guards,
+        weight=round(comparison.weight, 2),
+    )
+
+
+def legacy_score_pair(
+    a: Features,
+    b: Features,
+    thresholds: Thresholds,
+    common_first: frozenset[str] = frozenset(),
+) -> PairScore:
+    """The previous tier-2 scorer (a weighted mean with guards), kept only so that the
+    benchmark can measure the model against it side by side."""
     certain = tier1(a, b)
     if certain:
         return PairScore(tier=1, score=1.0, signals=certain)

@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pingcrm.errors import NotFound
 from pingcrm.llm.base import LLMClient, LLMError
+from pingcrm.meeting_prep import repository
 from pingcrm.models import Contact, DetectedEvent, Interaction
 from pingcrm.scoring.rules import tier_for
 from pingcrm.suggestions.drafts import unsupported_facts
@@ -128,24 +128,13 @@ def brief_for_contacts(
     title: str = "Meeting",
 ) -> MeetingBrief:
     """A brief for these contacts of ``user_id`` (404 if one is not theirs)."""
-    contacts = {
-        c.id: c
-        for c in session.execute(
-            select(Contact).where(Contact.user_id == user_id, Contact.id.in_(contact_ids))
-        ).scalars()
-    }
+    contacts = repository.contacts_by_id(session, user_id, contact_ids)
     missing = [cid for cid in contact_ids if cid not in contacts]
     if missing:
         raise NotFound(f"Contact {missing[0]} does not exist.")
     # Read a few more than shown: upcoming meetings are among the newest rows.
     history = recent_interactions(session, contact_ids, per_contact=RECENT + UPCOMING_SLACK)
-    news: dict[int, list[DetectedEvent]] = {}
-    for event in session.execute(
-        select(DetectedEvent)
-        .where(DetectedEvent.contact_id.in_(contact_ids))
-        .order_by(DetectedEvent.occurred_at.desc())
-    ).scalars():
-        news.setdefault(event.contact_id, []).append(event)
+    news = repository.detected_events_by_contact(session, contact_ids)
     attendees: list[AttendeeBrief] = []
     for contact_id in contact_ids:
         contact = contacts[contact_id]

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from pingcrm.models import MeetingBrief
+from pingcrm.models import Contact, DetectedEvent, MeetingBrief
 
 SENDING, SENT, FAILED, SKIPPED = "sending", "sent", "failed", "skipped"
 
@@ -99,3 +99,25 @@ def briefs_for_events(
     )
     wanted = set(keys)
     return {(r.event_id, r.event_start): r for r in rows if (r.event_id, r.event_start) in wanted}
+
+
+def contacts_by_id(session: Session, user_id: int, contact_ids: list[int]) -> dict[int, Contact]:
+    """The user's contacts among ``contact_ids`` (others' ids are simply absent)."""
+    rows = session.scalars(
+        select(Contact).where(Contact.user_id == user_id, Contact.id.in_(contact_ids))
+    )
+    return {c.id: c for c in rows}
+
+
+def detected_events_by_contact(
+    session: Session, contact_ids: list[int]
+) -> dict[int, list[DetectedEvent]]:
+    """The detected events (news) of these contacts, newest first per contact."""
+    news: dict[int, list[DetectedEvent]] = {}
+    for event in session.scalars(
+        select(DetectedEvent)
+        .where(DetectedEvent.contact_id.in_(contact_ids))
+        .order_by(DetectedEvent.occurred_at.desc())
+    ):
+        news.setdefault(event.contact_id, []).append(event)
+    return news

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.contacts import repository as contacts_repository
 from pingcrm.errors import NotFound
-from pingcrm.google.calendar import repository as calendar_repository
 from pingcrm.kit.clock import utcnow
 from pingcrm.llm.service import client_for_user
 from pingcrm.meeting_prep import repository
 from pingcrm.meeting_prep.brief import MeetingBrief, brief_for_contacts
 from pingcrm.meeting_prep.email import Guest, mime_message, raw, render
+from pingcrm.meetings import repository as calendar_repository
 from pingcrm.models import CalendarEvent, NotificationKind, PlatformAccount, Provider
 from pingcrm.notifications.service import notify
 from pingcrm.platform_accounts import service as accounts

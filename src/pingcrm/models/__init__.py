@@ -23,6 +23,7 @@ from pingcrm.models.enums import (
 from pingcrm.models.identity import IdentityMatch, MergeRecord
 from pingcrm.models.interaction import Interaction
 from pingcrm.models.job import JobLease, JobRun, SchedulerHeartbeat
+from pingcrm.models.linkedin_profile_fetch import LinkedinProfileFetch
 from pingcrm.models.meeting_brief import MeetingBrief
 from pingcrm.models.note import Note
 from pingcrm.models.notification import Notification
@@ -52,6 +53,7 @@ __all__ = [
     "InteractionKind",
     "JobLease",
     "JobRun",
+    "LinkedinProfileFetch",
     "MatchStatus",
     "McpKey",
     "MeetingBrief",

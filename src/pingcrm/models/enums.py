@@ -50,6 +50,10 @@ class IdentifierKind(enum.StrEnum):
     TWITTER_HANDLE = "twitter_handle"
     LINKEDIN_ID = "linkedin_id"
     LINKEDIN_SLUG = "linkedin_slug"
+    # The import/sync record a contact came from when the record had no identifier of
+    # the person (provider + a stable key or fingerprint of the row): makes re-imports
+    # idempotent without ever matching on a name. Not shown to the user.
+    SOURCE_RECORD = "source_record"
 
 
 class Provider(enum.StrEnum):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pingcrm.models import Contact, Organization
@@ -255,3 +256,44 @@ def delete_organization(session: Session, user_id: int, organization_id: int) ->
         .where(Organization.id == organization_id, Organization.user_id == user_id)
         .execution_options(synchronize_session=False)
     )
+
+
+def _id_by_normalized_name(session: Session, user_id: int, normalized: str) -> int | None:
+    return session.execute(
+        select(Organization.id).where(
+            Organization.user_id == user_id, Organization.normalized_name == normalized
+        )
+    ).scalar_one_or_none()
+
+
+def get_or_create_id(
+    session: Session, user_id: int, normalized: str, name: str, domain: str | None
+) -> int:
+    """The id of the user's organization with this normalised name, created if missing
+    (one created concurrently by another transaction wins)."""
+    found = _id_by_normalized_name(session, user_id, normalized)
+    if found is not None:
+        return found
+    organization = Organization(
+        user_id=user_id, name=name[:300], normalized_name=normalized, domain=domain
+    )
+    try:
+        with session.begin_nested():
+            session.add(organization)
+            session.flush()
+    except IntegrityError:
+        # Created concurrently by another transaction: use theirs.
+        created = _id_by_normalized_name(session, user_id, normalized)
+        assert created is not None
+        return created
+    return organization.id
+
+
+def first_id_with_domain(session: Session, user_id: int, domain: str) -> int | None:
+    """The user's oldest organization with this email domain."""
+    return session.execute(
+        select(Organization.id)
+        .where(Organization.user_id == user_id, Organization.domain == domain)
+        .order_by(Organization.id)
+        .limit(1)
+    ).scalar_one_or_none()

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pingcrm.contacts.identifiers import is_webmail
-from pingcrm.models import Organization
+from pingcrm.kit.webmail import is_webmail
+from pingcrm.organizations import repository
 
 # Legal-form suffixes that do not distinguish two companies ("Acme Inc." == "Acme").
 _SUFFIXES = frozenset(
@@ -49,33 +47,6 @@ def normalize_company(name: str) -> str:
     return " ".join(words)[:300]
 
 
-def _get_or_create(
-    session: Session, user_id: int, normalized: str, name: str, domain: str | None
-) -> int:
-    found = session.execute(
-        select(Organization.id).where(
-            Organization.user_id == user_id, Organization.normalized_name == normalized
-        )
-    ).scalar_one_or_none()
-    if found is not None:
-        return found
-    organization = Organization(
-        user_id=user_id, name=name[:300], normalized_name=normalized, domain=domain
-    )
-    try:
-        with session.begin_nested():
-            session.add(organization)
-            session.flush()
-    except IntegrityError:
-        # Created concurrently by another transaction: use theirs.
-        return session.execute(
-            select(Organization.id).where(
-                Organization.user_id == user_id, Organization.normalized_name == normalized
-            )
-        ).scalar_one()
-    return organization.id
-
-
 def resolve_organization(
     session: Session, user_id: int, company: str | None, email_domain: str | None
 ) -> int | None:
@@ -87,15 +58,12 @@ def resolve_organization(
     if company and company.strip():
         normalized = normalize_company(company)
         if normalized:
-            return _get_or_create(session, user_id, normalized, company.strip(), domain)
+            return repository.get_or_create_id(
+                session, user_id, normalized, company.strip(), domain
+            )
     if domain is None:
         return None
-    by_domain = session.execute(
-        select(Organization.id)
-        .where(Organization.user_id == user_id, Organization.domain == domain)
-        .order_by(Organization.id)
-        .limit(1)
-    ).scalar_one_or_none()
+    by_domain = repository.first_id_with_domain(session, user_id, domain)
     if by_domain is not None:
         return by_domain
-    return _get_or_create(session, user_id, domain, domain, domain)
+    return repository.get_or_create_id(session, user_id, domain, domain, domain)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from pingcrm.models import PlatformAccount, Provider
+from pingcrm.models import OAuthState, PlatformAccount, Provider
 
 
 def get(session: Session, user_id: int, account_id: int) -> PlatformAccount | None:
@@ -39,3 +41,19 @@ def list_for_user(
         .scalars()
         .all()
     )
+
+
+def pop_state(session: Session, digest: str, provider: str) -> OAuthState | None:
+    """The pending OAuth state with ``digest`` (deleted: a state is single-use)."""
+    row = session.execute(
+        select(OAuthState).where(OAuthState.state_digest == digest, OAuthState.provider == provider)
+    ).scalar_one_or_none()
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    return row
+
+
+def delete_expired_states(session: Session, now: datetime) -> None:
+    """Forget pending OAuth states older than their expiry (any user's: they are dead)."""
+    session.execute(delete(OAuthState).where(OAuthState.expires_at <= now))

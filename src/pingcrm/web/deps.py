@@ -7,21 +7,26 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from pingcrm.accounts.tokens import read_access_token
 from pingcrm.config import Settings
 from pingcrm.db import transaction
 from pingcrm.errors import AuthenticationRequired, PermissionDenied
+from pingcrm.linkedin import pairing
+from pingcrm.linkedin.tokens import EXTENSION_AUDIENCE, audience_of
 from pingcrm.models import User
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+
+T = TypeVar("T")
 
 
 class LoginRequired(AuthenticationRequired):
@@ -110,3 +115,55 @@ async def get_api_user(request: Request, session: SessionDep, settings: Settings
 
 PageUser = Annotated[User, Depends(get_page_user)]
 ApiUser = Annotated[User, Depends(get_api_user)]
+
+
+def attempt(session: Session, run: Callable[[], T]) -> T:
+    """Run a use case whose :class:`PingError` a route shows in its form: the error undoes
+    only what the call wrote (a savepoint) and the request's transaction goes on, so the
+    route never commits or rolls back itself."""
+    connection = session.connection()
+    dbapi = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and not getattr(dbapi, "in_transaction", True):
+        # pysqlite opens its transaction only before the first write: a SAVEPOINT before
+        # that would start one its RELEASE commits. Take the write lock now instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        return run()
+
+
+# --- LinkedIn extension (docs/linkedin.md) -------------------------------------------------
+
+
+def _bearer(request: Request) -> str | None:
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def get_extension_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """The caller of an extension endpoint: a live extension token (``aud``
+    ``pingcrm-extension``) only; API access tokens and page sessions are refused."""
+    token = _bearer(request)
+    if not token:
+        raise AuthenticationRequired(
+            "Send the extension token: 'Authorization: Bearer <token>' (pair the extension)."
+        )
+    user, row = pairing.authenticate(session, settings, token)
+    request.state.user = user
+    request.state.extension_token = row
+    return user
+
+
+async def get_api_or_extension_user(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> User:
+    """Either caller: an extension token (by its audience) or whatever ``ApiUser`` takes."""
+    token = _bearer(request)
+    if token and audience_of(token) == EXTENSION_AUDIENCE:
+        return await run_in_threadpool(get_extension_user, request, session, settings)
+    return await get_api_user(request, session, settings)
+
+
+ExtensionUser = Annotated[User, Depends(get_extension_user)]
+ApiOrExtensionUser = Annotated[User, Depends(get_api_or_extension_user)]

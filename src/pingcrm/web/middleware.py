@@ -55,14 +55,25 @@ class BodyLimitMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, limit: int, upload_limit: int, upload_prefixes: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        upload_limit: int,
+        upload_prefixes: tuple[str, ...] = (),
+        prefix_limits: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.app = app
         self.limit = limit
         self.upload_limit = upload_limit
         self.upload_prefixes = upload_prefixes
+        # Paths with a limit of their own (the LinkedIn push), checked first.
+        self.prefix_limits = prefix_limits
 
     def _limit_for(self, path: str) -> int:
+        for prefix, limit in self.prefix_limits:
+            if path.startswith(prefix):
+                return limit
         if any(path.startswith(prefix) for prefix in self.upload_prefixes):
             return self.upload_limit
         return self.limit

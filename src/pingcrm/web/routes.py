@@ -7,12 +7,14 @@ from fastapi import FastAPI
 from pingcrm.web.api import account as api_account
 from pingcrm.web.api import auth as api_auth
 from pingcrm.web.api import contacts as api_contacts
+from pingcrm.web.api import extension as api_extension
 from pingcrm.web.api import gmail as api_gmail
 from pingcrm.web.api import health as api_health
 from pingcrm.web.api import identity as api_identity
 from pingcrm.web.api import imports as api_imports
 from pingcrm.web.api import interactions as api_interactions
 from pingcrm.web.api import jobs as api_jobs
+from pingcrm.web.api import linkedin as api_linkedin
 from pingcrm.web.api import mcp_keys as api_mcp_keys
 from pingcrm.web.api import meeting_prep as api_meeting_prep
 from pingcrm.web.api import notes as api_notes
@@ -20,6 +22,7 @@ from pingcrm.web.api import notifications as api_notifications
 from pingcrm.web.api import organizations as api_organizations
 from pingcrm.web.api import settings as api_settings
 from pingcrm.web.api import suggestions as api_suggestions
+from pingcrm.web.api import twitter as api_twitter
 from pingcrm.web.ui import account as ui_account
 from pingcrm.web.ui import ai_settings as ui_ai_settings
 from pingcrm.web.ui import auth as ui_auth
@@ -30,6 +33,7 @@ from pingcrm.web.ui import help as ui_help
 from pingcrm.web.ui import identity as ui_identity
 from pingcrm.web.ui import imports as ui_imports
 from pingcrm.web.ui import jobs as ui_jobs
+from pingcrm.web.ui import linkedin_settings as ui_linkedin_settings
 from pingcrm.web.ui import mcp_settings as ui_mcp_settings
 from pingcrm.web.ui import meeting_prep_settings as ui_meeting_prep_settings
 from pingcrm.web.ui import notifications as ui_notifications
@@ -37,6 +41,7 @@ from pingcrm.web.ui import organizations as ui_organizations
 from pingcrm.web.ui import settings as ui_settings
 from pingcrm.web.ui import suggestions as ui_suggestions
 from pingcrm.web.ui import tags_settings as ui_tags_settings
+from pingcrm.web.ui import twitter_settings as ui_twitter_settings
 
 
 def include_routers(app: FastAPI) -> None:
@@ -74,3 +79,9 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(ui_help.router)
     app.include_router(api_identity.router)
     app.include_router(ui_identity.router)
+    app.include_router(ui_twitter_settings.router)
+    app.include_router(api_twitter.router)
+    # LinkedIn extension (docs/linkedin.md)
+    app.include_router(api_extension.router)
+    app.include_router(api_linkedin.router)
+    app.include_router(ui_linkedin_settings.router)

@@ -12,15 +12,16 @@ from types import ModuleType
 
 from pingcrm.google.calendar import tasks as google_calendar_tasks
 from pingcrm.google.gmail import tasks as google_gmail_tasks
+from pingcrm.google.meeting_prep import tasks as google_meeting_prep_tasks
 from pingcrm.google.people import tasks as google_people_tasks
 from pingcrm.identity import tasks as identity_tasks
 from pingcrm.imports import tasks as imports_tasks
 from pingcrm.maintenance import tasks as maintenance_tasks
-from pingcrm.meeting_prep import tasks as meeting_prep_tasks
 from pingcrm.scoring import tasks as scoring_tasks
 from pingcrm.suggestions import tasks as suggestions_tasks
 from pingcrm.sync import tasks as sync_tasks
-from pingcrm.tags import tasks as tags_tasks
+from pingcrm.taxonomy import tasks as taxonomy_tasks
+from pingcrm.twitter import tasks as twitter_tasks
 from pingcrm.worker import tasks as worker_tasks
 from pingcrm.worker.registry import JobSpec
 
@@ -32,11 +33,12 @@ TASK_MODULES: tuple[ModuleType, ...] = (
     identity_tasks,
     scoring_tasks,
     suggestions_tasks,
-    tags_tasks,
-    meeting_prep_tasks,
+    taxonomy_tasks,
     google_gmail_tasks,
     google_people_tasks,
     google_calendar_tasks,
+    google_meeting_prep_tasks,
+    twitter_tasks,
 )
 
 

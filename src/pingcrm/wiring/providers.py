@@ -12,8 +12,11 @@ from pingcrm.google.calendar import tasks as google_calendar_tasks
 from pingcrm.google.gmail import tasks as google_gmail_tasks
 from pingcrm.google.people import tasks as google_people_tasks
 from pingcrm.google.provider import GoogleProvider
+from pingcrm.linkedin.provider import LinkedinProvider
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.provider import SyncProvider
+from pingcrm.twitter import tasks as twitter_tasks
+from pingcrm.twitter.provider import TwitterProvider
 from pingcrm.worker.registry import Fanout, JobSpec
 
 
@@ -45,6 +48,12 @@ PROVIDERS: dict[Provider, ProviderWiring] = {
             google_calendar_tasks.calendar_sync,
         ),
     ),
+    Provider.TWITTER: ProviderWiring(
+        sync=TwitterProvider,
+        jobs=(twitter_tasks.dms_sync, twitter_tasks.mentions_sync),
+    ),
+    # Push-based: the browser extension pushes (POST /api/v1/linkedin/push); no jobs.
+    Provider.LINKEDIN: ProviderWiring(sync=LinkedinProvider, jobs=()),
 }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pingcrm.google.calendar.mapping import Dropped, Meeting, map_event
+from pingcrm.google.calendar.mapping import map_event
+from pingcrm.meetings.schemas import Dropped, Meeting
 
 ME = "ada@gmail.com"
 OTHERS = [

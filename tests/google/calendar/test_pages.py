@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from pingcrm.google.calendar.mapping import map_event
-from pingcrm.google.calendar.store import apply_page
+from pingcrm.google.calendar.sync import store_page
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, Provider
 from pingcrm.platform_accounts import service as accounts
@@ -39,7 +39,7 @@ def test_contact_page_shows_upcoming_and_past_meetings(
         ("bob@acme.com", "Bob Stone", "accepted"),
         ("carol@acme.com", "Carol Ng", "accepted"),
     ]
-    apply_page(
+    store_page(
         session,
         account,
         [

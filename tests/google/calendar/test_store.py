@@ -5,7 +5,7 @@ interaction or the score."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingcrm.config import Settings
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.google.calendar.mapping import map_event
-from pingcrm.google.calendar.service import count_started_meetings
-from pingcrm.google.calendar.store import apply_page
-from pingcrm.kit.clock import FrozenClock, use_clock
+from pingcrm.google.calendar.sync import store_page
+from pingcrm.kit.clock import FrozenClock
+from pingcrm.meetings.service import count_started_meetings
 from pingcrm.models import (
     CalendarEvent,
     Contact,
@@ -32,16 +32,9 @@ from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
 from tests.fakes.google.calendar import event
 from tests.fixtures.builders import create_interaction, create_user
+from tests.google.conftest import ME, NOW
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
-
-
-@pytest.fixture(autouse=True)
-def frozen() -> FrozenClock:
-    clock = FrozenClock(NOW)
-    with use_clock(clock):
-        yield clock
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
@@ -61,7 +54,7 @@ def account(session: Session, settings: Settings) -> PlatformAccount:
 
 def _apply(session: Session, account: PlatformAccount, *events: dict, max_people: int = 15):
     mapped = [map_event(e, {ME}) for e in events]
-    result = apply_page(session, account, mapped, max_people=max_people)
+    result = store_page(session, account, mapped, max_people=max_people)
     session.commit()
     return result
 
@@ -301,7 +294,7 @@ def test_declining_later_removes_the_meeting(session: Session, account: Platform
 
 
 def test_future_meetings_move_nothing_until_they_start(
-    session: Session, account: PlatformAccount, frozen: FrozenClock
+    session: Session, account: PlatformAccount, clock: FrozenClock
 ) -> None:
     user_id = account.user_id
     _apply(
@@ -330,7 +323,7 @@ def test_future_meetings_move_nothing_until_they_start(
     assert bob.interaction_count == 1
     assert bob.score == score_before
     # The meeting starts: the catch-up counts it.
-    frozen.advance(timedelta(hours=3))
+    clock.advance(timedelta(hours=3))
     assert count_started_meetings(session, user_id) == [bob.id]
     session.commit()
     session.refresh(bob)
@@ -364,13 +357,13 @@ def test_the_same_event_in_two_accounts_is_recorded_once(
         ],
     )
     both = {ME, "ada@work.com"}  # the sync treats every connected address as the user
-    apply_page(session, account, [map_event(item, both)], max_people=15)
-    apply_page(session, other, [map_event(item, both)], max_people=15)
+    store_page(session, account, [map_event(item, both)], max_people=15)
+    store_page(session, other, [map_event(item, both)], max_people=15)
     session.commit()
     # Bob's meeting once; the user's other address is not a contact.
     assert [m[0] for m in _meetings(session)] == ["Bob"]
     # One account loses the event: the other still has Bob's meeting.
-    apply_page(
+    store_page(
         session, other, [map_event({"id": "shared", "status": "cancelled"}, set())], max_people=15
     )
     session.commit()
@@ -404,7 +397,7 @@ def test_the_catch_up_job_counts_a_meeting_that_started(
     engine: Engine,
     session_factory: sessionmaker[Session],
     account: PlatformAccount,
-    frozen: FrozenClock,
+    clock: FrozenClock,
 ) -> None:
     soon = NOW + timedelta(minutes=5)
     _apply(
@@ -412,7 +405,7 @@ def test_the_catch_up_job_counts_a_meeting_that_started(
         account,
         event("soon", soon, 30, [(ME, None, "accepted"), ("bob@acme.com", "Bob", "accepted")]),
     )
-    frozen.advance(timedelta(minutes=10))
+    clock.advance(timedelta(minutes=10))
     execute(
         JobCall("google.count_started_meetings", user_id=account.user_id, account_id=account.id),
         settings=settings,

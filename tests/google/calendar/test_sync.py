@@ -4,83 +4,32 @@ run killed between pages, re-runs that create nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from pingcrm.config import Settings
 from pingcrm.google.calendar import sync as calendar_sync
 from pingcrm.google.calendar.api import CalendarApi
 from pingcrm.google.calendar.tasks import SYNC_JOB, options
 from pingcrm.google.client import GoogleClient
-from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
     CalendarEvent,
     Contact,
     Interaction,
     Platform,
-    PlatformAccount,
     RunStatus,
     SyncKind,
 )
-from tests.fakes.google.calendar import FakeCalendarState, event, state_of
-from tests.fakes.google.state import FakeGoogle
-from tests.fixtures.builders import create_user
+from tests.fakes.google.calendar import FakeCalendarState, event
+from tests.fixtures.google_world import GoogleWorld
+from tests.google.conftest import ME, NOW
 from tests.google.fake_account import (
-    connect,
-    google_settings,
     last_run,
     manual_sync_context,
-    run_job,
-    served,
 )
-
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
-
-
-@pytest.fixture
-def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(NOW)
-    with use_clock(frozen):
-        yield frozen
-
-
-@pytest.fixture
-def google() -> FakeGoogle:
-    return FakeGoogle()
-
-
-@pytest.fixture
-def cal(google: FakeGoogle) -> FakeCalendarState:
-    return state_of(google)
-
-
-@pytest.fixture
-def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
-    with served(google) as url:
-        yield google_settings(settings, google, url)
-
-
-@pytest.fixture
-def account(
-    session: Session, gsettings: Settings, google: FakeGoogle, clock: FrozenClock
-) -> PlatformAccount:
-    user = create_user(session)
-    return connect(session, gsettings, google, user.id, ME)
-
-
-def _sync(
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-) -> None:
-    run_job(SYNC_JOB, gsettings, engine, session_factory, account)
 
 
 def _meetings(session: Session) -> list[tuple[str, str, datetime]]:
@@ -127,42 +76,34 @@ def _seed(cal: FakeCalendarState) -> None:
     )
 
 
-def test_full_sync_then_incremental(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    cal: FakeCalendarState,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_full_sync_then_incremental(world: GoogleWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(calendar_sync, "PAGE_SIZE", 2)  # several pages from a few events
-    _seed(cal)
-    _sync(gsettings, engine, session_factory, account)
+    _seed(world.cal)
+    world.run(SYNC_JOB)
 
-    assert _meetings(session) == [
+    assert _meetings(world.session) == [
         ("Bob Stone", "Intro call", NOW - timedelta(days=3)),
         ("Carol Ng", "Planning", NOW + timedelta(days=2)),
     ]
-    run = last_run(session)
+    run = last_run(world.session)
     assert run.kind == SyncKind.CALENDAR
     assert run.status == RunStatus.SUCCESS
     assert run.new_interactions == 2
     assert run.new_contacts == 2
-    first = [r for r in cal.requests if r["account"] == ME]
+    first = [r for r in world.cal.requests if r["account"] == ME]
     assert first[0]["singleEvents"] == "true"
     assert "timeMin" in first[0]
     assert "timeMax" in first[0]
     assert any("pageToken" in r for r in first)  # paginated
-    bob = session.scalars(select(Contact).where(Contact.full_name == "Bob Stone")).one()
-    carol = session.scalars(select(Contact).where(Contact.full_name == "Carol Ng")).one()
+    bob = world.session.scalars(select(Contact).where(Contact.full_name == "Bob Stone")).one()
+    carol = world.session.scalars(select(Contact).where(Contact.full_name == "Carol Ng")).one()
     assert bob.last_interaction_at == NOW - timedelta(days=3)
     assert carol.last_interaction_at is None  # upcoming: not an interaction yet
     assert carol.interaction_count == 0
 
     # Changes at Google: one event moved, one cancelled, one new.
-    cal.requests.clear()
-    cal.put_event(
+    world.cal.requests.clear()
+    world.cal.put_event(
         ME,
         event(
             "future",
@@ -172,8 +113,8 @@ def test_full_sync_then_incremental(
             summary="Planning (moved)",
         ),
     )
-    cal.cancel_event(ME, "past")
-    cal.put_event(
+    world.cal.cancel_event(ME, "past")
+    world.cal.put_event(
         ME,
         event(
             "new",
@@ -183,53 +124,45 @@ def test_full_sync_then_incremental(
             summary="Coffee",
         ),
     )
-    _sync(gsettings, engine, session_factory, account)
-    assert all("syncToken" in r and "timeMin" not in r for r in cal.requests)
-    assert _meetings(session) == [
+    world.run(SYNC_JOB)
+    assert all("syncToken" in r and "timeMin" not in r for r in world.cal.requests)
+    assert _meetings(world.session) == [
         ("Erin Poe", "Coffee", NOW - timedelta(hours=2)),
         ("Carol Ng", "Planning (moved)", NOW + timedelta(days=3)),
     ]
-    session.refresh(bob)
+    world.session.refresh(bob)
     assert bob.last_interaction_at is None  # the cancelled meeting is gone
-    assert last_run(session).new_interactions == 1
+    assert last_run(world.session).new_interactions == 1
 
     # Nothing changed: a re-run asks for changes and creates nothing.
-    before = session.scalar(select(func.count()).select_from(Interaction))
-    _sync(gsettings, engine, session_factory, account)
-    assert session.scalar(select(func.count()).select_from(Interaction)) == before
-    assert last_run(session).new_interactions == 0
-    assert last_run(session).new_contacts == 0
+    before = world.session.scalar(select(func.count()).select_from(Interaction))
+    world.run(SYNC_JOB)
+    assert world.session.scalar(select(func.count()).select_from(Interaction)) == before
+    assert last_run(world.session).new_interactions == 0
+    assert last_run(world.session).new_contacts == 0
 
 
-def test_expired_sync_token_means_a_full_sync(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    cal: FakeCalendarState,
-    clock: FrozenClock,
-) -> None:
-    _seed(cal)
-    _sync(gsettings, engine, session_factory, account)
-    assert len(_meetings(session)) == 2
-    clock.advance(timedelta(hours=1))
+def test_expired_sync_token_means_a_full_sync(world: GoogleWorld) -> None:
+    _seed(world.cal)
+    world.run(SYNC_JOB)
+    assert len(_meetings(world.session)) == 2
+    world.clock.advance(timedelta(hours=1))
     # While the token is unusable, an event disappears without a trace.
-    cal.calendars[ME].events.pop("past")
-    cal.expire_sync_tokens(ME)
-    cal.requests.clear()
-    _sync(gsettings, engine, session_factory, account)
-    assert "syncToken" in cal.requests[0]
-    assert "timeMin" in cal.requests[1]  # 410 → full sync
-    assert last_run(session).status == RunStatus.SUCCESS
+    world.cal.calendars[ME].events.pop("past")
+    world.cal.expire_sync_tokens(ME)
+    world.cal.requests.clear()
+    world.run(SYNC_JOB)
+    assert "syncToken" in world.cal.requests[0]
+    assert "timeMin" in world.cal.requests[1]  # 410 → full sync
+    assert last_run(world.session).status == RunStatus.SUCCESS
     # The full sync saw everything still there, and pruned what it did not see.
-    assert _meetings(session) == [("Carol Ng", "Planning", NOW + timedelta(days=2))]
-    assert session.scalar(select(func.count()).select_from(CalendarEvent)) == 1
+    assert _meetings(world.session) == [("Carol Ng", "Planning", NOW + timedelta(days=2))]
+    assert world.session.scalar(select(func.count()).select_from(CalendarEvent)) == 1
     # The new sync token works: the next run is incremental again.
-    cal.requests.clear()
-    _sync(gsettings, engine, session_factory, account)
-    assert [("syncToken" in r) for r in cal.requests] == [True]
-    assert last_run(session).status == RunStatus.SUCCESS
+    world.cal.requests.clear()
+    world.run(SYNC_JOB)
+    assert [("syncToken" in r) for r in world.cal.requests] == [True]
+    assert last_run(world.session).status == RunStatus.SUCCESS
 
 
 class Killed(BaseException):
@@ -237,17 +170,11 @@ class Killed(BaseException):
 
 
 def test_a_run_killed_between_pages_resumes_without_duplicates(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    cal: FakeCalendarState,
-    monkeypatch: pytest.MonkeyPatch,
+    world: GoogleWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(calendar_sync, "PAGE_SIZE", 2)
     for n in range(7):
-        cal.put_event(
+        world.cal.put_event(
             ME,
             event(
                 f"ev{n}",
@@ -258,8 +185,8 @@ def test_a_run_killed_between_pages_resumes_without_duplicates(
         )
 
     # A run that commits its first page and dies while fetching the second.
-    with session_factory() as work:
-        ctx = manual_sync_context(work, gsettings, account, SyncKind.CALENDAR)
+    with world.factory() as work:
+        ctx = manual_sync_context(work, world.settings, world.account, SyncKind.CALENDAR)
         with GoogleClient.from_context(ctx) as client:
             api = CalendarApi(client)
             calls = {"n": 0}
@@ -272,58 +199,44 @@ def test_a_run_killed_between_pages_resumes_without_duplicates(
                     return api.list_events(params)
 
             with pytest.raises(Killed):
-                calendar_sync.sync_calendar(ctx, DiesOnSecondPage(), options(gsettings))
+                calendar_sync.sync_calendar(ctx, DiesOnSecondPage(), options(world.settings))
         work.rollback()
-    assert len(_meetings(session)) == 2  # the first page was committed
+    assert len(_meetings(world.session)) == 2  # the first page was committed
 
-    cal.requests.clear()
-    _sync(gsettings, engine, session_factory, account)
-    assert "pageToken" in cal.requests[0]  # resumed where it stopped
+    world.cal.requests.clear()
+    world.run(SYNC_JOB)
+    assert "pageToken" in world.cal.requests[0]  # resumed where it stopped
     # Exactly what an uninterrupted run records: one meeting per event and attendee.
-    assert sorted(session.scalars(select(Interaction.provider_id))) == sorted(
+    assert sorted(world.session.scalars(select(Interaction.provider_id))) == sorted(
         f"gcal:ev{n}:p{n}@acme.com" for n in range(7)
     )
-    assert session.scalar(select(func.count()).select_from(CalendarEvent)) == 7
-    assert session.scalar(select(func.count()).select_from(Contact)) == 7
+    assert world.session.scalar(select(func.count()).select_from(CalendarEvent)) == 7
+    assert world.session.scalar(select(func.count()).select_from(Contact)) == 7
     # And the next run is incremental and creates nothing.
-    _sync(gsettings, engine, session_factory, account)
-    assert len(_meetings(session)) == 7
+    world.run(SYNC_JOB)
+    assert len(_meetings(world.session)) == 7
 
 
-def test_a_revoked_grant_stops_the_run_with_an_error_badge(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    google: FakeGoogle,
-    cal: FakeCalendarState,
-) -> None:
-    _seed(cal)
-    google.invalidate_grants(ME)
-    _sync(gsettings, engine, session_factory, account)
-    run = last_run(session)
+def test_a_revoked_grant_stops_the_run_with_an_error_badge(world: GoogleWorld) -> None:
+    _seed(world.cal)
+    world.google.invalidate_grants(ME)
+    world.run(SYNC_JOB)
+    run = last_run(world.session)
     assert run.status == RunStatus.FAILED
-    session.refresh(account)
-    assert account.last_error_is_auth is True
-    assert _meetings(session) == []
+    world.session.refresh(world.account)
+    assert world.account.last_error_is_auth is True
+    assert _meetings(world.session) == []
 
 
 def test_an_expired_access_token_is_refreshed_and_a_rate_limit_waited_out(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    google: FakeGoogle,
-    cal: FakeCalendarState,
+    world: GoogleWorld,
 ) -> None:
-    _seed(cal)
-    _sync(gsettings, engine, session_factory, account)
-    google.expire_access_tokens()  # the stored access token now answers 401
-    refreshes = len(google.token_requests)
-    google.fail("events.list", 429, retry_after=0)
-    cal.put_event(
+    _seed(world.cal)
+    world.run(SYNC_JOB)
+    world.google.expire_access_tokens()  # the stored access token now answers 401
+    refreshes = len(world.google.token_requests)
+    world.google.fail("events.list", 429, retry_after=0)
+    world.cal.put_event(
         ME,
         event(
             "late",
@@ -332,9 +245,9 @@ def test_an_expired_access_token_is_refreshed_and_a_rate_limit_waited_out(
             [(ME, "Ada", "accepted"), ("erin@acme.com", "Erin Poe", "accepted")],
         ),
     )
-    _sync(gsettings, engine, session_factory, account)
-    run = last_run(session)
+    world.run(SYNC_JOB)
+    run = last_run(world.session)
     assert run.status == RunStatus.SUCCESS
     assert run.new_interactions == 1
-    assert ("Erin Poe", "Meeting", NOW - timedelta(hours=1)) in _meetings(session)
-    assert len(google.token_requests) == refreshes + 1  # refreshed once after the 401
+    assert ("Erin Poe", "Meeting", NOW - timedelta(hours=1)) in _meetings(world.session)
+    assert len(world.google.token_requests) == refreshes + 1  # refreshed once after the 401

@@ -4,74 +4,34 @@ re-runs that create nothing, a run killed between pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from pingcrm.config import Settings
 from pingcrm.contacts import service as contacts
 from pingcrm.contacts.schemas import ContactUpdate
 from pingcrm.google.client import GoogleClient
 from pingcrm.google.people import sync as people_sync
 from pingcrm.google.people.api import PeopleApi
 from pingcrm.google.people.tasks import SYNC_JOB
-from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
     Contact,
     ContactIdentifier,
     IdentifierKind,
     Note,
-    PlatformAccount,
     RunStatus,
     SyncKind,
 )
-from tests.fakes.google.people import FakePeopleState, person, state_of
-from tests.fakes.google.state import FakeGoogle
-from tests.fixtures.builders import create_user
+from tests.fakes.google.people import person
+from tests.fixtures.google_world import GoogleWorld
+from tests.google.conftest import ME
 from tests.google.fake_account import (
-    connect,
-    google_settings,
     last_run,
     manual_sync_context,
-    run_job,
-    served,
 )
-
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ME = "ada@gmail.com"
-
-
-@pytest.fixture
-def google() -> FakeGoogle:
-    return FakeGoogle()
-
-
-@pytest.fixture
-def book(google: FakeGoogle) -> FakePeopleState:
-    return state_of(google)
-
-
-@pytest.fixture
-def gsettings(settings: Settings, google: FakeGoogle) -> Iterator[Settings]:
-    with served(google) as url:
-        yield google_settings(settings, google, url)
-
-
-@pytest.fixture
-def account(session: Session, gsettings: Settings, google: FakeGoogle) -> Iterator[PlatformAccount]:
-    with use_clock(FrozenClock(NOW)):
-        user = create_user(session)
-        yield connect(session, gsettings, google, user.id, ME)
-
-
-def _sync(
-    gsettings: Settings, engine: Engine, factory: sessionmaker[Session], account: PlatformAccount
-) -> None:
-    run_job(SYNC_JOB, gsettings, engine, factory, account)
 
 
 def _contact(session: Session, name: str) -> Contact:
@@ -90,16 +50,8 @@ def _emails(session: Session, contact: Contact) -> list[str]:
     )
 
 
-def test_full_sync_imports_people_read_only(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    book: FakePeopleState,
-    google: FakeGoogle,
-) -> None:
-    book.put_person(
+def test_full_sync_imports_people_read_only(world: GoogleWorld) -> None:
+    world.book.put_person(
         ME,
         person(
             1,
@@ -113,127 +65,110 @@ def test_full_sync_imports_people_read_only(
             bio="Met at RocketConf 2024",
         ),
     )
-    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], birthday=(None, 7, 1)))
-    book.put_person(ME, {"resourceName": "people/c3", "phoneNumbers": [{"value": "not a phone"}]})
-    _sync(gsettings, engine, session_factory, account)
+    world.book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], birthday=(None, 7, 1)))
+    world.book.put_person(
+        ME, {"resourceName": "people/c3", "phoneNumbers": [{"value": "not a phone"}]}
+    )
+    world.run(SYNC_JOB)
 
-    run = last_run(session)
+    run = last_run(world.session)
     assert run.kind == SyncKind.CONTACTS
     assert run.status == RunStatus.SUCCESS
     assert run.new_contacts == 2
-    bob = _contact(session, "Bob Stone")
+    bob = _contact(world.session, "Bob Stone")
     assert (bob.company, bob.title, bob.birthday) == ("Acme Rockets", "CTO", date(1985, 4, 12))
     assert bob.avatar_url == "https://lh3.googleusercontent.com/a/b"
     assert bob.source == "google_contacts"
-    assert _emails(session, bob) == ["bob@acme.com", "bobstone@gmail.com"]
-    note = session.scalars(select(Note).where(Note.contact_id == bob.id)).one()
+    assert _emails(world.session, bob) == ["bob@acme.com", "bobstone@gmail.com"]
+    note = world.session.scalars(select(Note).where(Note.contact_id == bob.id)).one()
     assert note.body == "From Google Contacts: Met at RocketConf 2024"
-    carol = _contact(session, "Carol Ng")
+    carol = _contact(world.session, "Carol Ng")
     assert carol.birthday is None  # no year: not a date
-    request = book.requests[0]
+    request = world.book.requests[0]
     assert request["personFields"] == (
         "names,emailAddresses,phoneNumbers,organizations,birthdays,photos,biographies"
     )
     assert request["requestSyncToken"] == "true"
     # Read-only: the fake saw only GETs of connections.
-    assert set(google.calls) <= {"connections.list"}
+    assert set(world.google.calls) <= {"connections.list"}
 
     # A re-run with nothing new creates nothing and adds no second note.
-    _sync(gsettings, engine, session_factory, account)
-    assert "syncToken" in book.requests[-1]
-    assert session.scalar(select(func.count()).select_from(Contact)) == 2
-    assert session.scalar(select(func.count()).select_from(Note)) == 1
-    assert last_run(session).new_contacts == 0
+    world.run(SYNC_JOB)
+    assert "syncToken" in world.book.requests[-1]
+    assert world.session.scalar(select(func.count()).select_from(Contact)) == 2
+    assert world.session.scalar(select(func.count()).select_from(Note)) == 1
+    assert last_run(world.session).new_contacts == 0
 
 
-def test_incremental_changes_never_overwrite_hand_edits(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    book: FakePeopleState,
-) -> None:
-    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"], company="Acme", title="CTO"))
-    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], company="Acme"))
-    _sync(gsettings, engine, session_factory, account)
-    bob = _contact(session, "Bob Stone")
+def test_incremental_changes_never_overwrite_hand_edits(world: GoogleWorld) -> None:
+    world.book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"], company="Acme", title="CTO"))
+    world.book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], company="Acme"))
+    world.run(SYNC_JOB)
+    bob = _contact(world.session, "Bob Stone")
     contacts.update_contact(
-        session, account.user_id, bob.id, ContactUpdate(title="Chief Rocketeer")
+        world.session, world.account.user_id, bob.id, ContactUpdate(title="Chief Rocketeer")
     )
-    session.commit()
+    world.session.commit()
 
     # Google changes: Bob's title and company, Carol's title; Carol is then deleted.
-    book.put_person(
+    world.book.put_person(
         ME, person(1, "Bob Stone", ["bob@acme.com", "bob@new.io"], company="NewCo", title="CEO")
     )
-    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], company="Acme", title="VP"))
-    book.delete_person(ME, "people/c2")
-    book.put_person(ME, person(4, "Dan Poe", ["dan@poe.dev"]))
-    _sync(gsettings, engine, session_factory, account)
+    world.book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"], company="Acme", title="VP"))
+    world.book.delete_person(ME, "people/c2")
+    world.book.put_person(ME, person(4, "Dan Poe", ["dan@poe.dev"]))
+    world.run(SYNC_JOB)
 
-    assert "syncToken" in book.requests[-1]
-    bob = _contact(session, "Bob Stone")
+    assert "syncToken" in world.book.requests[-1]
+    bob = _contact(world.session, "Bob Stone")
     assert bob.title == "Chief Rocketeer"  # edited by hand: kept
     assert bob.company == "NewCo"  # not edited: follows Google
-    assert _emails(session, bob) == ["bob@acme.com", "bob@new.io"]
-    carol = _contact(session, "Carol Ng")  # deleted at Google: kept in PingCRM
+    assert _emails(world.session, bob) == ["bob@acme.com", "bob@new.io"]
+    carol = _contact(world.session, "Carol Ng")  # deleted at Google: kept in PingCRM
     assert carol.title is None
-    dan = _contact(session, "Dan Poe")
+    dan = _contact(world.session, "Dan Poe")
     assert dan.source == "google_contacts"
-    run = last_run(session)
+    run = last_run(world.session)
     assert run.new_contacts == 1
     assert run.skipped == 1  # the deletion
     assert run.updated_contacts >= 1
 
 
-def test_a_contact_the_user_made_is_only_filled_in(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    book: FakePeopleState,
-) -> None:
+def test_a_contact_the_user_made_is_only_filled_in(world: GoogleWorld) -> None:
     from pingcrm.contacts.schemas import ContactCreate
 
     mine = contacts.create_contact(
-        session,
-        account.user_id,
+        world.session,
+        world.account.user_id,
         ContactCreate(full_name="Bob S.", emails=["bob@acme.com"], company="Acme"),
     )
-    session.commit()
-    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"], company="Other Corp", title="CTO"))
-    _sync(gsettings, engine, session_factory, account)
-    session.expire_all()
-    row = session.get(Contact, mine.id)
+    world.session.commit()
+    world.book.put_person(
+        ME, person(1, "Bob Stone", ["bob@acme.com"], company="Other Corp", title="CTO")
+    )
+    world.run(SYNC_JOB)
+    world.session.expire_all()
+    row = world.session.get(Contact, mine.id)
     assert row is not None
     assert (row.full_name, row.company, row.title) == ("Bob S.", "Acme", "CTO")
-    assert session.scalar(select(func.count()).select_from(Contact)) == 1
+    assert world.session.scalar(select(func.count()).select_from(Contact)) == 1
 
 
-def test_expired_sync_token_starts_a_full_sync(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    book: FakePeopleState,
-) -> None:
-    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"]))
-    _sync(gsettings, engine, session_factory, account)
-    book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"]))
-    book.expire_sync_tokens(ME)
-    book.requests.clear()
-    _sync(gsettings, engine, session_factory, account)
-    assert "syncToken" in book.requests[0]
-    assert "syncToken" not in book.requests[1]
-    assert last_run(session).status == RunStatus.SUCCESS
-    assert session.scalar(select(func.count()).select_from(Contact)) == 2
+def test_expired_sync_token_starts_a_full_sync(world: GoogleWorld) -> None:
+    world.book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"]))
+    world.run(SYNC_JOB)
+    world.book.put_person(ME, person(2, "Carol Ng", ["carol@acme.com"]))
+    world.book.expire_sync_tokens(ME)
+    world.book.requests.clear()
+    world.run(SYNC_JOB)
+    assert "syncToken" in world.book.requests[0]
+    assert "syncToken" not in world.book.requests[1]
+    assert last_run(world.session).status == RunStatus.SUCCESS
+    assert world.session.scalar(select(func.count()).select_from(Contact)) == 2
     # The new token works again.
-    _sync(gsettings, engine, session_factory, account)
-    assert "syncToken" in book.requests[-1]
-    assert last_run(session).status == RunStatus.SUCCESS
+    world.run(SYNC_JOB)
+    assert "syncToken" in world.book.requests[-1]
+    assert last_run(world.session).status == RunStatus.SUCCESS
 
 
 class Killed(BaseException):
@@ -241,19 +176,13 @@ class Killed(BaseException):
 
 
 def test_a_killed_run_resumes_from_its_last_page(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    book: FakePeopleState,
-    monkeypatch: pytest.MonkeyPatch,
+    world: GoogleWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(people_sync, "PAGE_SIZE", 3)
     for n in range(8):
-        book.put_person(ME, person(n + 1, f"Person {n}", [f"p{n}@acme.com"]))
-    with session_factory() as work:
-        ctx = manual_sync_context(work, gsettings, account, SyncKind.CONTACTS)
+        world.book.put_person(ME, person(n + 1, f"Person {n}", [f"p{n}@acme.com"]))
+    with world.factory() as work:
+        ctx = manual_sync_context(work, world.settings, world.account, SyncKind.CONTACTS)
         with GoogleClient.from_context(ctx) as client:
             api = PeopleApi(client)
             calls = {"n": 0}
@@ -268,27 +197,19 @@ def test_a_killed_run_resumes_from_its_last_page(
             with pytest.raises(Killed):
                 people_sync.sync_contacts(ctx, DiesOnThirdPage())
         work.rollback()
-    assert session.scalar(select(func.count()).select_from(Contact)) == 6
+    assert world.session.scalar(select(func.count()).select_from(Contact)) == 6
 
-    book.requests.clear()
-    _sync(gsettings, engine, session_factory, account)
-    assert "pageToken" in book.requests[0]
-    assert session.scalar(select(func.count()).select_from(Contact)) == 8
-    _sync(gsettings, engine, session_factory, account)
-    assert session.scalar(select(func.count()).select_from(Contact)) == 8
+    world.book.requests.clear()
+    world.run(SYNC_JOB)
+    assert "pageToken" in world.book.requests[0]
+    assert world.session.scalar(select(func.count()).select_from(Contact)) == 8
+    world.run(SYNC_JOB)
+    assert world.session.scalar(select(func.count()).select_from(Contact)) == 8
 
 
-def test_a_rate_limit_is_retried(
-    session: Session,
-    gsettings: Settings,
-    engine: Engine,
-    session_factory: sessionmaker[Session],
-    account: PlatformAccount,
-    book: FakePeopleState,
-    google: FakeGoogle,
-) -> None:
-    book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"]))
-    google.fail("connections.list", 429, retry_after=0)
-    _sync(gsettings, engine, session_factory, account)
-    assert last_run(session).status == RunStatus.SUCCESS
-    assert _contact(session, "Bob Stone").source == "google_contacts"
+def test_a_rate_limit_is_retried(world: GoogleWorld) -> None:
+    world.book.put_person(ME, person(1, "Bob Stone", ["bob@acme.com"]))
+    world.google.fail("connections.list", 429, retry_after=0)
+    world.run(SYNC_JOB)
+    assert last_run(world.session).status == RunStatus.SUCCESS
+    assert _contact(world.session, "Bob Stone").source == "google_contacts"

@@ -1,4 +1,4 @@
-"""Calendar API ``Event`` JSON → what PingCRM keeps of a meeting (pure, no I/O).
+"""Calendar API ``Event`` JSON → the meetings domain's :class:`Meeting` (pure, no I/O).
 
 An event is kept when it is not cancelled, the user did not decline it, and at least one
 attendee other than the user (and not a room or other resource) is invited. Attendees
@@ -8,51 +8,15 @@ who declined are left out: they will not be in the meeting.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pingcrm.contacts.identifiers import normalize_email
+from pingcrm.meetings.schemas import Attendee, Dropped, Meeting
 
 TITLE_LENGTH = 500
 NO_TITLE = "(No title)"
-
-
-@dataclass(frozen=True)
-class Attendee:
-    """Another person invited to the meeting."""
-
-    email: str  # normalised
-    name: str | None
-    response: str  # needsAction / accepted / tentative / declined
-    organizer: bool = False
-
-    @property
-    def display(self) -> str:
-        return self.name or self.email
-
-
-@dataclass(frozen=True)
-class Meeting:
-    """A kept event: one meeting interaction per attendee contact."""
-
-    event_id: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime | None
-    all_day: bool
-    time_zone: str | None
-    attendees: list[Attendee] = field(default_factory=list)
-    html_link: str | None = None
-
-
-@dataclass(frozen=True)
-class Dropped:
-    """An event that is (no longer) a meeting for PingCRM, and why."""
-
-    event_id: str
-    reason: str  # cancelled / declined / no_attendees / no_time
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
@@ -141,9 +105,3 @@ def _https(value: Any) -> str | None:
     """Only an https link is kept (it is rendered as a link in pages and emails)."""
     text = str(value or "").strip()
     return text[:2000] if text.startswith("https://") else None
-
-
-def provider_id(event_id: str, email: str) -> str:
-    """The dedup key of the meeting interaction of one attendee of one event (the same
-    event seen through two of the user's accounts is recorded once)."""
-    return f"gcal:{event_id}:{email}"[:255]

@@ -9,7 +9,7 @@ from the last page it committed and re-running never duplicates anything.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.contacts.identifiers import normalize_email
 from pingcrm.google.calendar.mapping import map_event
-from pingcrm.google.calendar.store import PageResult, apply_page, prune_unseen
 from pingcrm.kit.clock import utcnow
+from pingcrm.meetings.schemas import Dropped, Meeting
+from pingcrm.meetings.store import PageResult, apply_page, prune_unseen
 from pingcrm.models import PlatformAccount, Provider
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.scoring.service import recompute_scores
@@ -28,6 +29,8 @@ from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
 from pingcrm.sync.runs import Counts
 
+# The source of the contacts created for unknown attendees.
+SOURCE = "google_calendar"
 SYNC_TOKEN = "calendar.sync_token"
 # JSON: the page to continue from and the request it belongs to.
 PAGE = "calendar.page"
@@ -72,6 +75,17 @@ def own_addresses(session: Session, account: PlatformAccount) -> set[str]:
     return {e for e in (normalize_email(str(r)) for r in raw) if e}
 
 
+def store_page(
+    session: Session,
+    account: PlatformAccount,
+    mapped: Sequence[Meeting | Dropped],
+    *,
+    max_people: int,
+) -> PageResult:
+    """One page of mapped Google events into the meetings domain (flushed)."""
+    return apply_page(session, account, mapped, max_people=max_people, source=SOURCE)
+
+
 def refresh_window(
     session: Session,
     account: PlatformAccount,
@@ -96,7 +110,7 @@ def refresh_window(
     while True:
         data = source.list_events(params)
         mapped = [map_event(item, own) for item in data.get("items") or []]
-        result = apply_page(session, account, mapped, max_people=options.max_people)
+        result = store_page(session, account, mapped, max_people=options.max_people)
         counts.add(result.counts)
         touched.update(result.touched_contacts)
         if not data.get("nextPageToken"):
@@ -150,7 +164,7 @@ def sync_calendar(
             state = _full_state(options, utcnow())
             continue
         mapped = [map_event(item, own) for item in data.get("items") or []]
-        result = apply_page(session, ctx.account, mapped, max_people=options.max_people)
+        result = store_page(session, ctx.account, mapped, max_people=options.max_people)
         _count(ctx, result)
         next_page = data.get("nextPageToken")
         if next_page:

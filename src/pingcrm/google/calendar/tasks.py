@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pingcrm.config import Settings
-from pingcrm.google.calendar import service
 from pingcrm.google.calendar.sync import CalendarOptions
 from pingcrm.google.provider import GoogleProvider
+from pingcrm.meetings import service
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.engine import run_account_sync
 from pingcrm.worker.context import JobContext

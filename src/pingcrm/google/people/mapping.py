@@ -85,5 +85,6 @@ def map_person(person: Mapping[str, Any]) -> PersonChange:
         birthday=_birthday(person.get("birthdays")),
         avatar_url=_photo(person.get("photos")),
         identifiers=identifiers,
+        source_key=resource_name or None,
     )
     return PersonChange(resource_name, contact, biography=_text(bio.get("value")))

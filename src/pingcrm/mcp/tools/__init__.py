@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mcp.server import MCPServer
 
-from pingcrm.mcp.server import ToolKit
+from pingcrm.mcp.toolkit import ToolKit
 from pingcrm.mcp.tools import activity, contacts, suggestions
 
 

@@ -20,7 +20,7 @@ from pingcrm.kit.pagination import PageRequest
 from pingcrm.llm.service import client_for_user
 from pingcrm.mcp.formatting import empty, interaction_line, notification_line
 from pingcrm.mcp.keys import McpCaller
-from pingcrm.mcp.server import ToolKit
+from pingcrm.mcp.toolkit import ToolKit
 from pingcrm.mcp.tools.contacts import ContactId, find_by_name
 from pingcrm.meeting_prep.brief import MeetingBrief, brief_for_contacts
 from pingcrm.meeting_prep.email import local_time

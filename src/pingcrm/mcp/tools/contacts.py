@@ -17,7 +17,7 @@ from pingcrm.interactions import service as interactions
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.mcp.formatting import contact_line, empty, interaction_line
 from pingcrm.mcp.keys import McpCaller
-from pingcrm.mcp.server import ToolKit
+from pingcrm.mcp.toolkit import ToolKit
 from pingcrm.models import Contact
 from pingcrm.notes import service as notes
 from pingcrm.tags.service import tag_names_by_contact

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.mcp.formatting import empty
 from pingcrm.mcp.keys import McpCaller
-from pingcrm.mcp.server import ToolKit
+from pingcrm.mcp.toolkit import ToolKit
 from pingcrm.suggestions import service
 from pingcrm.suggestions.rules import SNOOZE_LABELS
 

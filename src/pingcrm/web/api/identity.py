@@ -69,8 +69,16 @@ def skip_pair(match_id: int, session: SessionDep, user: ApiUser) -> Envelope[Dec
 @router.post("/merges", summary="Merge two contacts", status_code=201)
 def merge_contacts(body: MergeRequest, session: SessionDep, user: ApiUser) -> Envelope[MergeOut]:
     """Merge two of your contacts (the richer one is kept); refused for a contact and
-    itself, another user's contact or a contact already merged away."""
-    record = service.merge_contacts(session, user.id, body.contact_id, body.other_id)
+    itself, another user's contact or a contact already merged away. When their
+    identifiers conflict (two LinkedIn profiles, two phones, …) the answer is 409 with
+    the conflicts listed, until the request says ``confirm_conflicts: true``."""
+    record = service.merge_contacts(
+        session,
+        user.id,
+        body.contact_id,
+        body.other_id,
+        confirm_conflicts=body.confirm_conflicts,
+    )
     return one(MergeOut.of(service.get_merge(session, user.id, record.id)))
 
 

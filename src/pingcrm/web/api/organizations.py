@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.organizations import service
-from pingcrm.organizations.repository import OrganizationRow
 from pingcrm.organizations.schemas import (
     MergeRequest,
     OrganizationDetailOut,
@@ -16,6 +15,7 @@ from pingcrm.organizations.schemas import (
     OrgSort,
     PersonOut,
 )
+from pingcrm.organizations.service import OrganizationRow
 from pingcrm.web.api.envelope import Envelope, ListEnvelope, many
 from pingcrm.web.deps import ApiUser, SessionDep
 

@@ -13,7 +13,7 @@ from pingcrm.suggestions.schemas import (
     SuggestionUpdate,
 )
 from pingcrm.web.api.envelope import Envelope, ListEnvelope, many, one
-from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep
+from pingcrm.web.deps import ApiOrExtensionUser, ApiUser, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/suggestions", tags=["suggestions"])
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1/suggestions", tags=["suggestions"])
 @router.get("", summary="List suggestions")
 def list_suggestions(
     session: SessionDep,
-    user: ApiUser,
+    user: ApiOrExtensionUser,
     status: str | None = Query("pending", description="pending, snoozed, dismissed, done or all"),
     contact_id: int | None = Query(None, description="Only this contact's suggestions"),
     limit: int | None = Query(None, ge=1, le=200),
@@ -62,7 +62,7 @@ def update_suggestion(
 
 @router.post("/{suggestion_id}/regenerate", summary="Draft the message again")
 def regenerate(
-    suggestion_id: int, session: SessionDep, settings: SettingsDep, user: ApiUser
+    suggestion_id: int, session: SessionDep, settings: SettingsDep, user: ApiOrExtensionUser
 ) -> Envelope[SuggestionOut]:
     service.regenerate(session, settings, user.id, suggestion_id)
     return one(SuggestionOut.of(service.get_view(session, user.id, suggestion_id)))

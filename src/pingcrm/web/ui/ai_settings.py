@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from pingcrm.errors import PingError
 from pingcrm.llm import service
-from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
+from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, attempt, verify_csrf
 from pingcrm.web.ui.responses import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -68,17 +68,19 @@ def save_ai(
     """Save the choices; an empty key field keeps the stored key."""
     key: str | None = "" if remove_key else (api_key or None)
     try:
-        view = service.save_ai_settings(
+        view = attempt(
             session,
-            settings,
-            user.id,
-            provider=provider,
-            model=model,
-            base_url=base_url,
-            api_key=key,
+            lambda: service.save_ai_settings(
+                session,
+                settings,
+                user.id,
+                provider=provider,
+                model=model,
+                base_url=base_url,
+                api_key=key,
+            ),
         )
     except PingError as exc:
-        session.rollback()
         return _form(
             request,
             session,

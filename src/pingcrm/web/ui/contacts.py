@@ -24,11 +24,11 @@ from pingcrm.contacts.schemas import (
     ContactUpdate,
 )
 from pingcrm.errors import NotFound, PingError, ValidationFailed
-from pingcrm.google.calendar import service as calendar
 from pingcrm.interactions import service as interactions
 from pingcrm.interactions.schemas import InteractionCreate
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import PageRequest
+from pingcrm.meetings import service as calendar
 from pingcrm.models import (
     Contact,
     Direction,

@@ -95,7 +95,7 @@ def gmail_callback(
             session, settings, user.id, code=code, state=state, error=error
         )
     except PingError as exc:
-        session.commit()  # the state was used up either way
+        # The request's transaction still commits: the state is used up either way.
         return redirect(request, "/settings#gmail", toast=exc.message)
     return redirect(
         request,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from pingcrm.contacts import service as contacts
-from pingcrm.identity import repository as identity_repository
 from pingcrm.identity import service
 from pingcrm.identity.tasks import SCAN_JOB, scan_call
 from pingcrm.models import RunStatus
@@ -29,7 +28,7 @@ def _back(raw: str, default: str) -> str:
 
 
 def _scan_context(session: SessionDep, user_id: int) -> dict[str, object]:
-    runs = identity_repository.scan_runs(session, user_id, SCAN_JOB)
+    runs = service.scan_runs(session, user_id, SCAN_JOB)
     latest = runs[0] if runs else None
     return {
         "runs": runs,

@@ -11,11 +11,11 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pingcrm.kit.clock import utcnow
-from pingcrm.models import Notification, User
+from pingcrm.models import User
+from pingcrm.notifications import service as notifications
 from pingcrm.web.deps import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -66,15 +66,6 @@ def is_htmx(request: Request) -> bool:
     )
 
 
-def unread_count(session: Session, user: User) -> int:
-    """Unread notifications of ``user`` (the nav badge)."""
-    return session.execute(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.is_read.is_(False))
-    ).scalar_one()
-
-
 def render(
     request: Request,
     template: str,
@@ -89,7 +80,7 @@ def render(
     """Render ``template``; only ``block`` when the request comes from HTMX."""
     ctx: dict[str, Any] = {"request": request, "user": user, "unread": 0}
     if user is not None and session is not None:
-        ctx["unread"] = unread_count(session, user)
+        ctx["unread"] = notifications.unread_count(session, user.id)
     ctx.update(context or {})
     if block is not None and is_htmx(request):
         return templates.TemplateResponse(

@@ -15,7 +15,9 @@ from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.gmail_settings import gmail_context
+from pingcrm.web.ui.linkedin_settings import linkedin_context
 from pingcrm.web.ui.responses import is_htmx, redirect, render
+from pingcrm.web.ui.twitter_settings import twitter_context
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -82,6 +84,8 @@ def render_settings(
     """The Settings page, or only ``block`` for HTMX."""
     context = settings_context(session, user, **overrides)
     context.update(gmail_context(session, request.app.state.settings, user))
+    context.update(twitter_context(session, request.app.state.settings, user))
+    context.update(linkedin_context(session, request.app.state.settings, user))
     return render(
         request,
         "settings/index.html",

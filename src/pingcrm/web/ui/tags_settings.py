@@ -10,10 +10,10 @@ from fastapi.responses import Response
 
 from pingcrm.errors import PingError, ValidationFailed
 from pingcrm.llm.service import client_for_user
-from pingcrm.tags import discovery, taxonomy
-from pingcrm.tags import taxonomy_repository as samples
-from pingcrm.tags.tasks import APPLY_JOB, apply_call
-from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
+from pingcrm.taxonomy import discovery
+from pingcrm.taxonomy import service as taxonomy
+from pingcrm.taxonomy.tasks import APPLY_JOB, apply_call
+from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, attempt, verify_csrf
 from pingcrm.web.ui.responses import render
 from pingcrm.worker.runner import submit_after_commit
 
@@ -57,9 +57,8 @@ def _act(
 ) -> Response:
     """Run a taxonomy change; re-render the editor with what happened."""
     try:
-        run()
+        attempt(session, run)
     except PingError as exc:
-        session.rollback()
         return _editor(request, session, user, error=exc.message, status_code=exc.status_code)
     return _editor(request, session, user, message=action)
 
@@ -194,7 +193,7 @@ def discover(
     request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
 ) -> Response:
     """Propose a taxonomy from a sample of contacts, to edit before saving."""
-    sample = samples.sample_contacts(session, user.id, discovery.SAMPLE_SIZE)
+    sample = taxonomy.sample_contacts(session, user.id, discovery.SAMPLE_SIZE)
     if not sample:
         return _editor(
             request,
@@ -223,9 +222,10 @@ async def save_proposal(request: Request, session: SessionDep, user: PageUser) -
             request, session, user, error="The proposal is empty: nothing saved.", status_code=422
         )
     try:
-        saved_categories, saved_tags = taxonomy.save_proposal(session, user.id, proposal)
+        saved_categories, saved_tags = attempt(
+            session, lambda: taxonomy.save_proposal(session, user.id, proposal)
+        )
     except PingError as exc:
-        session.rollback()
         return _editor(request, session, user, error=exc.message, status_code=exc.status_code)
     return _editor(
         request,
@@ -246,7 +246,7 @@ def apply(request: Request, session: SessionDep, user: PageUser) -> Response:
             status_code=422,
             error="Save a taxonomy with at least one category first.",
         )
-    previous = samples.latest_run(session, user.id, APPLY_JOB)
+    previous = taxonomy.latest_run(session, user.id, APPLY_JOB)
     submit_after_commit(session, request.app.state.runner, apply_call(user.id))
     return render(
         request,
@@ -260,7 +260,7 @@ def apply(request: Request, session: SessionDep, user: PageUser) -> Response:
 @router.get("/settings/tags/apply/status")
 def apply_status(request: Request, session: SessionDep, user: PageUser, after: int = 0) -> Response:
     """Progress of the Apply job started after run ``after`` (polled every second)."""
-    run = samples.latest_run(session, user.id, APPLY_JOB)
+    run = taxonomy.latest_run(session, user.id, APPLY_JOB)
     current = run if run is not None and run.id > after else None
     return render(
         request,
