@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -117,17 +117,16 @@ def planner_row_count(engine: Engine, table: str) -> int | None:
     None when it has no statistics for it. Costs a catalog lookup, never a table scan."""
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
-            estimate = connection.execute(
-                text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)"),
-                {"table": table},
+            estimate = connection.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table,)
             ).scalar()
             return int(estimate) if estimate is not None and estimate >= 0 else None
-        if not connection.execute(
-            text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
         ).scalar():
             return None
-        stats = connection.execute(
-            text("SELECT stat FROM sqlite_stat1 WHERE tbl = :table"), {"table": table}
+        stats = connection.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = ?", (table,)
         ).scalars()
         counts = [int(stat.split()[0]) for stat in stats if stat and stat.split()[0].isdigit()]
         return max(counts) if counts else None

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
 from pingcrm.db import refresh_planner_statistics
-from pingcrm.maintenance import statistics
 from pingcrm.models import RunStatus
+from pingcrm.worker import statistics
 from tests.fixtures.builders import create_contact, create_user, import_file
 from tests.maintenance.test_analyze import forget_statistics
 

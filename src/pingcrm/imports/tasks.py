@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pingcrm.imports import service
-from pingcrm.maintenance.statistics import refresh_after_run
 from pingcrm.worker import leases
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.execute import execute
 from pingcrm.worker.registry import Every, job
+from pingcrm.worker.statistics import refresh_after_run
 
 # An import queued or running for this long without a lease holder was interrupted.
 STALE_AFTER = timedelta(minutes=2)

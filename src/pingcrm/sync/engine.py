@@ -17,7 +17,6 @@ from typing import Any
 
 from pingcrm.identity.service import request_scan as request_identity_scan
 from pingcrm.kit.retry import call_with_retry
-from pingcrm.maintenance.statistics import refresh_after_run
 from pingcrm.models import NotificationKind, RunStatus, SyncKind, SyncRun, SyncTrigger
 from pingcrm.notifications.service import notify
 from pingcrm.platform_accounts import service as accounts
@@ -26,6 +25,7 @@ from pingcrm.sync.errors import ProviderAuthError, ProviderRateLimited, Provider
 from pingcrm.sync.provider import SyncContext, SyncProvider
 from pingcrm.sync.runs import Counts, RunUpdate, finish_run, record_batch, start_run
 from pingcrm.worker.context import JobContext
+from pingcrm.worker.statistics import refresh_after_run
 
 log = logging.getLogger("pingcrm.sync")
 

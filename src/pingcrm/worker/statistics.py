@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from pingcrm.db import planner_row_count, refresh_planner_statistics
 from pingcrm.models import SyncRun
 
-log = logging.getLogger("pingcrm.maintenance")
+log = logging.getLogger("pingcrm.worker")
 
 BULK_ROWS = 5000
 BULK_FRACTION = 0.2
