@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
@@ -112,3 +114,17 @@ def test_the_bulk_thresholds() -> None:
     assert statistics.is_bulk(201, 1000)
     assert statistics.is_bulk(5001, 1_000_000)
     assert not statistics.is_bulk(5000, 1_000_000)
+
+
+def test_a_failed_refresh_is_logged_and_does_not_fail_the_run(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def locked(_engine: Engine, _tables: list[str]) -> None:
+        raise OperationalError("ANALYZE contacts", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(statistics, "refresh_planner_statistics", locked)
+    forget_statistics(engine)
+
+    # The run's rows are committed already: the daily job refreshes what this missed.
+    assert statistics.refresh_after_bulk_write(engine, {"contacts": 10_000}) == []
+    assert "statistics.refresh_failed" in caplog.text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from pingcrm.db import planner_row_count, refresh_planner_statistics
 from pingcrm.models import SyncRun
@@ -39,14 +40,19 @@ def is_bulk(new_rows: int, known_rows: int | None) -> bool:
 def refresh_after_bulk_write(engine: Engine, new_rows: dict[str, int]) -> list[str]:
     """``ANALYZE`` the tables of ``new_rows`` (table → rows the run added) that grew by a
     bulk amount; returns the tables analyzed."""
-    stale = [
-        table
-        for table, count in new_rows.items()
-        if is_bulk(count, planner_row_count(engine, table))
-    ]
-    if stale:
-        refresh_planner_statistics(engine, stale)
-        log.info("statistics.refreshed tables=%s", ",".join(stale))
+    try:
+        stale = [
+            table
+            for table, count in new_rows.items()
+            if is_bulk(count, planner_row_count(engine, table))
+        ]
+        if stale:
+            refresh_planner_statistics(engine, stale)
+            log.info("statistics.refreshed tables=%s", ",".join(stale))
+    except SQLAlchemyError:
+        # The run's data is committed; the daily db.analyze refreshes what this missed.
+        log.exception("statistics.refresh_failed tables=%s", ",".join(new_rows))
+        return []
     return stale
 
 
