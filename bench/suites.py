@@ -10,6 +10,7 @@ SUITES = (
     "twitter",
     "identity",
     "imports",
+    "load",
     "scores_suggestions",
 )
 

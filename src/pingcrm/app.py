@@ -20,7 +20,13 @@ from pingcrm.config import Settings, get_settings
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.mcp.server import http_endpoint as mcp_http_endpoint
 from pingcrm.web.errors import install_error_handlers
-from pingcrm.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from pingcrm.web.middleware import (
+    MAX_IN_FLIGHT,
+    BodyLimitMiddleware,
+    InFlightLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
+from pingcrm.web.openapi import install_openapi
 from pingcrm.web.routes import include_routers
 from pingcrm.worker.runner import build_runner
 
@@ -88,7 +94,8 @@ def create_app(
         settings, app.state.engine, app.state.session_factory, run_jobs=run_jobs
     )
 
-    # Outermost first: body limits run before anything reads the body.
+    # The last added runs first: security headers wrap everything (a 413 gets them too),
+    # then body limits run before anything reads the body.
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -97,7 +104,6 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
@@ -105,9 +111,12 @@ def create_app(
         upload_prefixes=UPLOAD_PREFIXES,
         prefix_limits=(("/api/v1/linkedin/", settings.linkedin_push_max_bytes),),
     )
+    app.add_middleware(InFlightLimitMiddleware, limit=MAX_IN_FLIGHT)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.mcp_endpoint = None
     app.router.routes.append(Route("/mcp", _McpDispatch(), methods=["GET", "POST", "DELETE"]))
     include_routers(app)
+    install_openapi(app)
     return app

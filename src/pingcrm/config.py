@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -133,6 +134,22 @@ class Settings(BaseSettings):
     linkedin_avatar_ca_file: str = ""
     # TESTS ONLY: let the avatar downloader reach private/loopback addresses.
     linkedin_avatar_allow_private: bool = False
+
+    # Hardening (issue #15): reverse proxies whose X-Forwarded-For is believed (comma-
+    # separated addresses or networks, e.g. "127.0.0.1,10.0.0.0/8"). Empty: nobody's;
+    # the peer address is the client address.
+    trusted_proxies: str = ""
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        """``trusted_proxies`` parsed (invalid entries are ignored)."""
+        networks: list[IPv4Network | IPv6Network] = []
+        for item in self.trusted_proxies.split(","):
+            try:
+                networks.append(ip_network(item.strip(), strict=False))
+            except ValueError:
+                continue
+        return networks
 
     @property
     def resolved_base_url(self) -> str:

@@ -56,9 +56,9 @@ def test_rare_words_and_plain_lists_keep_an_exact_total(client: TestClient, book
 def test_the_page_says_n_plus_contacts_for_a_capped_search(
     client: TestClient, book: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pingcrm.web.ui import contacts as contacts_ui
+    from pingcrm.web.ui.contacts import list as contacts_list
 
-    monkeypatch.setattr(contacts_ui, "PAGE_SIZE", 4)
+    monkeypatch.setattr(contacts_list, "PAGE_SIZE", 4)
     login(client, "ada@example.com")
 
     broad = client.get("/contacts?q=common")

@@ -286,8 +286,8 @@ def test_a_brand_new_account_gets_the_onboarding_card(client: TestClient, sessio
     login(client)
     html = _get_dashboard(client)
     assert "Welcome to PingCRM" in html
-    assert 'href="/settings#gmail"' in html
-    assert 'href="/settings#csv-import"' in html
+    assert 'href="/settings/gmail"' in html
+    assert 'href="/settings/csv-import"' in html
     assert "pingcrm demo" in html
     assert _stat(html, "contacts") == 0
     bars = re.findall(r'<rect class="bar"[^>]*height="([^"]+)"', html)

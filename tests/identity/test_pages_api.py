@@ -154,9 +154,9 @@ def test_settings_section_opts_in_to_auto_merge_off_by_default(
 ) -> None:
     user = create_user(session)
     token = login(client)
-    settings_page = client.get("/settings").text
+    settings_page = client.get("/settings/duplicates").text
     assert 'id="duplicates"' in settings_page
-    assert 'href="#duplicates"' in settings_page
+    assert 'href="/settings/duplicates"' in settings_page
     form = client.get("/identity/settings").text
     assert 'name="auto_merge"' in form
     assert "checked" not in form

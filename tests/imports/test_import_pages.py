@@ -137,10 +137,10 @@ def test_the_settings_page_has_the_drop_zone_and_the_jobs_panel(
 ) -> None:
     create_user(session)
     login(client)
-    page = client.get("/settings")
+    page = client.get("/settings/csv-import")
     assert page.status_code == 200
     assert "data-dropzone" in page.text
-    assert 'hx-get="/settings/background-jobs"' in page.text
+    assert 'hx-get="/settings/background-jobs"' in client.get("/settings/jobs").text
     panel = client.get("/settings/background-jobs")
     assert "Import a CSV or vCard file" in panel.text
     assert "imports.run" in panel.text

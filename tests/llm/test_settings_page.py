@@ -13,7 +13,7 @@ from tests.fixtures.builders import create_user, login
 def test_the_settings_page_loads_the_ai_form(client: TestClient, session: Session) -> None:
     create_user(session)
     login(client)
-    assert 'hx-get="/settings/ai"' in client.get("/settings").text
+    assert 'hx-get="/settings/ai"' in client.get("/settings/ai-provider").text
     form = client.get("/settings/ai", headers={"HX-Request": "true"}).text
     assert 'value="none" checked' in form
     assert "Save AI settings" in form

@@ -110,7 +110,6 @@ def _briefs(session: Session) -> list[tuple[str, str, int]]:
 
 def test_a_brief_for_the_meeting_in_30_to_40_minutes(prep: Prep, bob: Contact) -> None:
     account = prep.account
-    _meeting(prep.cal, "early", 25)
     _meeting(prep.cal, "due", 35, "bob@acme.com", "zed@other.org")
     _meeting(prep.cal, "later", 45)
     prep.sync(account)
@@ -144,6 +143,30 @@ def test_a_brief_for_the_meeting_in_30_to_40_minutes(prep: Prep, bob: Contact) -
         select(Notification).where(Notification.kind == NotificationKind.MEETING_BRIEF_SENT)
     ).one()
     assert note.title == "Meeting brief sent: Meeting due"
+
+
+def test_a_meeting_sooner_than_30_minutes_still_gets_its_brief_but_not_one_started(
+    prep: Prep, bob: Contact
+) -> None:
+    """Booked 20 minutes ahead, or missed by a late scan: sent before it starts; a
+    meeting already under way gets nothing; the one 45 minutes ahead waits for the next
+    scan (30-40 minutes ahead), once."""
+    account = prep.account
+    _meeting(prep.cal, "soon", 20)
+    _meeting(prep.cal, "started", -5)
+    _meeting(prep.cal, "later", 45)
+    prep.sync(account)
+    prep.scan(account)
+    assert [m["Subject"] for m in _sent(prep.google)] == [
+        "Meeting prep: Meeting soon at 09:20 (UTC)"
+    ]
+    prep.clock.advance(timedelta(minutes=10))  # the next scan: "later" is 35 minutes ahead
+    prep.scan(account)
+    assert [m["Subject"] for m in _sent(prep.google)] == [
+        "Meeting prep: Meeting soon at 09:20 (UTC)",
+        "Meeting prep: Meeting later at 09:45 (UTC)",
+    ]
+    assert _briefs(prep.session) == [("later", "sent", 1), ("soon", "sent", 1)]
 
 
 def test_never_two_sends_for_one_event(prep: Prep, bob: Contact) -> None:

@@ -63,7 +63,7 @@ def test_account_section_shows_the_email_and_explains_deletion(
 ) -> None:
     create_user(session)
     login(client)
-    page = client.get("/settings")
+    page = client.get("/settings/account")
     assert '<strong class="account-email">ada@example.com</strong>' in page.text
     assert (
         "permanently deletes every contact, interaction, note, tag, suggestion and connection"

@@ -29,31 +29,39 @@ def test_settings_page_has_every_section_in_order_with_defaults(
 ) -> None:
     create_user(session)
     login(client)
-    page = client.get("/settings")
-    assert page.status_code == 200
-    anchors = [
-        "gmail",
-        "telegram",
-        "twitter",
-        "linkedin",
-        "csv-import",
-        "follow-up-rules",
-        "tags",
-        "ai",
-        "mcp",
-        "account",
+    sections = [
+        ("gmail", "gmail"),
+        ("telegram", "telegram"),
+        ("twitter", "twitter"),
+        ("linkedin", "linkedin"),
+        ("csv-import", "csv-import"),
+        ("follow-up-rules", "follow-up-rules"),
+        ("tag-taxonomy", "tags"),
+        ("duplicates", "duplicates"),
+        ("ai-provider", "ai"),
+        ("mcp-access", "mcp"),
+        ("jobs", "background-jobs"),
+        ("account", "account"),
     ]
-    positions = [
-        page.text.index(f'<section class="card settings-section" id="{a}"') for a in anchors
-    ]
-    assert positions == sorted(positions)
-    for anchor in anchors:
-        assert f'href="#{anchor}"' in page.text
-    # A fresh account has no connection: every integration card says Disconnected.
-    for anchor in ("gmail", "telegram", "twitter", "linkedin"):
-        start = page.text.index(f'id="{anchor}"')
-        card = page.text[start : page.text.index("</section>", start)]
-        assert ">Disconnected</span>" in card
+    # Each section is its own page, and the section nav links every one in order.
+    for path, card in sections:
+        page = client.get(f"/settings/{path}")
+        assert page.status_code == 200, path
+        assert f'id="{card}"' in page.text
+        links = [page.text.index(f'href="/settings/{p}"') for p, _ in sections]
+        assert links == sorted(links)
+        assert f'href="/settings/{path}" aria-current="page"' in page.text
+        others = [c for _, c in sections if c != card]
+        assert not any(
+            f'<section class="card settings-section" id="{c}"' in page.text for c in others
+        )
+    # The first section is /settings itself; an unknown section is a 404.
+    assert '<section class="card settings-section" id="gmail"' in client.get("/settings").text
+    assert client.get("/settings/nope").status_code == 404
+    # A fresh account has no connection: Gmail (connectable) says Disconnected.
+    gmail = client.get("/settings/gmail").text
+    assert ">Disconnected</span>" in gmail
+    page = client.get("/settings/follow-up-rules")
     assert 'name="high_days" min="7" max="365" value="30"' in page.text
     assert 'name="medium_days" min="7" max="365" value="60"' in page.text
     assert 'name="low_days" min="7" max="365" value="180"' in page.text
@@ -79,7 +87,7 @@ def test_saving_with_htmx_returns_the_card_with_what_was_saved(
     )
     assert "<html" not in response.text
     assert _stored(session, user) == (14, 45, 365, 12)
-    assert 'value="45"' in client.get("/settings").text
+    assert 'value="45"' in client.get("/settings/follow-up-rules").text
 
 
 def test_defaults_saved_message(client: TestClient, session: Session) -> None:

@@ -61,6 +61,7 @@ from pingcrm.models import (
     Tag,
     TagCategory,
     User,
+    UserSession,
     UserSettings,
     contact_tags,
 )
@@ -362,7 +363,9 @@ def build_world(session: Session, marker: str) -> World:
         started_at=now - timedelta(minutes=5),
     )
     fetch = LinkedinProfileFetch(user_id=uid, contact_id=world.first("contact"), fetched_at=now)
-    session.add_all([token, key, job, fetch])
+    # A signed-in browser of the user (server-side session), marked like the rest.
+    browser = UserSession(id=f"{marker}-browser-session", user_id=user.id, created_at=now)
+    session.add_all([token, key, job, fetch, browser])
     session.flush()
     _add(world, "extension_token", token.id)
     session.commit()

@@ -48,6 +48,7 @@ SKIPPED: dict[str, str] = {
     "/docs/oauth2-redirect": "Swagger UI helper page: static HTML, no user data",
     "/openapi.json": "the API schema: the same for everyone, no user data",
     "/logout": "ends the caller's own session and reads nothing",
+    "/account/sessions/end": "ends the caller's own sessions (tests/accounts/test_sessions.py)",
     "/login": "authentication: takes credentials, not ids (tests/accounts)",
     "/setup": "first-run account creation: closed once users exist (tests/accounts)",
     "/register": "account creation: takes credentials, not ids (tests/accounts)",

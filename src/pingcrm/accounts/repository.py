@@ -1,11 +1,14 @@
-"""SQL of accounts: users by email, the first-account check, deletion."""
+"""SQL of accounts: users by email, the first-account check, deletion, signed-in
+browsers (``user_sessions``)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from pingcrm.models import User
+from pingcrm.models import User, UserSession
 
 
 def count_users(session: Session) -> int:
@@ -26,3 +29,36 @@ def email_taken(session: Session, normalized: str, except_user_id: int | None = 
 
 def delete_user(session: Session, user_id: int) -> None:
     session.execute(delete(User).where(User.id == user_id))
+
+
+def add_session(session: Session, session_id: str, user_id: int, created_at: datetime) -> None:
+    session.add(UserSession(id=session_id, user_id=user_id, created_at=created_at))
+    session.flush()
+
+
+def delete_sessions_before(session: Session, user_id: int, before: datetime) -> None:
+    """Drop the user's signed-in browsers created before ``before`` (expired cookies)."""
+    session.execute(
+        delete(UserSession).where(UserSession.user_id == user_id, UserSession.created_at < before)
+    )
+
+
+def session_user(session: Session, user_id: int, session_id: str) -> User | None:
+    """The user of a live browser session (one primary-key join)."""
+    return session.execute(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id == session_id, User.id == user_id)
+    ).scalar_one_or_none()
+
+
+def delete_session(session: Session, session_id: str) -> None:
+    session.execute(delete(UserSession).where(UserSession.id == session_id))
+
+
+def delete_sessions_except(session: Session, user_id: int, keep: str | None) -> None:
+    """Sign out every browser of the user but ``keep`` (all of them when None)."""
+    statement = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep:
+        statement = statement.where(UserSession.id != keep)
+    session.execute(statement)

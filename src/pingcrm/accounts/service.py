@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
@@ -18,6 +20,7 @@ from pingcrm.accounts.passwords import (
 )
 from pingcrm.config import Settings
 from pingcrm.errors import AuthenticationRequired, Conflict, RateLimited, ValidationFailed
+from pingcrm.kit.clock import utcnow
 from pingcrm.models import User, UserSettings
 
 LOGIN_FAILED = "Email or password is incorrect."
@@ -64,13 +67,47 @@ def create_user(session: Session, email: str, password: str) -> User:
     return user
 
 
+# Password re-checks of a signed-in user (change password or email, delete the account):
+# this many wrong passwords per window, then RateLimited (a stolen session cannot be used
+# to guess the password).
+PASSWORD_RECHECKS = 5
+PASSWORD_RECHECK_WINDOW_SECONDS = 900
+
+
 def _address_key(client_address: str) -> str:
     return "login:addr:" + client_address
 
 
-def _account_key(email: str) -> str:
-    # Hashed so that the rate-limit table never lists which emails were tried.
-    return "login:acct:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+def _account_key(email: str, client_address: str) -> str:
+    # Per account AND address: an attacker elsewhere cannot lock the owner out. Hashed so
+    # that the rate-limit table never lists which emails were tried.
+    digest = hashlib.sha256(f"{email}\n{client_address}".encode()).hexdigest()[:32]
+    return "login:acct:" + digest
+
+
+def _recheck_key(user_id: int) -> str:
+    return f"recheck:user:{user_id}"
+
+
+def check_current_password(session: Session, user: User, password: str, field: str) -> None:
+    """Verify a signed-in user's password again, rate limited per account; raise
+    ValidationFailed (wrong) or RateLimited (too many wrong ones)."""
+    key = _recheck_key(user.id)
+    limits = {"limit": PASSWORD_RECHECKS, "window_seconds": PASSWORD_RECHECK_WINDOW_SECONDS}
+    if ratelimit.is_blocked(session, key, **limits):
+        raise RateLimited(
+            "Too many wrong passwords. Wait a few minutes and try again.",
+            retry_after=PASSWORD_RECHECK_WINDOW_SECONDS,
+        )
+    if not verify_password(password, user.password_hash):
+        ratelimit.hit(session, key, **limits)
+        message = (
+            "The current password is incorrect."
+            if field == "current_password"
+            else "The password is incorrect."
+        )
+        raise ValidationFailed(message, details={"field": field})
+    ratelimit.reset(session, key)
 
 
 def authenticate(
@@ -83,7 +120,8 @@ def authenticate(
     """
     window = settings.login_window_seconds
     normalized = email.strip().lower()
-    account_key, address_key = _account_key(normalized), _address_key(client_address)
+    account_key = _account_key(normalized, client_address)
+    address_key = _address_key(client_address)
     if ratelimit.is_blocked(
         session, account_key, limit=settings.login_attempts_per_account, window_seconds=window
     ) or ratelimit.is_blocked(
@@ -112,27 +150,30 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return repository.user_by_email(session, normalized)
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change the password; every other session and token stops working."""
-    if not verify_password(current, user.password_hash):
-        raise ValidationFailed(
-            "The current password is incorrect.", details={"field": "current_password"}
-        )
+def change_password(
+    session: Session, user: User, current: str, new: str, keep_session: str | None = None
+) -> None:
+    """Change the password; every other session and token stops working (the browser
+    session ``keep_session`` stays signed in)."""
+    check_current_password(session, user, current, "current_password")
     check_password_rules(new)
     user.password_hash = hash_password(new)
-    user.token_version += 1
-    session.flush()
+    end_other_sessions(session, user, keep=keep_session)
 
 
-def change_email(session: Session, user: User, new_email: str, password: str) -> None:
-    """Change the sign-in email after checking the password."""
-    if not verify_password(password, user.password_hash):
-        raise ValidationFailed("The password is incorrect.", details={"field": "password"})
+def change_email(
+    session: Session, user: User, new_email: str, password: str, keep_session: str | None = None
+) -> None:
+    """Change the sign-in email after checking the password; every other session and
+    token stops working (``keep_session`` stays signed in)."""
+    check_current_password(session, user, password, "password")
     normalized = normalize_email(new_email)
     if repository.email_taken(session, normalized, except_user_id=user.id):
         raise Conflict("Another account uses this email.", details={"field": "email"})
     user.email = normalized
-    session.flush()
+    # Other browsers are signed out; access tokens (an hour at most) keep working, so an
+    # API client changing the email is not cut off mid-call.
+    end_other_sessions(session, user, keep=keep_session, revoke_tokens=False)
 
 
 def delete_account(session: Session, user: User, password: str, confirmation: str) -> None:
@@ -141,7 +182,43 @@ def delete_account(session: Session, user: User, password: str, confirmation: st
         raise ValidationFailed(
             "Type your email address to confirm the deletion.", details={"field": "confirm_email"}
         )
-    if not verify_password(password, user.password_hash):
-        raise ValidationFailed("The password is incorrect.", details={"field": "password"})
+    check_current_password(session, user, password, "password")
     repository.delete_user(session, user.id)
     session.flush()
+
+
+def open_session(session: Session, user: User, max_age_days: int) -> str:
+    """Record a new signed-in browser of ``user``; its id goes into the session cookie.
+    Sessions older than ``max_age_days`` (their cookies have expired) are dropped."""
+    now = utcnow()
+    repository.delete_sessions_before(session, user.id, now - timedelta(days=max_age_days))
+    session_id = secrets.token_urlsafe(32)
+    repository.add_session(session, session_id, user.id, now)
+    return session_id
+
+
+def session_user(session: Session, user_id: int, session_id: str) -> User | None:
+    """The user of a signed-in browser, or None once that session has been ended
+    (one primary-key join per request)."""
+    return repository.session_user(session, user_id, session_id)
+
+
+def end_session(session: Session, session_id: str) -> None:
+    """Sign one browser out (logout)."""
+    repository.delete_session(session, session_id)
+
+
+def end_other_sessions(
+    session: Session, user: User, keep: str | None, *, revoke_tokens: bool = True
+) -> None:
+    """Sign every other browser of ``user`` out (``keep`` stays), and with
+    ``revoke_tokens`` every API access token too."""
+    repository.delete_sessions_except(session, user.id, keep)
+    if revoke_tokens:
+        user.token_version += 1
+    session.flush()
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """ "Sign out everywhere": every browser (this one included) and every API token."""
+    end_other_sessions(session, user, keep=None)

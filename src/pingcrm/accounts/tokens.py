@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 
 from pingcrm.errors import AuthenticationRequired
+from pingcrm.kit.bounds import MAX_DB_ID
 from pingcrm.kit.clock import utcnow
 
 API_AUDIENCE = "pingcrm-api"
@@ -43,6 +44,9 @@ def read_access_token(secret: str, token: str) -> tuple[int, int]:
         )
         if int(claims["exp"]) <= int(utcnow().timestamp()):
             raise jwt.ExpiredSignatureError("expired")
-        return int(claims["sub"]), int(claims.get("ver", 0))
+        user_id, version = int(claims["sub"]), int(claims.get("ver", 0))
+        if not 1 <= user_id <= MAX_DB_ID or not 0 <= version <= MAX_DB_ID:
+            raise ValueError("claims out of range")
+        return user_id, version
     except (jwt.PyJWTError, ValueError, KeyError) as exc:
         raise AuthenticationRequired("The access token is invalid or expired.") from exc

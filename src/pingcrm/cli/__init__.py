@@ -87,7 +87,8 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # X-Forwarded-For is read by the app, from PINGCRM_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,10 @@ FILLABLE = (
     "telegram_bio",
 )
 _CHUNK = 400
+# At most this many identifiers per contact from bulk paths: a hostile or broken file
+# (one person with 100,000 email columns, or rows all matching one contact) cannot blow
+# one contact up; further identifiers are ignored.
+MAX_IDENTIFIERS_PER_CONTACT = 50
 _LIMITS = {
     "full_name": 300,
     "given_name": 150,
@@ -134,6 +138,8 @@ def _prepare(row: ContactInput) -> _Prepared | None:
         if kind is IdentifierKind.LINKEDIN_SLUG:
             display = value
         ids.append((kind, value[:320], display, (label or None) and label[:40]))
+        if len(ids) >= MAX_IDENTIFIERS_PER_CONTACT:
+            break
     name = _clean(row.full_name) or ""
     if not name:
         given = " ".join(p for p in (row.given_name, row.family_name) if p and p.strip())
@@ -186,6 +192,19 @@ def _insert_fn(session: Session) -> Any:
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _identifier_counts(session: Session, user_id: int, contact_ids: list[int]) -> dict[int, int]:
+    """How many identifiers each of ``contact_ids`` has (one grouped query per chunk)."""
+    counts: dict[int, int] = {}
+    for chunk in _chunks(contact_ids):
+        rows = session.execute(
+            select(ContactIdentifier.contact_id, func.count())
+            .where(ContactIdentifier.user_id == user_id, ContactIdentifier.contact_id.in_(chunk))
+            .group_by(ContactIdentifier.contact_id)
+        ).all()
+        counts.update({int(cid): int(n) for cid, n in rows})
+    return counts
 
 
 def _lookup_identifiers(
@@ -322,6 +341,7 @@ def upsert_contacts(
         ).scalars():
             contacts[contact.id] = contact
     changed: set[int] = set()
+    id_counts = _identifier_counts(session, user_id, existing_ids)
     for index, contact_id in enumerate(match):
         prep = prepared[index]
         if contact_id is None or prep is None or contact_id not in contacts:
@@ -342,7 +362,10 @@ def upsert_contacts(
             if name == "company" and contact.organization_id is None:
                 contact.organization_id = orgs.resolve(session, user_id, value, None)
         for kind, value, display, label in prep.ids:
+            if id_counts.get(contact_id, 0) >= MAX_IDENTIFIERS_PER_CONTACT:
+                break
             if (kind, value) not in by_identifier:
+                id_counts[contact_id] = id_counts.get(contact_id, 0) + 1
                 by_identifier[(kind, value)] = contact_id
                 new_identifiers.append(
                     _identifier_row(user_id, contact_id, kind, value, display, label, now)
@@ -399,6 +422,8 @@ def upsert_contacts(
                 for kind, value, display, label in prep.ids:
                     if (kind, value) in seen or (kind, value) in by_identifier:
                         continue
+                    if len(seen) >= MAX_IDENTIFIERS_PER_CONTACT:
+                        break
                     seen.add((kind, value))
                     new_identifiers.append(
                         _identifier_row(user_id, contact_id, kind, value, display, label, now)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    case,
     column,
     delete,
     exists,
@@ -285,6 +286,30 @@ def _preview_matches(session: Session, user_id: int, tokens: list[str]) -> Selec
     return select(Interaction.contact_id).where(
         Interaction.user_id == user_id, Interaction.id.in_(matching_rows)
     )
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """How many of the user's contacts the default list shows, and why the rest not."""
+
+    listed: int
+    second_tier: int
+    archived: int
+
+
+def visibility_counts(session: Session, user_id: int) -> Visibility:
+    """Listed (not 2nd-tier, not archived), 2nd-tier (not archived) and archived
+    contacts, in one grouped query."""
+    second = Contact.is_second_tier.is_(True)
+    archived = Contact.priority == Priority.ARCHIVED
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(case((~second & ~archived, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((second & ~archived, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((archived, 1), else_=0)), 0),
+        ).where(Contact.user_id == user_id)
+    ).one()
+    return Visibility(int(row[0]), int(row[1]), int(row[2]))
 
 
 def search_tokens(q: str | None) -> list[str]:

@@ -58,6 +58,9 @@ KIND_LABELS = {
 }
 HINTS = {IdentifierKind.PHONE: " Use the international format, e.g. +44 20 7946 0958."}
 
+MAX_ID = repository.MAX_ID
+"""The largest id a contact (or organization) can have (a 32-bit integer column)."""
+
 
 def tier_of(score: int) -> Tier:
     """Strong ≥ 7, Warm 4-6, Cold ≤ 3."""
@@ -451,6 +454,12 @@ def list_contacts(
     return Page(items=items, total=total, request=page, next_after=after, total_capped=capped)
 
 
+def visibility(session: Session, user_id: int) -> repository.Visibility:
+    """How many contacts the default list shows, and how many are 2nd-tier or archived
+    (hidden until the user asks for them)."""
+    return repository.visibility_counts(session, user_id)
+
+
 def bcc_address(session: Session, user_id: int, contact: Contact) -> str | None:
     """``local+hash@domain`` of the user's primary Gmail account; None until connected."""
     address = repository.primary_gmail_address(session, user_id)
@@ -465,17 +474,34 @@ def organizations_for_filter(session: Session, user_id: int) -> list[tuple[int, 
     return repository.organizations_for_filter(session, user_id)
 
 
+HANDLE_KINDS = frozenset({IdentifierKind.TELEGRAM_USERNAME, IdentifierKind.TWITTER_HANDLE})
+# Numeric platform ids: needed for matching, useless to read; listed after the rest.
+RAW_ID_KINDS = frozenset(
+    {IdentifierKind.TELEGRAM_ID, IdentifierKind.TWITTER_ID, IdentifierKind.LINKEDIN_ID}
+)
+
+
+def clean_display(kind: IdentifierKind, display: str) -> str:
+    """A handle without its "@" (stored that way; older rows and some sources kept it),
+    so that pages add exactly one."""
+    return display.lstrip("@") if kind in HANDLE_KINDS else display
+
+
 def identifiers_of(contact: Contact) -> list[IdentifierOut]:
-    """The contact's identifiers with profile links, emails first."""
+    """The contact's identifiers with profile links, emails first, raw numeric platform
+    ids last."""
     order = list(IdentifierKind)
     return [
         IdentifierOut(
             kind=i.kind,
             value=i.value,
-            display_value=i.display_value,
-            url=identifier_url(i.kind, i.display_value),
+            display_value=clean_display(i.kind, i.display_value),
+            url=identifier_url(i.kind, clean_display(i.kind, i.display_value)),
         )
-        for i in sorted(contact.identifiers, key=lambda i: (order.index(i.kind), i.id))
+        for i in sorted(
+            contact.identifiers,
+            key=lambda i: (i.kind in RAW_ID_KINDS, order.index(i.kind), i.id),
+        )
         if i.kind is not IdentifierKind.SOURCE_RECORD
     ]
 

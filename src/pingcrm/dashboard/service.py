@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from pingcrm.contacts.repository import Visibility, visibility_counts
 from pingcrm.dashboard import repository
 from pingcrm.dashboard.repository import (
     ActivityRow,
@@ -21,6 +22,8 @@ from pingcrm.settings import service as settings_service
 WEEKS = 26
 BIRTHDAY_DAYS = 14
 TOP_SUGGESTIONS = 5
+# The dashboard lists this many upcoming birthdays; the rest are one link away.
+BIRTHDAYS_SHOWN = 6
 ATTENTION_LIMIT = 10
 ACTIVITY_LIMIT = 10
 
@@ -106,6 +109,16 @@ class Dashboard:
     birthdays: list[UpcomingBirthday]
     activity: list[ActivityRow]
     chart: Chart
+    hidden: Visibility
+
+    @property
+    def birthdays_shown(self) -> list[UpcomingBirthday]:
+        """The first few upcoming birthdays (the page links to the rest)."""
+        return self.birthdays[:BIRTHDAYS_SHOWN]
+
+    @property
+    def birthdays_more(self) -> int:
+        return max(0, len(self.birthdays) - BIRTHDAYS_SHOWN)
 
 
 def _month_day_keys(days: list[date]) -> dict[int, date]:
@@ -192,4 +205,5 @@ def get_dashboard(session: Session, user_id: int) -> Dashboard:
         birthdays=upcoming_birthdays(session, user_id, now.date()),
         activity=repository.recent_interactions(session, user_id, ACTIVITY_LIMIT, now),
         chart=build_chart(boundaries, repository.weekly_counts(session, user_id, boundaries)),
+        hidden=visibility_counts(session, user_id),
     )

@@ -317,8 +317,8 @@ class DemoGenerator:
                 continue
             if self._claim(kind, handle.lower()):
                 self.used_handles.add(handle.lower())
-                shown = f"@{handle}" if kind == IdentifierKind.TWITTER_HANDLE else handle
-                person.identifiers.append((kind, handle.lower(), shown, None))
+                # Stored without "@" like every other handle (the page adds it).
+                person.identifiers.append((kind, handle.lower(), handle, None))
                 return handle
         return None
 

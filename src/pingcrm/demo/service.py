@@ -1,7 +1,9 @@
 """Fill an account with the seeded demo dataset (``pingcrm demo``, ``make bench``).
 
 Everything goes in through batched Core inserts (no ORM object per row); contact
-counters are computed set-based afterwards. Scores stay 0: scoring fills them later.
+counters are computed set-based afterwards. Scores stay 0 here: ``pingcrm demo`` then runs
+the score refresh, the duplicate scan and the follow-up engine (``cli/demo.py``) so the
+dashboard is alive at once.
 """
 
 from __future__ import annotations
@@ -271,55 +273,27 @@ def _insert_children(
 def _notifications(
     session: Session, user_id: int, anchor: datetime, result: DemoResult, pairs: int
 ) -> None:
-    """A few notifications, as if the first syncs had just run."""
-    rows = [
-        (
-            NotificationKind.SYNC_FINISHED,
-            "Gmail sync finished",
-            f"Imported {result.interactions:,} interactions with {result.contacts:,} contacts.",
-            "/settings",
-            True,
-            anchor - timedelta(hours=5),
-        ),
-        (
-            NotificationKind.IMPORT_FINISHED,
-            "LinkedIn import finished",
-            "Your LinkedIn connections are in your contacts.",
-            "/contacts",
-            False,
-            anchor - timedelta(hours=3),
-        ),
-        (
-            NotificationKind.SYNC_FAILED,
-            "Telegram sync failed",
-            "Telegram asked to sign in again. Reconnect Telegram in Settings.",
-            "/settings",
-            False,
-            anchor - timedelta(hours=2),
-        ),
-        (
-            NotificationKind.DUPLICATES_FOUND,
-            "Possible duplicates to review",
-            f"Some of your {result.contacts:,} contacts may be the same person "
-            f"({pairs} were planted in this demo).",
-            "/identity",
-            False,
-            anchor - timedelta(hours=1),
-        ),
-    ]
+    """One honest notice: what the demo loaded. It never invents syncs or failures of
+    integrations the user has not connected; the scan that follows the demo notifies the
+    pairs it queues for review by itself."""
+    at = anchor - timedelta(minutes=1)
     repository.add_notifications(
         session,
         [
             {
                 "user_id": user_id,
-                "kind": kind,
-                "title": title,
-                "body": body,
-                "link": link,
-                "is_read": read,
+                "kind": NotificationKind.SYSTEM,
+                "title": "Demo data loaded",
+                "body": (
+                    f"{result.contacts:,} sample people with {result.interactions:,} "
+                    f"interactions, {pairs} planted duplicate pairs among them. People met "
+                    "only in Telegram groups are 2nd-tier contacts, hidden from the list "
+                    "until you show them."
+                ),
+                "link": "/contacts",
+                "is_read": False,
                 "created_at": at,
                 "updated_at": at,
             }
-            for kind, title, body, link, read, at in rows
         ],
     )

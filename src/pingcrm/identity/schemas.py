@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from pingcrm.identity.service import MergeView, PairView
+from pingcrm.kit.bounds import DbId
 
 
 class PairContactOut(BaseModel):
@@ -83,8 +84,8 @@ class MergeOut(BaseModel):
 class MergeRequest(BaseModel):
     """Merge two contacts by hand; the richer one is kept."""
 
-    contact_id: int = Field(ge=1)
-    other_id: int = Field(ge=1)
+    contact_id: DbId
+    other_id: DbId
     # Two contacts whose identifiers conflict (two LinkedIn profiles, two phones) are
     # merged only when this is true; otherwise the answer is 409 naming the conflicts.
     confirm_conflicts: bool = False

@@ -19,7 +19,7 @@ REQUESTED_JOB = "identity.scan_requested"
 @job(SCAN_JOB, lease_seconds=900, description="Find duplicate contacts")
 def scan(ctx: JobContext) -> None:
     """Scan the user's contacts for duplicates with progress, then notify the user when
-    something was merged or awaits review."""
+    new pairs await review (or when they started the scan themselves)."""
     assert ctx.user_id is not None
     user_id = ctx.user_id
 
@@ -27,15 +27,34 @@ def scan(ctx: JobContext) -> None:
         repository.record_progress(ctx.session, ctx.job_run_id, done, total)
         ctx.commit()
 
+    waiting_before = repository.count_open(ctx.session, user_id)[0]
     result = service.run_scan(ctx.session, ctx.settings, user_id, progress=progress)
     summary = result.summary()
     repository.record_progress(
         ctx.session, ctx.job_run_id, result.candidates, result.candidates, summary
     )
-    if result.auto_merged or result.tier2:
+    # Tell the user only what needs them: new pairs to review. A scan they started
+    # themselves also says it is done; a scheduled one that found nothing new is quiet
+    # (its result is in the scan history on /identity).
+    new_pairs = max(0, result.queued - waiting_before)
+    if new_pairs:
         notify(
-            ctx.session, user_id, NotificationKind.SYSTEM, "Duplicate scan finished", summary,
+            ctx.session, user_id, NotificationKind.DUPLICATES_FOUND,
+            "Possible duplicates to review",
+            f"{new_pairs} new pair{'' if new_pairs == 1 else 's'} may be the same person "
+            f"({result.queued} waiting in all). Merge them or mark them as different people.",
             "/identity",
+        )  # fmt: skip
+    elif ctx.call.trigger == "manual":
+        merged = (
+            f"{result.auto_merged} certain duplicate{'' if result.auto_merged == 1 else 's'} "
+            "merged. "
+            if result.auto_merged
+            else ""
+        )
+        notify(
+            ctx.session, user_id, NotificationKind.SYSTEM, "Duplicate scan finished",
+            f"{merged}No new pairs to review.", "/identity",
         )  # fmt: skip
 
 

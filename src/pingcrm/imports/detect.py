@@ -66,9 +66,65 @@ class Detected:
     header: tuple[str, ...] = ()
 
 
+# Header words in other tools and languages → the canonical name the parsers know.
+HEADER_SYNONYMS = {
+    # names
+    "full name": "name", "fullname": "name", "display name": "name", "person": "name",
+    "given name": "first name", "givenname": "first name", "vorname": "first name",
+    "prénom": "first name", "prenom": "first name", "nombre": "first name",
+    "nome": "first name", "voornaam": "first name",
+    "family name": "last name", "familyname": "last name", "nachname": "last name",
+    "nom": "last name", "nom de famille": "last name", "apellido": "last name",
+    "apellidos": "last name", "cognome": "last name", "achternaam": "last name",
+    "familienname": "last name",
+    # emails and phones
+    "e mail": "email", "email adresse": "email", "e-mail-adresse": "email",
+    "courriel": "email", "adresse e-mail": "email", "correo": "email",
+    "correo electrónico": "email", "correo electronico": "email",
+    "telefon": "phone", "telefonnummer": "phone", "téléphone": "phone",
+    "telephone number": "phone", "teléfono": "phone", "telefono": "phone",
+    "handy": "mobile", "mobil": "mobile", "portable": "mobile", "móvil": "mobile",
+    "cellulare": "mobile", "phone numbers": "phone",
+    # work
+    "firma": "company", "unternehmen": "company", "entreprise": "company",
+    "société": "company", "societe": "company", "empresa": "company",
+    "azienda": "company", "org": "company",
+    "job": "title", "job title": "job title", "titel": "title", "poste": "title",
+    "fonction": "title", "cargo": "title", "puesto": "title", "position": "position",
+    # places and dates
+    "ort": "location", "stadt": "location", "ville": "location", "ciudad": "location",
+    "città": "location", "citta": "location", "address": "location",
+    "geburtstag": "birthday", "geburtsdatum": "birthday", "anniversaire": "birthday",
+    "date de naissance": "birthday", "cumpleaños": "birthday",
+    "fecha de nacimiento": "birthday", "compleanno": "birthday", "born": "birthday",
+    # handles
+    "x": "twitter", "x handle": "twitter", "x username": "twitter", "twitter handle": "twitter",
+    "twitter username": "twitter", "twitter url": "twitter", "x url": "twitter",
+    "telegram username": "telegram", "telegram handle": "telegram", "tg": "telegram",
+    "linkedin handle": "linkedin", "linkedin username": "linkedin", "linked in": "linkedin",
+    # tags and notes
+    "tag": "tags", "labels": "tags", "label": "tags", "groups": "tags", "group": "tags",
+    "categories": "tags", "category": "tags", "schlagwörter": "tags", "étiquettes": "tags",
+    "etiquettes": "tags", "etiquetas": "tags",
+    "note": "notes", "notizen": "notes", "notiz": "notes", "remarques": "notes",
+    "notas": "notes", "comment": "notes", "comments": "notes", "bemerkung": "notes",
+    "description": "notes",
+}  # fmt: skip
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def norm_header(cell: str) -> str:
-    """A header cell compared case- and space-insensitively."""
-    return " ".join(cell.replace("\ufeff", "").strip().strip('"').lower().split())
+    """A header cell compared case-, space- and underscore-insensitively, camelCase
+    split, synonyms (a few languages) and plurals folded to the names the parsers know:
+    ``full_name`` → ``name``, ``givenName`` → ``first name``, ``Phones`` → ``phone``,
+    ``Vorname`` → ``first name``, ``prénom`` → ``first name``."""
+    text = _CAMEL.sub(" ", cell.replace("\ufeff", "").strip().strip('"'))
+    text = " ".join(text.replace("_", " ").replace(".", " ").lower().split())
+    if text in HEADER_SYNONYMS:
+        return HEADER_SYNONYMS[text]
+    if text.endswith("s") and not text.endswith("ss") and text[:-1] in _KNOWN_SINGULAR:
+        return HEADER_SYNONYMS.get(text[:-1], text[:-1])
+    return text
 
 
 NAME_KEYS = {"name", "full name", "fullname", "display name", "contact name", "contact"}
@@ -105,6 +161,8 @@ PHONE_KEYS = {
     "other phone",
     "whatsapp",
 }
+# Singular names a plural header folds to ("phones" → "phone", "mobiles" → "mobile").
+_KNOWN_SINGULAR = {"phone", "mobile", "email", "e-mail", "telephone", "handle", "company"}
 _GOOGLE_MULTI = re.compile(r"^(e-mail|phone|website|organization|address) \d+ - ")
 _NUMBERED_EMAIL = re.compile(r"^e-?mail( \d+)?( - value| address)?$|^e-mail \d+ address$")
 _NUMBERED_PHONE = re.compile(r"^phone \d+ - value$")
@@ -138,7 +196,7 @@ def classify_header(cells: list[str]) -> FileFormat | None:
 
 def _check_binary(sample: bytes) -> str | None:
     """A UTF-16 encoding guessed from NUL patterns, or raise for binary junk."""
-    if b"\x00" in sample:
+    if sample.count(0) > 0.01 * len(sample):
         even = sample[0::2]
         odd = sample[1::2]
         if even and odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
@@ -154,6 +212,23 @@ def _check_binary(sample: bytes) -> str | None:
             f"This is a binary file, not a contacts file. Accepted formats: {ACCEPTED_FORMATS}."
         )
     return None
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """True when valid multi-byte UTF-8 characters outnumber the invalid bytes: the file
+    is UTF-8 with a few broken spots (a legacy-codepage file has almost no valid UTF-8
+    sequences: its accented letters are single bytes)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    valid = invalid = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            text = decoder.decode(chunk)
+            bad = text.count("\ufffd")
+            invalid += bad
+            valid += sum(1 for ch in text if ord(ch) > 0x7F) - bad
+        tail = decoder.decode(b"", final=True)
+        invalid += tail.count("\ufffd")
+    return valid > invalid
 
 
 def detect_encoding(path: Path) -> str:
@@ -175,6 +250,10 @@ def detect_encoding(path: Path) -> str:
             decoder.decode(b"", final=True)
         return "utf-8"
     except UnicodeDecodeError as exc:
+        if _mostly_utf8(path):
+            # A UTF-8 file with a few broken bytes: read it as UTF-8 and reject only the
+            # rows holding them, rather than re-reading every row in a legacy codepage.
+            return "utf-8"
         # Guess from the region around the first non-UTF-8 byte (and the start).
         with path.open("rb") as handle:
             start = max(0, getattr(exc, "start", 0) - 4096)

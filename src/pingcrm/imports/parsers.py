@@ -52,6 +52,10 @@ TITLE_KEYS = {
     "title",
 }
 LINKEDIN_KEYS = {"linkedin", "linkedin url", "linkedin profile", "profile url", "url"}
+TWITTER_KEYS = {"twitter", "twitter profile"}
+TELEGRAM_KEYS = {"telegram", "telegram profile"}
+TAG_KEYS = {"tags"}
+NOTE_KEYS = {"notes"}
 WEBSITE_RE = re.compile(r"^(website \d+ - value|web page|website|personal web page)$")
 LOCATION_KEYS = {
     "location",
@@ -64,7 +68,24 @@ LOCATION_KEYS = {
 BIRTHDAY_KEYS = {"birthday", "date of birth", "dob", "birth date", "birthdate"}
 _EMAIL_COL = re.compile(r"^e-?mail( \d+)?( - value| address)?$|^e-mail \d+ address$")
 _PHONE_COL = re.compile(r"^phone \d+ - value$")
-_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y")
+_DATE_FORMATS = (
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%d.%m.%Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%Y-%m-%dT%H:%M:%S",
+)
+# A list inside one cell: Google's " ::: ", newlines, and for emails and phones also the
+# usual ";" and "," separators.
+_LIST_SPLIT = re.compile(r"\s*:::\s*|[\r\n]+")
+_CONTACT_SPLIT = re.compile(r"\s*:::\s*|[\r\n;,]+")
+_TAG_SPLIT = re.compile(r"\s*:::\s*|[\r\n;,|]+")
+_HANDLE_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:twitter\.com|x\.com|t\.me)/@?", re.I)
 
 
 @dataclass
@@ -78,6 +99,8 @@ class ParsedRecord:
     linkedin_slug: str | None = None
     error: str | None = None
     blank: bool = False
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
 
 
 @dataclass
@@ -97,6 +120,14 @@ class ColumnPlan:
     location: list[int] = field(default_factory=list)
     birthday: list[int] = field(default_factory=list)
     connected_on: list[int] = field(default_factory=list)
+    twitter: list[int] = field(default_factory=list)
+    telegram: list[int] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)
+
+
+UTF8_NAMES = ("utf-8", "utf8", "utf-8-sig")
+REPLACEMENT = "\ufffd"
 
 
 def plan_columns(fmt: FileFormat, header: tuple[str, ...]) -> ColumnPlan:
@@ -149,6 +180,14 @@ def plan_columns(fmt: FileFormat, header: tuple[str, ...]) -> ColumnPlan:
             plan.birthday.append(index)
         elif name == "connected on":
             plan.connected_on.append(index)
+        elif name in TWITTER_KEYS:
+            plan.twitter.append(index)
+        elif name in TELEGRAM_KEYS:
+            plan.telegram.append(index)
+        elif name in TAG_KEYS:
+            plan.tags.append(index)
+        elif name in NOTE_KEYS:
+            plan.notes.append(index)
     return plan
 
 
@@ -184,9 +223,21 @@ def _first(cells: list[str], indexes: list[int]) -> str:
     return ""
 
 
-def _values(cell: str) -> list[str]:
-    # Google puts several values in one cell separated by " ::: ".
-    return [v.strip() for v in cell.split(":::") if v.strip()]
+def _values(cell: str, splitter: re.Pattern[str] = _CONTACT_SPLIT) -> list[str]:
+    """The values of a list cell (emails, phones: ``a@x.io; b@y.io``, `` ::: ``, lines)."""
+    return [v.strip() for v in splitter.split(cell) if v.strip()]
+
+
+def _handles(cells: list[str], indexes: list[int]) -> list[str]:
+    """Handles from X/Telegram columns: ``@ada``, ``ada``, or a profile URL."""
+    found: list[str] = []
+    for index in indexes:
+        if index < len(cells):
+            for value in _values(cells[index]):
+                handle = _HANDLE_URL.sub("", value).strip().lstrip("@").split("/")[0]
+                if handle:
+                    found.append(handle)
+    return found
 
 
 def _label(cells: list[str], label: str | None) -> str | None:
@@ -224,14 +275,20 @@ def record_from_cells(
         if index < len(cells):
             for value in _values(cells[index]):
                 identifiers.append((IdentifierKind.PHONE, value, _label(cells, label)))
+    for handle in _handles(cells, plan.twitter):
+        identifiers.append((IdentifierKind.TWITTER_HANDLE, handle, None))
+    for handle in _handles(cells, plan.telegram):
+        identifiers.append((IdentifierKind.TELEGRAM_USERNAME, handle, None))
     slug_source = _first(cells, plan.linkedin)
     if not slug_source:
         for index in plan.websites:
             if index < len(cells) and "linkedin.com/in/" in cells[index].lower():
                 slug_source = next(
-                    v for v in _values(cells[index]) if "linkedin.com/in/" in v.lower()
+                    v for v in _values(cells[index], _LIST_SPLIT) if "linkedin.com/in/" in v.lower()
                 )
                 break
+    if slug_source and "/" not in slug_source and " " not in slug_source.strip():
+        slug_source = f"https://www.linkedin.com/in/{slug_source.strip().lstrip('@')}"
     if slug_source and "linkedin.com/in/" in slug_source.lower():
         identifiers.append((IdentifierKind.LINKEDIN_SLUG, slug_source, None))
         record.linkedin_slug = linkedin_slug(slug_source)
@@ -249,9 +306,35 @@ def record_from_cells(
         birthday=parse_date(birthday_text) if birthday_text else None,
         identifiers=identifiers,
     )
+    record.tags = [
+        tag[:100]
+        for index in plan.tags
+        if index < len(cells)
+        for tag in _values(cells[index].replace("* ", ""), _TAG_SPLIT)
+        if tag and tag.lower() not in ("mycontacts", "* mycontacts", "starred")
+    ]
+    record.notes = "\n".join(
+        cells[i].strip() for i in plan.notes if i < len(cells) and cells[i].strip()
+    )
     if fmt is FileFormat.LINKEDIN:
         record.connected_on = parse_date(_first(cells, plan.connected_on))
     return record
+
+
+def clean_cells(cells: list[str]) -> list[str]:
+    """The cells without NUL characters (PostgreSQL text cannot hold them; the API strips
+    them too)."""
+    return [cell.replace("\x00", "") if "\x00" in cell else cell for cell in cells]
+
+
+def row_text_problem(cells: list[str], encoding: str) -> str | None:
+    """Why a row of a UTF-8 file is rejected: bytes that are not UTF-8 (decoded as U+FFFD
+    replacement characters), so the rest of the file is still read as UTF-8."""
+    if encoding.replace("_", "-").lower() in UTF8_NAMES and any(
+        REPLACEMENT in cell for cell in cells
+    ):
+        return "this row has bytes that are not valid UTF-8 text"
+    return None
 
 
 def iter_csv(path: Path, detected: Detected) -> Iterator[ParsedRecord]:
@@ -275,7 +358,11 @@ def iter_csv(path: Path, detected: Detected) -> Iterator[ParsedRecord]:
                 yield ParsedRecord(number=number, raw=[], error=f"unreadable CSV: {exc}")
                 continue
             number += 1
-            yield record_from_cells(detected.format, plan, cells, number, width)
+            problem = row_text_problem(cells, detected.encoding)
+            if problem:
+                yield ParsedRecord(number=number, raw=clean_cells(cells), error=problem)
+                continue
+            yield record_from_cells(detected.format, plan, clean_cells(cells), number, width)
 
 
 def _card_chunks(path: Path, encoding: str) -> Iterator[tuple[list[str], str | None]]:
@@ -378,7 +465,11 @@ def iter_vcard(path: Path, detected: Detected) -> Iterator[ParsedRecord]:
         if error:
             yield ParsedRecord(number=number, raw=[" | ".join(lines[:6])[:500]], error=error)
             continue
-        yield _card_to_record(lines, number)
+        problem = row_text_problem(lines, detected.encoding)
+        if problem:
+            yield ParsedRecord(number=number, raw=[" | ".join(lines[:6])[:500]], error=problem)
+            continue
+        yield _card_to_record(clean_cells(lines), number)
 
 
 def iter_records(path: Path, detected: Detected) -> Iterator[ParsedRecord]:

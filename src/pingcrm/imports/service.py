@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
+from pingcrm.contacts import service as contacts_service
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
-from pingcrm.errors import NotFound, PayloadTooLarge
+from pingcrm.errors import NotFound, PayloadTooLarge, PingError
 from pingcrm.identity.service import request_scan as request_identity_scan
 from pingcrm.imports.detect import FORMAT_LABELS, Detected, FileFormat, detect
 from pingcrm.imports.parsers import ParsedRecord, count_records, iter_records
@@ -30,6 +32,7 @@ from pingcrm.imports.schemas import ImportOut
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import Page, PageRequest
+from pingcrm.kit.spreadsheet import neutralize_row
 from pingcrm.models import (
     Direction,
     InteractionKind,
@@ -41,6 +44,7 @@ from pingcrm.models import (
     SyncRun,
     SyncTrigger,
 )
+from pingcrm.notes import service as notes_service
 from pingcrm.notifications.service import notify
 from pingcrm.sync import repository as sync_repository
 from pingcrm.sync.history import list_history
@@ -98,7 +102,8 @@ def save_upload(settings: Settings, stream: BinaryIO, filename: str) -> Path:
     target = uploads_dir(settings) / f"{uuid.uuid4().hex}{suffix}"
     written = 0
     try:
-        with target.open("wb") as out:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 written += len(chunk)
                 if written > settings.max_upload_bytes:
@@ -230,6 +235,29 @@ def _connected_at(day: Any) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
+def _tags_and_notes(
+    session: Session, user_id: int, records: list[ParsedRecord], ids: list[int | None]
+) -> None:
+    """Tags and notes columns: tags added (one statement per distinct tag of the batch),
+    a note added unless the contact already has it word for word (re-importing the same
+    file changes nothing)."""
+    by_tag: dict[str, set[int]] = {}
+    for record, contact_id in zip(records, ids, strict=True):
+        if contact_id is None:
+            continue
+        for tag in record.tags:
+            by_tag.setdefault(tag, set()).add(contact_id)
+        if record.notes:
+            known = {n.body.strip() for n in notes_service.list_notes(session, user_id, contact_id)}
+            if record.notes.strip()[:20000] not in known:
+                notes_service.add_note(session, user_id, contact_id, record.notes[:20000])
+    for tag, contact_ids in by_tag.items():
+        try:
+            contacts_service.bulk_action(session, user_id, sorted(contact_ids), "add_tag", tag)
+        except PingError:  # a tag name the taxonomy refuses: the contact still imports
+            log.info("imports.tag_skipped tag=%r", tag[:40])
+
+
 def run_import(
     session: Session,
     settings: Settings,
@@ -262,7 +290,8 @@ def run_import(
     rows_done = int(details.get("rows_done", 0))
     rejected_bytes = int(details.get("rejected_bytes", 0))
     # Whatever was appended after the last committed checkpoint is discarded.
-    with rejected_file.open("a+b") as handle:
+    fd = os.open(rejected_file, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "r+b") as handle:
         handle.truncate(rejected_bytes)
 
     size = batch_size or BATCH_SIZE
@@ -301,13 +330,16 @@ def run_import(
             ]
             if connections:
                 counts.new_interactions = record_interactions(session, run.user_id, connections)
+            _tags_and_notes(session, run.user_id, good, result.contact_ids)
         if bad:
             with rejected_file.open("a", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
                 if rejected_bytes == 0 and out.tell() == 0:
-                    writer.writerow(["Row", "Reason", *(detected.header or ("Content",))])
+                    writer.writerow(
+                        neutralize_row(["Row", "Reason", *(detected.header or ("Content",))])
+                    )
                 for record in bad:
-                    writer.writerow([record.number, record.error, *record.raw])
+                    writer.writerow(neutralize_row([record.number, record.error, *record.raw]))
             rejected_bytes = rejected_file.stat().st_size
             counts.errors = len(bad)
         rows_done = records[-1].number
@@ -337,7 +369,9 @@ def run_import(
             flush_batch(batch)
     except Exception as exc:
         session.rollback()
-        message = f"The import stopped at row {rows_done + 1}: {exc}"
+        # Never the exception text: a database error carries its SQL statement.
+        reason = exc.message if isinstance(exc, PingError) else "an unexpected error (logged)"
+        message = f"The import stopped at row {rows_done + 1}: {reason}"
         log.exception("imports.failed run=%s", run.id)
         finish_run(run, RunStatus.FAILED, message[:2000])
         notify(

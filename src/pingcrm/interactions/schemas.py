@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pingcrm.contacts.schemas import CleanInput
+from pingcrm.kit.bounds import BoundedAwareDatetime, DbId
 from pingcrm.models import Direction, InteractionKind, Platform
 
 Subject = Annotated[str, StringConstraints(max_length=500)]
@@ -19,11 +20,11 @@ class InteractionCreate(CleanInput):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    contact_id: int = Field(ge=1, le=2_147_483_647)
+    contact_id: DbId
     platform: Platform = Platform.MANUAL
     kind: InteractionKind = InteractionKind.CALL
     direction: Direction = Direction.OUTBOUND
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: BoundedAwareDatetime | None = Field(
         default=None, description="When it happened (UTC offset required); now when omitted"
     )
     subject: Subject | None = None
@@ -37,7 +38,7 @@ class InteractionUpdate(CleanInput):
 
     kind: InteractionKind | None = None
     direction: Direction | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: BoundedAwareDatetime | None = None
     subject: Subject | None = None
     summary: Summary | None = None
 

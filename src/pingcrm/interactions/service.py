@@ -1,7 +1,8 @@
 """Interaction use cases: bulk recording for syncs/imports, manual logging, the timeline.
 
-Every change recomputes the touched contacts' ``interaction_count`` and
-``last_interaction_at`` set-based; recording also clears their 2nd-tier flag.
+Every change recomputes the touched contacts' ``interaction_count``,
+``last_interaction_at`` and relationship score set-based; recording also clears their
+2nd-tier flag.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import Page, PageRequest
 from pingcrm.models import Direction, Interaction, InteractionKind, Platform
+from pingcrm.scoring.service import recompute_scores
 
 PREVIEW_LENGTH = 500
 SUBJECT_LENGTH = 500
@@ -124,9 +126,10 @@ def record_interactions(
     session.flush()
     touched = repository.insert_ignoring_duplicates(session, prepared)
     if touched:
-        repository.recompute_counters(
-            session, user_id, sorted(set(touched)), now, clear_second_tier=True
-        )
+        ids = sorted(set(touched))
+        repository.recompute_counters(session, user_id, ids, now, clear_second_tier=True)
+        # The score reflects the new rows at once, not after the nightly refresh.
+        recompute_scores(session, user_id, ids)
     return len(touched)
 
 
@@ -190,6 +193,7 @@ def update_interaction(
     repository.recompute_counters(
         session, user_id, [interaction.contact_id], utcnow(), clear_second_tier=False
     )
+    recompute_scores(session, user_id, [interaction.contact_id])
     return interaction
 
 
@@ -199,6 +203,7 @@ def delete_interaction(session: Session, user_id: int, interaction_id: int) -> i
     contact_id = interaction.contact_id
     repository.delete_interaction(session, interaction)
     repository.recompute_counters(session, user_id, [contact_id], utcnow(), clear_second_tier=False)
+    recompute_scores(session, user_id, [contact_id])
     return contact_id
 
 

@@ -1,5 +1,8 @@
 """Meeting-prep emails: for each Gmail account with the feature on and the send scope
-granted, the meetings starting 30-40 minutes from now get one brief each, ever.
+granted, every meeting starting within the next 40 minutes that has not started and has
+no brief yet gets one brief, ever. The scan runs every 10 minutes, so a meeting known in
+advance is caught 30-40 minutes ahead; one booked late, or missed by a late scan, still
+gets its brief before it starts.
 
 The brief row (unique per user + event id + start) is inserted and committed *before*
 the send: a second scan, concurrent or later, finds it and sends nothing. A send that
@@ -32,7 +35,9 @@ from pingcrm.platform_accounts import service as accounts
 
 log = logging.getLogger("pingcrm.meeting_prep")
 
-WINDOW_START = timedelta(minutes=30)
+# Meetings starting in (now + WINDOW_START, now + WINDOW_END] are due. A brief for a
+# meeting already started is useless; anything sooner than 40 minutes is still worth it.
+WINDOW_START = timedelta(seconds=1)
 WINDOW_END = timedelta(minutes=40)
 MAX_ATTEMPTS = 5
 MAX_BRIEFED = 10

@@ -36,6 +36,7 @@ from pingcrm.models.sync_checkpoint import SyncCheckpoint
 from pingcrm.models.sync_run import SyncRun
 from pingcrm.models.tag import Tag, TagCategory, contact_tags
 from pingcrm.models.user import User
+from pingcrm.models.user_session import UserSession
 from pingcrm.models.user_settings import UserSettings
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "Tag",
     "TagCategory",
     "User",
+    "UserSession",
     "UserSettings",
     "contact_tags",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pingcrm.models.base import Base
@@ -32,3 +33,6 @@ class UserSettings(Timestamps, Base):
     primary_gmail_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("platform_accounts.id", ondelete="SET NULL")
     )
+    # CSV column mappings the user chose, keyed by the file's normalised header, reused
+    # for the next file with the same header (migration 20261204_0016).
+    import_mappings: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from pingcrm.models import Notification
+from pingcrm.models import Notification, NotificationKind
 
 
 def add(session: Session, notification: Notification) -> Notification:
@@ -13,6 +13,23 @@ def add(session: Session, notification: Notification) -> Notification:
     session.add(notification)
     session.flush()
     return notification
+
+
+def unread_like(
+    session: Session, user_id: int, kind: NotificationKind, title: str
+) -> Notification | None:
+    """The newest unread notification of ``kind`` with ``title`` (to group repeats)."""
+    return session.execute(
+        select(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.is_read.is_(False),
+            Notification.kind == kind,
+            Notification.title == title,
+        )
+        .order_by(Notification.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def list_for_user(

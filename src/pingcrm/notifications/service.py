@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from pingcrm.errors import NotFound, ValidationFailed
+from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import Page, PageRequest
 from pingcrm.models import Notification, NotificationKind
 from pingcrm.notifications import repository
@@ -21,9 +22,12 @@ def notify(
     body: str = "",
     link: str | None = None,
 ) -> Notification:
-    """Tell ``user_id`` something: a sync finished or failed, an import ended, …
+    """Tell ``user_id`` something: a sync failed, an import ended, pairs await review, …
 
     ``link`` is a path inside the app (``/settings#gmail``) the notification points to.
+    Repeats are grouped: while an unread notification of the same kind and title is
+    there, it is brought to the top with the new body and its repeat count goes up
+    instead of a new row (the badge does not climb with every scheduled run).
     The row is flushed, not committed: the caller's transaction owns it.
     """
     try:
@@ -40,6 +44,14 @@ def notify(
         link = None
     if link is not None and len(link) > LINK_MAX:
         link = None
+    previous = repository.unread_like(session, user_id, notification_kind, clean_title)
+    if previous is not None:
+        previous.body = body
+        previous.link = link
+        previous.repeat_count = (previous.repeat_count or 1) + 1
+        previous.created_at = utcnow()
+        session.flush()
+        return previous
     return repository.add(
         session,
         Notification(

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from pingcrm.kit.bounds import DbId
+
 OrgSort = Literal[
     "name",
     "-name",
@@ -53,4 +55,4 @@ class OrganizationDetailOut(OrganizationOut):
 class MergeRequest(BaseModel):
     """Body of ``POST /api/v1/organizations/{organization_id}/merge``."""
 
-    other_id: int
+    other_id: DbId

@@ -142,6 +142,13 @@ def template_draft(context: DraftContext, variant: int = 0) -> str:
     )
     options: dict[Trigger, list[str]] = {
         Trigger.BIRTHDAY: [
+            f"Happy birthday, {name}! I hope today is a great day and the year ahead a "
+            "great one. Would love to catch up soon.",
+            f"Hi {name}, happy birthday! I hope you get to celebrate properly today. "
+            "Let's find a moment to catch up.",
+        ]
+        if context.facts.get("days_until") == 0
+        else [
             f"Happy early birthday, {name}! I hope the year ahead is a great one. "
             "Would love to catch up soon.",
             f"Hi {name}, I heard your birthday is coming up: happy birthday in advance! "

@@ -180,6 +180,18 @@ def _collect(
     return list(active.values()), dormant
 
 
+def _default_channel(recent: list[Interaction], identifiers: set[str], connected: set[str]) -> str:
+    """The channel the card opens on: the last platform the user really talked to this
+    person on among the integrations they connected; else email when the contact has an
+    address (a mailto: always works); else any handle they have (copy and open)."""
+    for interaction in recent:
+        if interaction.platform in connected and interaction.platform in CHANNELS:
+            return str(interaction.platform)
+    if "email" in identifiers:
+        return "email"
+    return next((channel for channel in CHANNELS if channel in identifiers), "email")
+
+
 def _channel(recent: list[Interaction], identifiers: set[str]) -> str | None:
     for interaction in recent:
         if interaction.platform in CHANNELS:
@@ -243,6 +255,7 @@ def generate_for_user(
     )
     recent = repository.recent_interactions(session, everyone, per_contact=5)
     identifiers = repository.channel_identifiers(session, everyone)
+    connected = repository.connected_channels(session, user_id)
 
     def admissible(candidate: Candidate) -> bool:
         contact_id = candidate.row.contact_id
@@ -303,7 +316,7 @@ def generate_for_user(
             reason=_reason(candidate),
             why=why,
             message=draft.message,
-            channel=_channel(history, identifiers.get(contact_id, set())) or "email",
+            channel=_default_channel(history, identifiers.get(contact_id, set()), connected),
             rank=round(candidate.rank, 4),
             llm_model=draft.model,
             llm_prompt=draft.prompt,

@@ -17,7 +17,9 @@ from pingcrm.models import (
     DetectedEvent,
     IdentifierKind,
     Interaction,
+    PlatformAccount,
     Priority,
+    Provider,
     Suggestion,
     SuggestionStatus,
 )
@@ -336,3 +338,36 @@ def reach_handles(session: Session, contact_ids: Sequence[int]) -> dict[int, dic
     ):
         result.setdefault(contact_id, {}).setdefault(kinds[kind], display.lstrip("@"))
     return result
+
+
+# Which channel each connectable provider sends on.
+PROVIDER_CHANNELS = {
+    Provider.GMAIL: "email",
+    Provider.TELEGRAM: "telegram",
+    Provider.TWITTER: "twitter",
+    Provider.LINKEDIN: "linkedin",
+}
+
+
+def connected_channels(session: Session, user_id: int) -> set[str]:
+    """The channels of the integrations the user has connected (credentials stored)."""
+    providers = session.execute(
+        select(PlatformAccount.provider)
+        .where(
+            PlatformAccount.user_id == user_id,
+            PlatformAccount.credentials_encrypted.is_not(None),
+        )
+        .distinct()
+    ).scalars()
+    return {PROVIDER_CHANNELS[p] for p in providers if p in PROVIDER_CHANNELS}
+
+
+def pending_count(session: Session, user_id: int) -> int:
+    """How many suggestions wait for the user."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Suggestion)
+            .where(Suggestion.user_id == user_id, Suggestion.status == SuggestionStatus.PENDING)
+        ).scalar_one()
+    )

@@ -85,6 +85,11 @@ def list_suggestions(
     )
 
 
+def pending_count(session: Session, user_id: int) -> int:
+    """How many suggestions wait for the user (the counts on the page and dashboard)."""
+    return repository.pending_count(session, user_id)
+
+
 def open_url(suggestion: Suggestion, handles: dict[str, str]) -> str | None:
     """A link that opens the suggestion's channel with this person (the email with the
     draft filled in); None when the contact has no address on that channel."""

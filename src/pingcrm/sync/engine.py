@@ -200,14 +200,17 @@ def _sync(
     finish_run(run, RunStatus.PARTIAL if run.errors else RunStatus.SUCCESS)
     if run.new_contacts:
         request_identity_scan(session, account.user_id)
-    notify(
-        session,
-        account.user_id,
-        NotificationKind.SYNC_FINISHED,
-        f"{account.provider.value.title()} {word} sync finished",
-        summary(run),
-        link,
-    )
+    if run.trigger is not SyncTrigger.SCHEDULED:
+        # A scheduled sync that went well needs nothing from the user: its result is in
+        # Sync History. One the user started ("Sync now") says it is done.
+        notify(
+            session,
+            account.user_id,
+            NotificationKind.SYNC_FINISHED,
+            f"{account.provider.value.title()} {word} sync finished",
+            summary(run),
+            link,
+        )
     job.commit()
     return run
 

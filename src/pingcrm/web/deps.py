@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from ipaddress import ip_address
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
+from pingcrm.accounts.service import session_user
 from pingcrm.accounts.tokens import read_access_token
 from pingcrm.config import Settings
 from pingcrm.db import transaction
 from pingcrm.errors import AuthenticationRequired, PermissionDenied
+from pingcrm.kit.bounds import MAX_DB_ID
 from pingcrm.linkedin import pairing
 from pingcrm.linkedin.tokens import EXTENSION_AUDIENCE, audience_of
 from pingcrm.models import User
@@ -48,6 +51,36 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def _is_trusted(address: str, settings: Settings) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.trusted_proxy_networks)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or, when the peer is a trusted proxy
+    (``PINGCRM_TRUSTED_PROXIES``), the last X-Forwarded-For hop that is not one."""
+    settings: Settings = request.app.state.settings
+    peer = request.client.host if request.client else "unknown"
+    if not _is_trusted(peer, settings):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, settings):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return peer
+    return peer
+
+
 def csrf_token(request: Request) -> str:
     """The session's CSRF token, created on first use."""
     token = request.session.get("csrf")
@@ -76,14 +109,26 @@ async def verify_csrf(request: Request) -> None:
 
 
 def _session_user(request: Request, session: Session) -> User | None:
+    """The user of this browser's session while it is still open server-side (logout,
+    "Sign out everywhere" and password changes end it)."""
     user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    session_id = request.session.get("sid")
+    if not isinstance(user_id, int) or not isinstance(session_id, str):
         return None
-    user = session.get(User, user_id)
+    if not 1 <= user_id <= MAX_DB_ID:
+        return None
+    user = session_user(session, user_id, session_id)
     if user is None or request.session.get("ver") != user.token_version:
         request.session.pop("uid", None)
+        request.session.pop("sid", None)
         return None
     return user
+
+
+def current_session_id(request: Request) -> str | None:
+    """The server-side id of this browser's session, if signed in."""
+    value = request.session.get("sid")
+    return value if isinstance(value, str) else None
 
 
 def get_page_user(request: Request, session: SessionDep) -> User:
@@ -95,8 +140,27 @@ def get_page_user(request: Request, session: SessionDep) -> User:
     return user
 
 
-async def get_api_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    """The caller of an API request: a Bearer access token, or the page session + CSRF."""
+async def verify_api_csrf(request: Request) -> None:
+    """CSRF for an API call made with the page session (a bearer token needs none).
+
+    Async because it may read the form; it touches no database. Without a session user
+    it lets :func:`get_api_user` answer 401 first."""
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    if not isinstance(request.session.get("uid"), int):
+        return
+    await verify_csrf(request)
+
+
+def get_api_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _csrf: Annotated[None, Depends(verify_api_csrf)],
+) -> User:
+    """The caller of an API request: a Bearer access token, or the page session + CSRF.
+
+    A plain ``def`` (run in the thread pool): it reads the database."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         user_id, version = read_access_token(settings.secret_key, authorization[7:].strip())
@@ -109,10 +173,16 @@ async def get_api_user(request: Request, session: SessionDep, settings: Settings
         raise AuthenticationRequired(
             "Authenticate with 'Authorization: Bearer <token>' from POST /api/v1/auth/token."
         )
-    await verify_csrf(request)
     return user
 
 
+async def read_form(request: Request) -> FormData:
+    """The request's form, parsed on the event loop, for a plain ``def`` route (which
+    then does its database work in the thread pool)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
 PageUser = Annotated[User, Depends(get_page_user)]
 ApiUser = Annotated[User, Depends(get_api_user)]
 
@@ -155,14 +225,18 @@ def get_extension_user(request: Request, session: SessionDep, settings: Settings
     return user
 
 
-async def get_api_or_extension_user(
-    request: Request, session: SessionDep, settings: SettingsDep
+def get_api_or_extension_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _csrf: Annotated[None, Depends(verify_api_csrf)],
 ) -> User:
-    """Either caller: an extension token (by its audience) or whatever ``ApiUser`` takes."""
+    """Either caller: an extension token (by its audience) or whatever ``ApiUser`` takes.
+    A plain ``def``: both paths read the database."""
     token = _bearer(request)
     if token and audience_of(token) == EXTENSION_AUDIENCE:
-        return await run_in_threadpool(get_extension_user, request, session, settings)
-    return await get_api_user(request, session, settings)
+        return get_extension_user(request, session, settings)
+    return get_api_user(request, session, settings, None)
 
 
 ExtensionUser = Annotated[User, Depends(get_extension_user)]

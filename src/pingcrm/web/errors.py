@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pingcrm.errors import PingError, RateLimited
@@ -85,7 +86,7 @@ def error_response(
     )
 
 
-async def _ping_error(request: Request, exc: Exception) -> Response:
+def _ping_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PingError)
     if isinstance(exc, LoginRequired) and not _wants_json(request):
         target = "/login?next=" + quote(
@@ -109,13 +110,13 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, dict[str, An
     return f"Invalid request: {summary}", {"errors": problems}
 
 
-async def _validation_error(request: Request, exc: Exception) -> Response:
+def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     message, details = _describe_validation(exc)
     return error_response(request, 422, "validation_error", message, details)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     message = str(exc.detail) if exc.detail else "Error"
@@ -132,7 +133,36 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
+def _out_of_range(exc: BaseException) -> bool:
+    """A number or text the database cannot hold (an id past the column range, a NUL
+    byte): bad input that slipped past a schema, not a server fault."""
+    cause = exc.orig if isinstance(exc, StatementError) else exc
+    if isinstance(cause, OverflowError):
+        return True
+    if isinstance(exc, DataError):
+        text = str(cause).lower()
+        return any(
+            marker in text
+            for marker in ("out of range", "nul (0x00)", "too large", "numeric value")
+        )
+    return False
+
+
+def _database_refused(request: Request, exc: Exception) -> Response:
+    """Safety net for routes whose parameters lack the bounds of ``pingcrm.kit.bounds``:
+    a value the database cannot hold is a 422; any other database error stays a 500."""
+    if not _out_of_range(exc):
+        raise exc
+    log.warning("web.out_of_range path=%s", request.url.path)
+    return error_response(
+        request,
+        422,
+        "validation_error",
+        "Invalid request: a number or text is outside the range this field accepts.",
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("web.unhandled_error", extra={"path": request.url.path})
     return error_response(
         request, 500, "internal_error", "Something went wrong on our side. It has been logged."
@@ -144,4 +174,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PingError, _ping_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StatementError, _database_refused)
+    app.add_exception_handler(OverflowError, _database_refused)
     app.add_exception_handler(Exception, _unexpected)

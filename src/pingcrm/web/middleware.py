@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -22,26 +23,68 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP (no inline scripts), frame-ancestors none and friends to every response."""
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NO_STORE = (b"cache-control", b"no-store")
+# Responses under these paths may be cached (no personal data); every other response
+# (pages, API, downloads, errors) is ``Cache-Control: no-store`` unless it says otherwise.
+CACHEABLE_PREFIXES = ("/static/",)
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds CSP (no inline scripts), frame-ancestors none and friends to every response,
+    ``Cache-Control: no-store`` to responses with personal data, and HSTS when the app is
+    served over https. Outermost, so even a 413 from the body limit gets them."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.headers = [*SECURITY_HEADERS, HSTS] if hsts else list(SECURITY_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        cacheable = str(scope.get("path", "")).startswith(CACHEABLE_PREFIXES)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers.extend(h for h in self.headers if h[0] not in present)
+                if not cacheable and NO_STORE[0] not in present:
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Requests handled at once; the others wait their turn on the event loop (costing no
+# thread). Each request occupies at most one of anyio's 40 worker threads at a time but
+# needs one again after its endpoint (response serialization, closing its transaction).
+# Below 40, a request holding SQLite's write lock always finds a thread to commit with,
+# however many requests wait for that lock: no deadlock until the busy timeout.
+MAX_IN_FLIGHT = 30
+UNLIMITED_PREFIXES = ("/static/", "/mcp")
+
+
+class InFlightLimitMiddleware:
+    """At most ``limit`` HTTP requests inside the app at once (the rest queue)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._semaphore: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Static files need no database; MCP keeps long-lived streams open.
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(UNLIMITED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        if self._semaphore is None:
+            self._semaphore = anyio.Semaphore(self.limit)
+        async with self._semaphore:
+            await self.app(scope, receive, send)
 
 
 class BodyTooLarge(Exception):

@@ -85,3 +85,5 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(api_extension.router)
     app.include_router(api_linkedin.router)
     app.include_router(ui_linkedin_settings.router)
+    # Settings sections at /settings/<section>: last, after every /settings/... route.
+    app.include_router(ui_settings.sections_router)

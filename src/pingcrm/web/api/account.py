@@ -10,7 +10,7 @@ from pingcrm.accounts.passwords import MAX_PASSWORD_LENGTH
 from pingcrm.accounts.schemas import TokenOut, UserOut
 from pingcrm.accounts.tokens import issue_access_token
 from pingcrm.web.api.envelope import Envelope, one
-from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep
+from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep, current_session_id
 
 router = APIRouter(prefix="/api/v1/account", tags=["account"])
 
@@ -50,7 +50,9 @@ def change_password(
 ) -> Envelope[TokenOut]:
     """Change the password. Every session and token issued before stops working; the
     answer carries a fresh access token (and a browser session stays signed in)."""
-    accounts.change_password(session, user, body.current_password, body.new_password)
+    accounts.change_password(
+        session, user, body.current_password, body.new_password, current_session_id(request)
+    )
     if request.session.get("uid") == user.id:
         request.session["ver"] = user.token_version
     token, lifetime = issue_access_token(
@@ -60,9 +62,11 @@ def change_password(
 
 
 @router.post("/email", summary="Change the sign-in email")
-def change_email(body: EmailChange, session: SessionDep, user: ApiUser) -> Envelope[UserOut]:
-    """Change the email after checking the password."""
-    accounts.change_email(session, user, body.new_email, body.password)
+def change_email(
+    body: EmailChange, request: Request, session: SessionDep, user: ApiUser
+) -> Envelope[UserOut]:
+    """Change the email after checking the password; other browser sessions end."""
+    accounts.change_email(session, user, body.new_email, body.password, current_session_id(request))
     return one(UserOut.model_validate(user))
 
 

@@ -8,7 +8,7 @@ from pingcrm.accounts import service
 from pingcrm.accounts.schemas import TokenOut, TokenRequest, UserOut
 from pingcrm.accounts.tokens import issue_access_token
 from pingcrm.web.api.envelope import Envelope, one
-from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep
+from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep, client_address
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -18,7 +18,7 @@ def create_token(
     body: TokenRequest, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Envelope[TokenOut]:
     """Check the credentials (rate limited) and return a bearer token."""
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     user = service.authenticate(session, settings, body.email, body.password, address)
     token, lifetime = issue_access_token(
         settings.secret_key, user.id, user.token_version, settings.access_token_minutes

@@ -16,6 +16,7 @@ from pingcrm.contacts.schemas import (
     ContactUpdate,
     Deleted,
 )
+from pingcrm.kit.bounds import DbId
 from pingcrm.kit.pagination import MAX_LIMIT, PageRequest
 from pingcrm.web.api.envelope import Envelope, ListEnvelope, many, one
 from pingcrm.web.deps import ApiUser, SessionDep
@@ -56,19 +57,19 @@ def bulk(body: BulkRequest, session: SessionDep, user: ApiUser) -> Envelope[Bulk
 
 
 @router.get("/{contact_id}", summary="Get a contact")
-def get_contact(contact_id: int, session: SessionDep, user: ApiUser) -> Envelope[ContactOut]:
+def get_contact(contact_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[ContactOut]:
     return one(service.to_out(service.get_contact(session, user.id, contact_id)))
 
 
 @router.patch("/{contact_id}", summary="Update a contact")
 def update_contact(
-    contact_id: int, body: ContactUpdate, session: SessionDep, user: ApiUser
+    contact_id: DbId, body: ContactUpdate, session: SessionDep, user: ApiUser
 ) -> Envelope[ContactOut]:
     """Only the fields sent change; they are remembered as edited by hand."""
     return one(service.to_out(service.update_contact(session, user.id, contact_id, body)))
 
 
 @router.delete("/{contact_id}", summary="Delete a contact and its interactions")
-def delete_contact(contact_id: int, session: SessionDep, user: ApiUser) -> Envelope[Deleted]:
+def delete_contact(contact_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[Deleted]:
     service.delete_contact(session, user.id, contact_id)
     return one(Deleted(id=contact_id))

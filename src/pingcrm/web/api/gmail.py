@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
 from pingcrm.google import accounts as gmail_accounts
+from pingcrm.kit.bounds import DbId
 from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.sync.now import parse_kind, sync_now
 from pingcrm.web.api.envelope import Envelope, one
@@ -50,7 +51,7 @@ def _out(view: gmail_accounts.GmailAccountView) -> GmailAccountOut:
     )
 
 
-def _view(session: SessionDep, user_id: int, account_id: int) -> GmailAccountOut:
+def _view(session: SessionDep, user_id: int, account_id: DbId) -> GmailAccountOut:
     views = {v.account.id: v for v in gmail_accounts.list_views(session, user_id)}
     return _out(views[account_id])
 
@@ -73,14 +74,14 @@ def connect(
 
 
 @router.put("/gmail/accounts/{account_id}/primary", summary="Use this account for BCC")
-def set_primary(account_id: int, session: SessionDep, user: ApiUser) -> Envelope[GmailAccountOut]:
+def set_primary(account_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[GmailAccountOut]:
     gmail_accounts.set_primary(session, user.id, account_id)
     return one(_view(session, user.id, account_id))
 
 
 @router.delete("/gmail/accounts/{account_id}", summary="Disconnect (revoke) a Gmail account")
 def disconnect(
-    account_id: int, session: SessionDep, settings: SettingsDep, user: ApiUser
+    account_id: DbId, session: SessionDep, settings: SettingsDep, user: ApiUser
 ) -> Envelope[GmailAccountOut]:
     """Revokes the token at Google and forgets it; synced interactions stay."""
     gmail_accounts.disconnect(session, settings, user.id, account_id)
@@ -93,7 +94,7 @@ def disconnect(
     status_code=status.HTTP_202_ACCEPTED,
 )
 def sync(
-    account_id: int, kind: str, request: Request, session: SessionDep, user: ApiUser
+    account_id: DbId, kind: str, request: Request, session: SessionDep, user: ApiUser
 ) -> Envelope[SyncQueuedOut]:
     """Queue the ``kind`` sync (email, contacts, calendar, …) of a connected account;
     follow it with ``GET /api/v1/sync-runs``."""
@@ -114,7 +115,7 @@ class AutoSyncOut(BaseModel):
 
 @router.put("/connections/{account_id}/auto-sync", summary="Turn scheduled syncs on or off")
 def auto_sync(
-    account_id: int, body: AutoSyncIn, session: SessionDep, user: ApiUser
+    account_id: DbId, body: AutoSyncIn, session: SessionDep, user: ApiUser
 ) -> Envelope[AutoSyncOut]:
     """Whether the connection's scheduled syncs run (on by default); Sync now always works."""
     account = platform_accounts.set_auto_sync(session, user.id, account_id, body.enabled)

@@ -15,6 +15,7 @@ from pingcrm.identity.schemas import (
     ScanStartedOut,
 )
 from pingcrm.identity.tasks import scan_call
+from pingcrm.kit.bounds import DbId
 from pingcrm.web.api.envelope import Envelope, one
 from pingcrm.web.deps import ApiUser, SessionDep
 from pingcrm.worker.runner import submit_after_commit
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/api/v1/identity", tags=["identity"])
 def list_pairs(
     session: SessionDep,
     user: ApiUser,
-    contact_id: int | None = Query(None, description="Only pairs with this contact"),
+    contact_id: DbId | None = Query(None, description="Only pairs with this contact"),
     limit: int = Query(20, ge=1, le=200),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> Envelope[list[PairOut]]:
@@ -39,11 +40,11 @@ def list_pairs(
 
 
 @router.get("/pairs/{match_id}", summary="One pair")
-def get_pair(match_id: int, session: SessionDep, user: ApiUser) -> Envelope[PairOut]:
+def get_pair(match_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[PairOut]:
     return one(PairOut.of(service.get_pair(session, user.id, match_id)))
 
 
-def _decide(session: SessionDep, user_id: int, match_id: int, action: str) -> DecisionOut:
+def _decide(session: SessionDep, user_id: int, match_id: DbId, action: str) -> DecisionOut:
     decision = service.decide(session, user_id, match_id, action)
     merge = None
     if decision.record is not None:
@@ -52,17 +53,17 @@ def _decide(session: SessionDep, user_id: int, match_id: int, action: str) -> De
 
 
 @router.post("/pairs/{match_id}/merge", summary="Merge the pair")
-def merge_pair(match_id: int, session: SessionDep, user: ApiUser) -> Envelope[DecisionOut]:
+def merge_pair(match_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[DecisionOut]:
     return one(_decide(session, user.id, match_id, "merge"))
 
 
 @router.post("/pairs/{match_id}/reject", summary="Not the same person (never proposed again)")
-def reject_pair(match_id: int, session: SessionDep, user: ApiUser) -> Envelope[DecisionOut]:
+def reject_pair(match_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[DecisionOut]:
     return one(_decide(session, user.id, match_id, "reject"))
 
 
 @router.post("/pairs/{match_id}/skip", summary="Decide later")
-def skip_pair(match_id: int, session: SessionDep, user: ApiUser) -> Envelope[DecisionOut]:
+def skip_pair(match_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[DecisionOut]:
     return one(_decide(session, user.id, match_id, "skip"))
 
 
@@ -94,12 +95,12 @@ def list_merges(
 
 
 @router.get("/merges/{merge_id}", summary="One merge")
-def get_merge(merge_id: int, session: SessionDep, user: ApiUser) -> Envelope[MergeOut]:
+def get_merge(merge_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[MergeOut]:
     return one(MergeOut.of(service.get_merge(session, user.id, merge_id)))
 
 
 @router.post("/merges/{merge_id}/undo", summary="Undo a merge")
-def undo_merge(merge_id: int, session: SessionDep, user: ApiUser) -> Envelope[MergeOut]:
+def undo_merge(merge_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[MergeOut]:
     """Both contacts back exactly as they were, every interaction with its owner."""
     service.undo_merge(session, user.id, merge_id)
     return one(MergeOut.of(service.get_merge(session, user.id, merge_id)))

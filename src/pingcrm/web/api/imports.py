@@ -11,6 +11,7 @@ from pingcrm.errors import NotFound, ValidationFailed
 from pingcrm.imports import service
 from pingcrm.imports.schemas import ImportOut
 from pingcrm.imports.tasks import import_call
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.web.api.envelope import Envelope, ListEnvelope, many, one
 from pingcrm.web.deps import ApiUser, SessionDep, SettingsDep
@@ -45,7 +46,7 @@ def list_imports(
     session: SessionDep,
     user: ApiUser,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-    page: Annotated[int | None, Query(ge=1)] = None,
+    page: Annotated[PageNumber | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ListEnvelope[ImportOut]:
     """The caller's imports, newest first."""
@@ -54,7 +55,7 @@ def list_imports(
 
 
 @router.get("/{import_id}", summary="Get an import")
-def get_import(import_id: int, session: SessionDep, user: ApiUser) -> Envelope[ImportOut]:
+def get_import(import_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[ImportOut]:
     """An import's status, progress and counts."""
     return one(service.to_out(service.get_import(session, user.id, import_id)))
 
@@ -66,7 +67,7 @@ def get_import(import_id: int, session: SessionDep, user: ApiUser) -> Envelope[I
     responses={200: {"content": {"text/csv": {}}}},
 )
 def rejected_rows(
-    import_id: int, session: SessionDep, settings: SettingsDep, user: ApiUser
+    import_id: DbId, session: SessionDep, settings: SettingsDep, user: ApiUser
 ) -> Response:
     """The rows the import rejected, with the reason, as CSV (404 when there are none)."""
     run = service.get_import(session, user.id, import_id)

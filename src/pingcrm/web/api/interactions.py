@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pingcrm.contacts.schemas import Deleted
 from pingcrm.interactions import service
 from pingcrm.interactions.schemas import InteractionCreate, InteractionOut, InteractionUpdate
+from pingcrm.kit.bounds import DbId
 from pingcrm.kit.pagination import MAX_LIMIT, PageRequest
 from pingcrm.web.api.envelope import Envelope, ListEnvelope, many, one
 from pingcrm.web.deps import ApiUser, SessionDep
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["interactions"])
 
 @router.get("/contacts/{contact_id}/interactions", summary="A contact's timeline")
 def timeline(
-    contact_id: int,
+    contact_id: DbId,
     session: SessionDep,
     user: ApiUser,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
@@ -42,7 +43,7 @@ def log_interaction(
 
 @router.patch("/interactions/{interaction_id}", summary="Change an interaction")
 def update_interaction(
-    interaction_id: int, body: InteractionUpdate, session: SessionDep, user: ApiUser
+    interaction_id: DbId, body: InteractionUpdate, session: SessionDep, user: ApiUser
 ) -> Envelope[InteractionOut]:
     interaction = service.update_interaction(session, user.id, interaction_id, body)
     return one(InteractionOut.model_validate(interaction))
@@ -50,7 +51,7 @@ def update_interaction(
 
 @router.delete("/interactions/{interaction_id}", summary="Delete an interaction")
 def delete_interaction(
-    interaction_id: int, session: SessionDep, user: ApiUser
+    interaction_id: DbId, session: SessionDep, user: ApiUser
 ) -> Envelope[Deleted]:
     service.delete_interaction(session, user.id, interaction_id)
     return one(Deleted(id=interaction_id))

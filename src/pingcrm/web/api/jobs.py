@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import Provider, RunStatus
 from pingcrm.sync import history
@@ -44,7 +45,7 @@ def list_sync_runs(
     user: ApiUser,
     provider: Provider | None = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-    page: Annotated[int | None, Query(ge=1)] = None,
+    page: Annotated[PageNumber | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ListEnvelope[SyncRunOut]:
     """The caller's sync and import runs (of one provider), newest first."""
@@ -55,7 +56,7 @@ def list_sync_runs(
 
 
 @router.get("/sync-runs/{run_id}", summary="One sync run (progress)")
-def get_sync_run(run_id: int, session: SessionDep, user: ApiUser) -> Envelope[SyncRunOut]:
+def get_sync_run(run_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[SyncRunOut]:
     """A run's status, counts and progress (``progress_done`` of ``progress_total``)."""
     return one(SyncRunOut.model_validate(get_run(session, user.id, run_id)))
 

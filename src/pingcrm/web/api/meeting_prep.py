@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from pingcrm.kit.bounds import DbId
 from pingcrm.meeting_prep import service
 from pingcrm.web.api.envelope import Envelope, one
 from pingcrm.web.deps import ApiUser, SessionDep
@@ -26,7 +27,7 @@ class MeetingPrepOut(BaseModel):
     "/gmail/accounts/{account_id}/meeting-prep", summary="Turn meeting-prep emails on or off"
 )
 def set_meeting_prep(
-    account_id: int, body: MeetingPrepIn, session: SessionDep, user: ApiUser
+    account_id: DbId, body: MeetingPrepIn, session: SessionDep, user: ApiUser
 ) -> Envelope[MeetingPrepOut]:
     """The account's meeting-prep switch (on by default); ``can_send`` says whether the
     account granted the send permission the emails need."""

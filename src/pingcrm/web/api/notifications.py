@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.notifications import service
 from pingcrm.notifications.schemas import MarkedOut, NotificationOut
@@ -21,7 +22,7 @@ def list_notifications(
     user: ApiUser,
     unread: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-    page: Annotated[int | None, Query(ge=1)] = None,
+    page: Annotated[PageNumber | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ListEnvelope[NotificationOut]:
     """The caller's notifications, newest first; ``unread=true`` keeps only unread ones."""
@@ -38,7 +39,9 @@ def read_all(session: SessionDep, user: ApiUser) -> Envelope[MarkedOut]:
 
 
 @router.post("/{notification_id}/read", summary="Mark a notification read")
-def read_one(notification_id: int, session: SessionDep, user: ApiUser) -> Envelope[NotificationOut]:
+def read_one(
+    notification_id: DbId, session: SessionDep, user: ApiUser
+) -> Envelope[NotificationOut]:
     """Mark one notification read."""
     notification = service.mark_read(session, user.id, notification_id)
     return one(NotificationOut.model_validate(notification))

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.organizations import service
 from pingcrm.organizations.schemas import (
@@ -22,7 +23,7 @@ from pingcrm.web.deps import ApiUser, SessionDep
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
 
 Limit = Annotated[int | None, Query(ge=1, le=200)]
-PageNo = Annotated[int | None, Query(ge=1)]
+PageNo = Annotated[PageNumber | None, Query()]
 Cursor = Annotated[str | None, Query(max_length=100)]
 
 
@@ -49,7 +50,7 @@ def list_organizations(
 
 @router.get("/{organization_id}", summary="Show an organization and its people")
 def get_organization(
-    organization_id: int,
+    organization_id: DbId,
     session: SessionDep,
     user: ApiUser,
     limit: Limit = None,
@@ -70,7 +71,7 @@ def get_organization(
 
 @router.post("/{organization_id}/merge", summary="Merge another organization into this one")
 def merge_organization(
-    organization_id: int, body: MergeRequest, session: SessionDep, user: ApiUser
+    organization_id: DbId, body: MergeRequest, session: SessionDep, user: ApiUser
 ) -> Envelope[OrganizationOut]:
     """Move the other organization's contacts here and delete it."""
     result = service.merge_organizations(session, user.id, organization_id, body.other_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.suggestions import service
 from pingcrm.suggestions.schemas import (
@@ -23,10 +24,10 @@ def list_suggestions(
     session: SessionDep,
     user: ApiOrExtensionUser,
     status: str | None = Query("pending", description="pending, snoozed, dismissed, done or all"),
-    contact_id: int | None = Query(None, description="Only this contact's suggestions"),
+    contact_id: DbId | None = Query(None, description="Only this contact's suggestions"),
     limit: int | None = Query(None, ge=1, le=200),
     cursor: str | None = Query(None, max_length=100),
-    page: int | None = Query(None, ge=1),
+    page: PageNumber | None = Query(None),
 ) -> ListEnvelope[SuggestionOut]:
     """Suggestions best first; each item carries ``reason`` and ``suggested_message``."""
     request = PageRequest.build(limit, page, cursor)
@@ -45,14 +46,14 @@ def generate(session: SessionDep, settings: SettingsDep, user: ApiUser) -> Envel
 
 @router.get("/{suggestion_id}", summary="Get a suggestion")
 def get_suggestion(
-    suggestion_id: int, session: SessionDep, user: ApiUser
+    suggestion_id: DbId, session: SessionDep, user: ApiUser
 ) -> Envelope[SuggestionOut]:
     return one(SuggestionOut.of(service.get_view(session, user.id, suggestion_id)))
 
 
 @router.patch("/{suggestion_id}", summary="Edit the draft or channel")
 def update_suggestion(
-    suggestion_id: int, body: SuggestionUpdate, session: SessionDep, user: ApiUser
+    suggestion_id: DbId, body: SuggestionUpdate, session: SessionDep, user: ApiUser
 ) -> Envelope[SuggestionOut]:
     service.update_draft(
         session, user.id, suggestion_id, message=body.message, channel=body.channel
@@ -62,7 +63,7 @@ def update_suggestion(
 
 @router.post("/{suggestion_id}/regenerate", summary="Draft the message again")
 def regenerate(
-    suggestion_id: int, session: SessionDep, settings: SettingsDep, user: ApiOrExtensionUser
+    suggestion_id: DbId, session: SessionDep, settings: SettingsDep, user: ApiOrExtensionUser
 ) -> Envelope[SuggestionOut]:
     service.regenerate(session, settings, user.id, suggestion_id)
     return one(SuggestionOut.of(service.get_view(session, user.id, suggestion_id)))
@@ -70,19 +71,19 @@ def regenerate(
 
 @router.post("/{suggestion_id}/snooze", summary="Snooze for 2 weeks, 1 month or 3 months")
 def snooze(
-    suggestion_id: int, body: SnoozeRequest, session: SessionDep, user: ApiUser
+    suggestion_id: DbId, body: SnoozeRequest, session: SessionDep, user: ApiUser
 ) -> Envelope[SuggestionOut]:
     service.snooze(session, user.id, suggestion_id, body.duration)
     return one(SuggestionOut.of(service.get_view(session, user.id, suggestion_id)))
 
 
 @router.post("/{suggestion_id}/dismiss", summary="Dismiss")
-def dismiss(suggestion_id: int, session: SessionDep, user: ApiUser) -> Envelope[SuggestionOut]:
+def dismiss(suggestion_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[SuggestionOut]:
     service.dismiss(session, user.id, suggestion_id)
     return one(SuggestionOut.of(service.get_view(session, user.id, suggestion_id)))
 
 
 @router.post("/{suggestion_id}/done", summary="Mark done")
-def mark_done(suggestion_id: int, session: SessionDep, user: ApiUser) -> Envelope[SuggestionOut]:
+def mark_done(suggestion_id: DbId, session: SessionDep, user: ApiUser) -> Envelope[SuggestionOut]:
     service.mark_done(session, user.id, suggestion_id)
     return one(SuggestionOut.of(service.get_view(session, user.id, suggestion_id)))

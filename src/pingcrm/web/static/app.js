@@ -123,3 +123,68 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   button.click();
 });
+
+// --- First hour (issue 18): the contacts list's bulk bar and collapsible filters. ---
+// The bar appears once a contact is selected and says how many; it shows only the
+// inputs of the chosen action; "Merge" needs exactly two and asks first. The filters
+// start open on wide screens (and whenever one is set), folded on phones.
+function syncBulkBar(form) {
+  const bar = form.querySelector("[data-bulk-bar]");
+  if (!bar) return;
+  const selected = form.querySelectorAll("input[type=checkbox][name=ids]:checked").length;
+  bar.hidden = selected === 0;
+  const count = bar.querySelector("[data-bulk-count]");
+  if (count) count.textContent = `${selected} selected`;
+  const action = bar.querySelector("[data-bulk-action]");
+  const chosen = action ? action.value : "";
+  bar.querySelectorAll("[data-bulk-for]").forEach((el) => {
+    el.hidden = !(el.getAttribute("data-bulk-for") || "").split(" ").includes(chosen);
+  });
+  const merge = action ? action.querySelector("option[value=merge]") : null;
+  if (merge) merge.disabled = selected !== 2;
+  if (action && chosen === "merge" && selected !== 2) action.value = "add_tag";
+  const apply = bar.querySelector("[data-bulk-apply]");
+  if (apply) {
+    if (action && action.value === "merge") {
+      apply.textContent = "Merge";
+      apply.setAttribute("data-confirm", "Merge these two contacts into one? Their interactions, tags and identifiers are combined; you can undo it from Duplicates → Merge history.");
+    } else {
+      apply.textContent = "Apply to selected";
+      apply.removeAttribute("data-confirm");
+    }
+  }
+}
+
+function initContactsList(root) {
+  root.querySelectorAll("form.bulk-form").forEach((form) => syncBulkBar(form));
+  root.querySelectorAll("details[data-filters]").forEach((details) => {
+    if (window.matchMedia("(min-width: 700px)").matches) details.open = true;
+  });
+}
+
+document.addEventListener("change", (event) => {
+  const el = event.target;
+  if (!(el instanceof Element)) return;
+  const form = el.closest("form.bulk-form");
+  if (form) syncBulkBar(form);
+});
+onReady(() => {
+  initContactsList(document);
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    const target = event.target instanceof Element ? event.target : document;
+    target.querySelectorAll("form.bulk-form").forEach((form) => syncBulkBar(form));
+  });
+});
+
+// Settings: each section has its own page; an old /settings#<anchor> link lands on it.
+onReady(() => {
+  const nav = document.querySelector(".settings-nav[data-old-anchors]");
+  if (!nav || !window.location.hash || !/^\/settings\/?$/.test(window.location.pathname)) return;
+  const anchor = decodeURIComponent(window.location.hash.slice(1));
+  let map = {};
+  try { map = JSON.parse(nav.getAttribute("data-old-anchors") || "{}"); } catch (_err) { map = {}; }
+  const section = map[anchor] || anchor;
+  const link = nav.querySelector(`a[href="/settings/${CSS.escape(section)}"]`);
+  // Already on the page (the first section is /settings itself): stay.
+  if (link && link.getAttribute("aria-current") !== "page") window.location.replace(`/settings/${section}`);
+});

@@ -12,7 +12,7 @@ from pingcrm.accounts import service as accounts
 from pingcrm.errors import PingError
 from pingcrm.exports import service as exports
 from pingcrm.kit.clock import utcnow
-from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
+from pingcrm.web.deps import PageUser, SessionDep, current_session_id, verify_csrf
 from pingcrm.web.ui.responses import is_htmx, redirect
 from pingcrm.web.ui.settings import render_settings
 
@@ -75,7 +75,9 @@ def change_password(
         errors["new_password_repeat"] = "The two new passwords differ."
     else:
         try:
-            accounts.change_password(session, user, current_password, new_password)
+            accounts.change_password(
+                session, user, current_password, new_password, current_session_id(request)
+            )
         except PingError as exc:
             errors[_error_field(exc, {"password": "new_password"}, "current_password")] = (
                 exc.message
@@ -102,7 +104,7 @@ def change_email(
 ) -> Response:
     """Change the sign-in email after checking the password."""
     try:
-        accounts.change_email(session, user, new_email, password)
+        accounts.change_email(session, user, new_email, password, current_session_id(request))
     except PingError as exc:
         field = _error_field(exc, {"password": "email_password", "email": "new_email"}, "new_email")
         return render_settings(
@@ -114,10 +116,18 @@ def change_email(
             account_errors={field: exc.message},
             account_form={"new_email": new_email},
         )
-    message = f"Your sign-in email is now {user.email}."
+    message = f"Your sign-in email is now {user.email}. Every other session has been signed out."
     if not is_htmx(request):
         return redirect(request, "/settings#account", toast=message)
     return render_settings(request, session, user, block="account", account_message=message)
+
+
+@router.post("/account/sessions/end")
+def sign_out_everywhere(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """ "Sign out everywhere": every browser (this one too) and every API token."""
+    accounts.end_all_sessions(session, user)
+    request.session.clear()
+    return redirect(request, "/login", toast="You are signed out everywhere.")
 
 
 @router.post("/account/delete")

@@ -6,28 +6,38 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from pingcrm.accounts import service
+from pingcrm.config import Settings
 from pingcrm.errors import PingError
 from pingcrm.models import User
-from pingcrm.web.deps import SessionDep, SettingsDep, csrf_token, verify_csrf
-from pingcrm.web.ui.responses import redirect, render
+from pingcrm.web.deps import (
+    SessionDep,
+    SettingsDep,
+    client_address,
+    csrf_token,
+    current_session_id,
+    verify_csrf,
+)
+from pingcrm.web.ui.responses import redirect, render, safe_local_path
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
-def start_session(request: Request, user: User) -> None:
-    """Sign ``user`` in on this browser (a fresh session and CSRF token)."""
+def start_session(request: Request, session: Session, user: User) -> None:
+    """Sign ``user`` in on this browser (a fresh session, recorded server-side so that it
+    can be ended, and a fresh CSRF token)."""
+    settings: Settings = request.app.state.settings
     request.session.clear()
     request.session["uid"] = user.id
     request.session["ver"] = user.token_version
+    request.session["sid"] = service.open_session(session, user, settings.session_days)
     csrf_token(request)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/dashboard"
+    return safe_local_path(target, "/dashboard")
 
 
 @router.get("/")
@@ -109,7 +119,7 @@ def _create_account(
         except PingError as exc:
             errors[str(exc.details.get("field", "email"))] = exc.message
         else:
-            start_session(request, user)
+            start_session(request, session, user)
             return redirect(request, "/dashboard", toast="Welcome to PingCRM.")
     return render(
         request,
@@ -136,7 +146,7 @@ def login_submit(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Check the credentials; on success start a session and go where the user was going."""
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         user = service.authenticate(session, settings, email, password, address)
     except PingError as exc:
@@ -146,11 +156,15 @@ def login_submit(
             {"error": exc.message, "email": email, "next": next},
             status_code=exc.status_code,
         )
-    start_session(request, user)
+    start_session(request, session, user)
     return redirect(request, _safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """End this browser's session server-side: its cookie, even if kept, no longer works."""
+    session_id = current_session_id(request)
+    if session_id:
+        service.end_session(session, session_id)
     request.session.clear()
     return redirect(request, "/login", toast="You are signed out.")

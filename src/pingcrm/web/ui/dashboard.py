@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from pingcrm.dashboard import service
+from pingcrm.kit.clock import utcnow
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.responses import render
 
@@ -19,6 +20,18 @@ def dashboard_page(request: Request, session: SessionDep, user: PageUser) -> Res
         request,
         "dashboard/index.html",
         {"d": service.get_dashboard(session, user.id)},
+        session=session,
+        user=user,
+    )
+
+
+@router.get("/dashboard/birthdays")
+def birthdays_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """Every birthday of the next 14 days (the dashboard shows the first few)."""
+    return render(
+        request,
+        "dashboard/birthdays.html",
+        {"birthdays": service.upcoming_birthdays(session, user.id, utcnow().date())},
         session=session,
         user=user,
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.errors import PingError
 from pingcrm.google import accounts as gmail_accounts
+from pingcrm.kit.bounds import DbId
 from pingcrm.meeting_prep import service as meeting_prep
 from pingcrm.models import Provider, RunStatus, SyncKind, User
 from pingcrm.platform_accounts import service as accounts
@@ -106,7 +107,7 @@ def gmail_callback(
 
 @router.post("/settings/connections/{account_id}/sync/{kind}")
 def connection_sync_now(
-    account_id: int,
+    account_id: DbId,
     kind: str,
     request: Request,
     session: SessionDep,
@@ -124,7 +125,7 @@ def connection_sync_now(
 
 @router.post("/settings/gmail/{account_id}/primary")
 def gmail_primary(
-    account_id: int,
+    account_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -139,7 +140,7 @@ def gmail_primary(
 
 @router.post("/settings/gmail/{account_id}/disconnect")
 def gmail_disconnect(
-    account_id: int,
+    account_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -158,7 +159,7 @@ def gmail_disconnect(
 
 @router.post("/settings/gmail/{account_id}/auto-sync")
 def auto_sync_switch(
-    account_id: int,
+    account_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

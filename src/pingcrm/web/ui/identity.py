@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from pingcrm.contacts import service as contacts
 from pingcrm.identity import service
 from pingcrm.identity.tasks import SCAN_JOB, scan_call
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.models import RunStatus
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
-from pingcrm.web.ui.responses import redirect, render
+from pingcrm.web.ui.responses import redirect, render, safe_local_path
 from pingcrm.worker.runner import submit_after_commit
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -24,7 +25,7 @@ SHORTCUTS = (("m", "Merge"), ("n", "Not the same"), ("s", "Skip"))
 
 def _back(raw: str, default: str) -> str:
     """A local path to return to (never another site)."""
-    return raw if raw.startswith("/") and not raw.startswith("//") else default
+    return safe_local_path(raw, default)
 
 
 def _scan_context(session: SessionDep, user_id: int) -> dict[str, object]:
@@ -72,7 +73,7 @@ def scan_now(request: Request, session: SessionDep, user: PageUser) -> Response:
 
 
 def _decide(
-    request: Request, session: SessionDep, user: PageUser, match_id: int, action: str, back: str
+    request: Request, session: SessionDep, user: PageUser, match_id: DbId, action: str, back: str
 ) -> Response:
     decision = service.decide(session, user.id, match_id, action)
     return redirect(request, _back(back, "/identity"), toast=decision.message)
@@ -83,7 +84,7 @@ BackForm = Annotated[str, Form(max_length=300)]
 
 @router.post("/identity/pairs/{match_id}/merge")
 def merge_pair(
-    request: Request, match_id: int, session: SessionDep, user: PageUser, back: BackForm = ""
+    request: Request, match_id: DbId, session: SessionDep, user: PageUser, back: BackForm = ""
 ) -> Response:
     """Merge: the two records are one person."""
     return _decide(request, session, user, match_id, "merge", back)
@@ -91,7 +92,7 @@ def merge_pair(
 
 @router.post("/identity/pairs/{match_id}/reject")
 def reject_pair(
-    request: Request, match_id: int, session: SessionDep, user: PageUser, back: BackForm = ""
+    request: Request, match_id: DbId, session: SessionDep, user: PageUser, back: BackForm = ""
 ) -> Response:
     """Not the same: never proposed again."""
     return _decide(request, session, user, match_id, "reject", back)
@@ -99,7 +100,7 @@ def reject_pair(
 
 @router.post("/identity/pairs/{match_id}/skip")
 def skip_pair(
-    request: Request, match_id: int, session: SessionDep, user: PageUser, back: BackForm = ""
+    request: Request, match_id: DbId, session: SessionDep, user: PageUser, back: BackForm = ""
 ) -> Response:
     """Skip: decide later (the pair moves behind the others)."""
     return _decide(request, session, user, match_id, "skip", back)
@@ -137,7 +138,9 @@ def save_settings(
 
 
 @router.get("/identity/merges")
-def merges_page(request: Request, session: SessionDep, user: PageUser, page: int = 1) -> Response:
+def merges_page(
+    request: Request, session: SessionDep, user: PageUser, page: PageNumber = 1
+) -> Response:
     """Every merge, newest first, with Undo."""
     page = max(1, min(page, 10_000))
     merges = service.merge_history(session, user.id, limit=50, offset=(page - 1) * 50)
@@ -154,7 +157,7 @@ def merges_page(request: Request, session: SessionDep, user: PageUser, page: int
 @router.post("/identity/merges/{merge_id}/undo")
 def undo_merge(
     request: Request,
-    merge_id: int,
+    merge_id: DbId,
     session: SessionDep,
     user: PageUser,
     back: BackForm = "",
@@ -171,7 +174,7 @@ def undo_merge(
 
 @router.get("/contacts/{contact_id}/duplicates")
 def duplicates_card(
-    request: Request, contact_id: int, session: SessionDep, user: PageUser
+    request: Request, contact_id: DbId, session: SessionDep, user: PageUser
 ) -> Response:
     """The contact page's duplicates card: possible duplicates, and merges into this
     contact that can be undone."""

@@ -15,6 +15,7 @@ from pingcrm.errors import NotFound, ValidationFailed
 from pingcrm.imports import service
 from pingcrm.imports.detect import ACCEPTED_FORMATS
 from pingcrm.imports.tasks import import_call
+from pingcrm.kit.bounds import DbId
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import RunStatus, SyncRun
 from pingcrm.sync.runs import percent
@@ -106,14 +107,14 @@ def upload(
 
 
 @router.get("/imports/{run_id}")
-def import_page(run_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+def import_page(run_id: DbId, request: Request, session: SessionDep, user: PageUser) -> Response:
     """One import: its progress while it runs, then its summary."""
     run = service.get_import(session, user.id, run_id)
     return render(request, "imports/detail.html", status_context(run), session=session, user=user)
 
 
 @router.get("/imports/{run_id}/status")
-def import_status(run_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+def import_status(run_id: DbId, request: Request, session: SessionDep, user: PageUser) -> Response:
     """The progress fragment (polled every second while the import runs)."""
     run = service.get_import(session, user.id, run_id)
     return templates.TemplateResponse(
@@ -123,7 +124,7 @@ def import_status(run_id: int, request: Request, session: SessionDep, user: Page
 
 @router.get("/imports/{run_id}/rejected.csv")
 def rejected_rows(
-    run_id: int, session: SessionDep, settings: SettingsDep, user: PageUser
+    run_id: DbId, session: SessionDep, settings: SettingsDep, user: PageUser
 ) -> Response:
     """The rows the import rejected, with the reason, as CSV."""
     run = service.get_import(session, user.id, run_id)

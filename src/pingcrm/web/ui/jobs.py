@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from pingcrm.errors import NotFound
+from pingcrm.kit.bounds import DbId
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import Provider, RunStatus
 from pingcrm.sync import history
@@ -49,7 +50,7 @@ def _provider(value: str) -> Provider:
 
 
 @router.get("/jobs/runs/{run_id}/progress")
-def run_progress(run_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+def run_progress(run_id: DbId, request: Request, session: SessionDep, user: PageUser) -> Response:
     """A run's progress bar ("Syncing… N new"), polled while it runs."""
     run = get_run(session, user.id, run_id)
     return templates.TemplateResponse(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from pingcrm.kit.bounds import DbId
 from pingcrm.meeting_prep import service
 from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.gmail_settings import _panel
@@ -16,7 +17,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 @router.post("/settings/gmail/{account_id}/meeting-prep")
 def meeting_prep_switch(
-    account_id: int,
+    account_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.notifications import service
 from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
@@ -40,7 +41,7 @@ def notifications_page(
     session: SessionDep,
     user: PageUser,
     show: Show = "unread",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> Response:
     """The notifications of the signed-in user, unread first by default."""
     return _page(request, session, user, show, page, oob=False)
@@ -59,7 +60,7 @@ def read_all(
 
 @router.post("/notifications/{notification_id}/read")
 def read_one(
-    notification_id: int,
+    notification_id: DbId,
     request: Request,
     session: SessionDep,
     user: PageUser,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from pingcrm.errors import PingError
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.organizations import service
 from pingcrm.organizations.schemas import OrgSort
@@ -36,7 +37,7 @@ def organizations_page(
     user: PageUser,
     q: Annotated[str, Query(max_length=200)] = "",
     sort: OrgSort = "name",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> Response:
     """Organizations with contact count, interaction count and average score."""
     result = service.list_organizations(
@@ -56,9 +57,9 @@ def _detail(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    organization_id: int,
+    organization_id: DbId,
     *,
-    page: int = 1,
+    page: PageNumber = 1,
     merge_q: str = "",
     merge_error: str | None = None,
     status_code: int = 200,
@@ -92,11 +93,11 @@ def _detail(
 
 @router.get("/organizations/{organization_id}")
 def organization_page(
-    organization_id: int,
+    organization_id: DbId,
     request: Request,
     session: SessionDep,
     user: PageUser,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
     merge_q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """An organization, its people and the merge form."""
@@ -106,11 +107,11 @@ def organization_page(
 
 @router.post("/organizations/{organization_id}/merge")
 def merge(
-    organization_id: int,
+    organization_id: DbId,
     request: Request,
     session: SessionDep,
     user: PageUser,
-    other_id: Annotated[int, Form()],
+    other_id: Annotated[DbId, Form()],
 ) -> Response:
     """Merge another of the user's organizations into this one."""
     try:

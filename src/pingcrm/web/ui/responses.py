@@ -91,6 +91,23 @@ def render(
     )
 
 
+def safe_local_path(raw: str | None, default: str) -> str:
+    """``raw`` when it is a path on this site, else ``default`` (never another site).
+
+    Refuses ``//host``, ``/\\host`` (browsers read a backslash as a slash), schemes,
+    control characters and anything a browser could resolve off-site."""
+    if not raw or not raw.startswith("/") or len(raw) > 2000:
+        return default
+    if "\\" in raw or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in raw):
+        return default
+    if raw.startswith("//"):
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc:
+        return default
+    return raw
+
+
 def redirect(request: Request, url: str, *, toast: str | None = None) -> Response:
     """Navigate to ``url``: ``HX-Redirect`` for HTMX, 303 otherwise."""
     if toast:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from pingcrm.errors import ValidationFailed
+from pingcrm.errors import NotFound, ValidationFailed
 from pingcrm.models import PlatformAccount, Provider, User
 from pingcrm.settings import service
 from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
@@ -21,7 +21,9 @@ from pingcrm.web.ui.twitter_settings import twitter_context
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
-# (anchor id, title) in the order of the Settings document (the in-page nav).
+# (section id, title) in the order of the Settings document: each section is its own page
+# at /settings/<id> (the nav links them). Ids differ from the panels' own GET routes
+# (/settings/ai, /settings/mcp, /settings/tags, /settings/background-jobs).
 SECTIONS: list[tuple[str, str]] = [
     ("gmail", "Gmail"),
     ("telegram", "Telegram"),
@@ -29,13 +31,21 @@ SECTIONS: list[tuple[str, str]] = [
     ("linkedin", "LinkedIn"),
     ("csv-import", "CSV import"),
     ("follow-up-rules", "Follow-up rules"),
-    ("tags", "Tags"),
+    ("tag-taxonomy", "Tags"),
     ("duplicates", "Duplicates"),
-    ("ai", "AI"),
-    ("mcp", "MCP access"),
-    ("background-jobs", "Background jobs"),
+    ("ai-provider", "AI"),
+    ("mcp-access", "MCP access"),
+    ("jobs", "Background jobs"),
     ("account", "Account"),
 ]
+# Where an old /settings#<anchor> link lands (app.js reads it from the page).
+OLD_ANCHORS = {
+    "tags": "tag-taxonomy",
+    "ai": "ai-provider",
+    "mcp": "mcp-access",
+    "background-jobs": "jobs",
+    "identity": "duplicates",
+}
 CONNECTABLE = (Provider.GMAIL, Provider.TELEGRAM, Provider.TWITTER, Provider.LINKEDIN)
 
 
@@ -45,6 +55,20 @@ def _rules_form(rules: FollowUpRules) -> dict[str, str]:
         "medium_days": str(rules.medium_days),
         "low_days": str(rules.low_days),
         "daily_budget": str(rules.daily_budget),
+    }
+
+
+SECTION_IDS = frozenset(anchor for anchor, _ in SECTIONS)
+
+
+def available_providers(request: Request) -> set[str]:
+    """Integrations that can be connected in this build: those whose connect flow has a
+    route (``/settings/<provider>/…``). One not there yet shows no "Disconnected" badge."""
+    paths = [str(getattr(route, "path", "")) for route in request.app.routes]
+    return {
+        provider.value
+        for provider in CONNECTABLE
+        if any(path.startswith(f"/settings/{provider.value}/") for path in paths)
     }
 
 
@@ -60,6 +84,7 @@ def settings_context(session: Session, user: User, **overrides: Any) -> dict[str
     rules = service.get_follow_up_rules(session, user.id)
     ctx: dict[str, Any] = {
         "sections": SECTIONS,
+        "old_anchors": OLD_ANCHORS,
         "connections": connections,
         "rule_fields": RULE_FIELDS,
         "rules_form": _rules_form(rules),
@@ -83,6 +108,8 @@ def render_settings(
 ) -> Response:
     """The Settings page, or only ``block`` for HTMX."""
     context = settings_context(session, user, **overrides)
+    context.setdefault("section", None)  # None: every section (the no-JS form fallbacks)
+    context["available_providers"] = available_providers(request)
     context.update(gmail_context(session, request.app.state.settings, user))
     context.update(twitter_context(session, request.app.state.settings, user))
     context.update(linkedin_context(session, request.app.state.settings, user))
@@ -99,8 +126,24 @@ def render_settings(
 
 @router.get("/settings")
 def settings_page(request: Request, session: SessionDep, user: PageUser) -> Response:
-    """All settings on one page, one card per section."""
-    return render_settings(request, session, user)
+    """The first section (integrations); the section nav leads to the others. Old links
+    to ``/settings#<section>`` are sent on to ``/settings/<section>`` by app.js."""
+    return render_settings(request, session, user, section=SECTIONS[0][0])
+
+
+# Registered after every other /settings/... router (web/routes.py), so the panels' own
+# GET routes keep answering.
+sections_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+@sections_router.get("/settings/{section}")
+def settings_section(
+    section: str, request: Request, session: SessionDep, user: PageUser
+) -> Response:
+    """One section of Settings on its own page (its own URL)."""
+    if section not in SECTION_IDS:
+        raise NotFound("There is no settings section with this name.")
+    return render_settings(request, session, user, section=section)
 
 
 @router.post("/settings/follow-up-rules")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import SuggestionStatus
 from pingcrm.suggestions import service
@@ -21,7 +22,11 @@ TABS = [("pending", "To do"), ("snoozed", "Snoozed"), ("done", "Done"), ("dismis
 
 @router.get("/suggestions")
 def suggestions_page(
-    request: Request, session: SessionDep, user: PageUser, status: str = "pending", page: int = 1
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    status: str = "pending",
+    page: PageNumber = 1,
 ) -> Response:
     """The queue, best first, by status tab."""
     chosen = service.parse_status(status) or SuggestionStatus.PENDING
@@ -56,7 +61,7 @@ def _card(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    suggestion_id: int,
+    suggestion_id: DbId,
     message: str | None = None,
 ) -> Response:
     view = service.get_view(session, user.id, suggestion_id)
@@ -73,7 +78,7 @@ def _card(
 @router.post("/suggestions/{suggestion_id}/draft")
 def save_draft(
     request: Request,
-    suggestion_id: int,
+    suggestion_id: DbId,
     session: SessionDep,
     user: PageUser,
     message: Annotated[str, Form(max_length=4000)],
@@ -86,7 +91,11 @@ def save_draft(
 
 @router.post("/suggestions/{suggestion_id}/regenerate")
 def regenerate(
-    request: Request, suggestion_id: int, session: SessionDep, settings: SettingsDep, user: PageUser
+    request: Request,
+    suggestion_id: DbId,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
 ) -> Response:
     service.regenerate(session, settings, user.id, suggestion_id)
     return _card(request, session, user, suggestion_id, "New draft written.")
@@ -95,30 +104,40 @@ def regenerate(
 @router.post("/suggestions/{suggestion_id}/snooze")
 def snooze(
     request: Request,
-    suggestion_id: int,
+    suggestion_id: DbId,
     session: SessionDep,
     user: PageUser,
     duration: Annotated[str, Form(max_length=4)],
 ) -> Response:
     suggestion = service.snooze(session, user.id, suggestion_id, duration)
     until = suggestion.snoozed_until.strftime("%d %b %Y") if suggestion.snoozed_until else ""
-    return _removed(request, f"Snoozed until {until}.")
+    return _removed(request, session, user, f"Snoozed until {until}.")
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss")
-def dismiss(request: Request, suggestion_id: int, session: SessionDep, user: PageUser) -> Response:
+def dismiss(request: Request, suggestion_id: DbId, session: SessionDep, user: PageUser) -> Response:
     service.dismiss(session, user.id, suggestion_id)
-    return _removed(request, "Dismissed.")
+    return _removed(request, session, user, "Dismissed.")
 
 
 @router.post("/suggestions/{suggestion_id}/done")
 def mark_done(
-    request: Request, suggestion_id: int, session: SessionDep, user: PageUser
+    request: Request, suggestion_id: DbId, session: SessionDep, user: PageUser
 ) -> Response:
     service.mark_done(session, user.id, suggestion_id)
-    return _removed(request, "Marked as done. Nice!")
+    return _removed(request, session, user, "Marked as done. Nice!")
 
 
-def _removed(request: Request, text: str) -> Response:
-    """The card disappears (its outerHTML is replaced by nothing) and a toast says why."""
-    return render(request, "suggestions/_removed.html", {"message": text})
+def _removed(request: Request, session: SessionDep, user: PageUser, text: str) -> Response:
+    """The card disappears (its outerHTML is replaced by nothing), a toast says why, and
+    the pending counts on the page (list header, dashboard tile) update out of band."""
+    current = request.headers.get("HX-Current-URL", "")
+    return render(
+        request,
+        "suggestions/_removed.html",
+        {
+            "message": text,
+            "pending": service.pending_count(session, user.id),
+            "on_dashboard": "/dashboard" in current,
+        },
+    )

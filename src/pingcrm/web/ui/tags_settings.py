@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from pingcrm.errors import PingError, ValidationFailed
+from pingcrm.kit.bounds import DbId, DbIdOrZero
 from pingcrm.llm.service import client_for_user
 from pingcrm.taxonomy import discovery
 from pingcrm.taxonomy import service as taxonomy
 from pingcrm.taxonomy.tasks import APPLY_JOB, apply_call
-from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, attempt, verify_csrf
+from pingcrm.web.deps import FormDep, PageUser, SessionDep, SettingsDep, attempt, verify_csrf
 from pingcrm.web.ui.responses import render
 from pingcrm.worker.runner import submit_after_commit
 
@@ -81,7 +82,7 @@ def add_category(request: Request, session: SessionDep, user: PageUser, name: Na
 
 @router.post("/settings/tags/categories/{category_id}/rename")
 def rename_category(
-    request: Request, category_id: int, session: SessionDep, user: PageUser, name: Name
+    request: Request, category_id: DbId, session: SessionDep, user: PageUser, name: Name
 ) -> Response:
     return _act(
         request,
@@ -94,7 +95,7 @@ def rename_category(
 
 @router.post("/settings/tags/categories/{category_id}/delete")
 def delete_category(
-    request: Request, category_id: int, session: SessionDep, user: PageUser
+    request: Request, category_id: DbId, session: SessionDep, user: PageUser
 ) -> Response:
     return _act(
         request,
@@ -132,7 +133,7 @@ def add_tag(
 
 @router.post("/settings/tags/{tag_id}/rename")
 def rename_tag(
-    request: Request, tag_id: int, session: SessionDep, user: PageUser, name: Name
+    request: Request, tag_id: DbId, session: SessionDep, user: PageUser, name: Name
 ) -> Response:
     return _act(
         request,
@@ -146,7 +147,7 @@ def rename_tag(
 @router.post("/settings/tags/{tag_id}/move")
 def move_tag(
     request: Request,
-    tag_id: int,
+    tag_id: DbId,
     session: SessionDep,
     user: PageUser,
     category_id: Annotated[str, Form(max_length=20)],
@@ -163,10 +164,10 @@ def move_tag(
 @router.post("/settings/tags/{tag_id}/merge")
 def merge_tag(
     request: Request,
-    tag_id: int,
+    tag_id: DbId,
     session: SessionDep,
     user: PageUser,
-    target_id: Annotated[int, Form()],
+    target_id: Annotated[DbId, Form()],
 ) -> Response:
     return _act(
         request,
@@ -178,7 +179,7 @@ def merge_tag(
 
 
 @router.post("/settings/tags/{tag_id}/delete")
-def delete_tag(request: Request, tag_id: int, session: SessionDep, user: PageUser) -> Response:
+def delete_tag(request: Request, tag_id: DbId, session: SessionDep, user: PageUser) -> Response:
     return _act(
         request,
         session,
@@ -208,9 +209,8 @@ def discover(
 
 
 @router.post("/settings/tags/proposal")
-async def save_proposal(request: Request, session: SessionDep, user: PageUser) -> Response:
+def save_proposal(request: Request, session: SessionDep, user: PageUser, form: FormDep) -> Response:
     """Save the edited proposal: fields ``category_N`` with ``tags_N`` (comma-separated)."""
-    form = await request.form()
     proposal: dict[str, list[str]] = {}
     for index in range(MAX_PROPOSAL_CATEGORIES):
         name = str(form.get(f"category_{index}", "")).strip()
@@ -258,7 +258,9 @@ def apply(request: Request, session: SessionDep, user: PageUser) -> Response:
 
 
 @router.get("/settings/tags/apply/status")
-def apply_status(request: Request, session: SessionDep, user: PageUser, after: int = 0) -> Response:
+def apply_status(
+    request: Request, session: SessionDep, user: PageUser, after: DbIdOrZero = 0
+) -> Response:
     """Progress of the Apply job started after run ``after`` (polled every second)."""
     run = taxonomy.latest_run(session, user.id, APPLY_JOB)
     current = run if run is not None and run.id > after else None
