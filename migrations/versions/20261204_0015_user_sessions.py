@@ -1,7 +1,7 @@
 """hardening: server-side sessions (revocable sign-ins)
 
-Revision ID: 20261204_0015
-Revises: 0012
+Revision ID: 0015
+Revises: 0013
 Create Date: 2026-12-04 19:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import pingcrm.models.base
 
-revision: str = "20261204_0015"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -96,6 +96,21 @@ class Settings(BaseSettings):
     calendar_past_days: int = Field(default=365, ge=1, le=3650)
     calendar_future_days: int = Field(default=180, ge=1, le=3650)
     calendar_max_meeting_size: int = Field(default=15, ge=2, le=1000)
+    # Telegram (MTProto through Telethon): an API id and hash of your own from
+    # https://my.telegram.org (docs/telegram.md). Without them the card explains how.
+    telegram_api_id: int = 0
+    telegram_api_hash: str = ""
+    # The gateway class ("module:attribute"); tests and the fake mode point it at
+    # tests.fakes.telegram:FakeGateway. Nothing else imports Telethon.
+    telegram_gateway: str = "pingcrm.telegram.gateway:TelethonGateway"
+    # Messages written (and committed with their chat watermark) per batch.
+    telegram_batch_size: int = Field(default=500, ge=1, le=5000)
+    # Contacts whose bio is refreshed per run (each at most weekly).
+    telegram_bio_batch: int = Field(default=100, ge=0, le=1000)
+    telegram_bio_interval_days: int = Field(default=7, ge=1, le=365)
+    # Seconds a pending login (phone -> code -> password) stays usable.
+    telegram_login_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    telegram_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
     # Twitter / X (API v2): an OAuth 2.0 client of your own (docs/twitter.md)
     x_client_id: str = ""
@@ -175,6 +190,11 @@ class Settings(BaseSettings):
     def x_configured(self) -> bool:
         """Whether an X OAuth 2.0 client id is set (else the X card explains how)."""
         return bool(self.x_client_id)
+
+    @property
+    def telegram_configured(self) -> bool:
+        """Whether an API id and hash are set (else the Telegram card explains how)."""
+        return bool(self.telegram_api_id and self.telegram_api_hash)
 
     @property
     def resolved_database_url(self) -> str:

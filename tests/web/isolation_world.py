@@ -60,6 +60,7 @@ from pingcrm.models import (
     SyncTrigger,
     Tag,
     TagCategory,
+    TelegramPeer,
     User,
     UserSession,
     UserSettings,
@@ -160,6 +161,14 @@ def build_world(session: Session, marker: str) -> World:
             provider="google",
             verifier_encrypted=f"verifier-{marker}",
             expires_at=utcnow() + timedelta(minutes=10),
+        )
+    )
+    session.add(
+        TelegramPeer(
+            user_id=uid,
+            platform_account_id=telegram.id,
+            peer_id=int(_digest(f"peer-{marker}")[:12], 16),
+            access_hash=int(_digest(f"hash-{marker}")[:12], 16),
         )
     )
 

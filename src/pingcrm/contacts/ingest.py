@@ -281,10 +281,12 @@ def upsert_contacts(
     *,
     source: str,
     organizations: OrganizationCache | None = None,
+    match_order: Sequence[IdentifierKind] = MATCH_ORDER,
 ) -> IngestResult:
     """Match, create or fill the contacts of ``rows`` for ``user_id`` (flushed, not
     committed). Rows without any name or identifier are skipped. Rows join existing
-    contacts through identifiers only: namesakes stay two people."""
+    contacts through identifiers only, tried in ``match_order``: namesakes stay two
+    people."""
     orgs = organizations or OrganizationCache()
     result = IngestResult(contact_ids=[None] * len(rows))
     prepared: list[_Prepared | None] = [_prepare(r) for r in rows]
@@ -307,7 +309,7 @@ def upsert_contacts(
         if prep is None:
             continue
         contact_id = None
-        for kind in MATCH_ORDER:
+        for kind in match_order:
             for k, v, _d, _l in prep.ids:
                 if k is kind and (k, v) in by_identifier:
                     contact_id = by_identifier[(k, v)]

@@ -35,6 +35,7 @@ from pingcrm.models.suggestion import Suggestion
 from pingcrm.models.sync_checkpoint import SyncCheckpoint
 from pingcrm.models.sync_run import SyncRun
 from pingcrm.models.tag import Tag, TagCategory, contact_tags
+from pingcrm.models.telegram_peer import TelegramPeer
 from pingcrm.models.user import User
 from pingcrm.models.user_session import UserSession
 from pingcrm.models.user_settings import UserSettings
@@ -79,6 +80,7 @@ __all__ = [
     "SyncTrigger",
     "Tag",
     "TagCategory",
+    "TelegramPeer",
     "User",
     "UserSession",
     "UserSettings",

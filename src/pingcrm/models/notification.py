@@ -20,5 +20,5 @@ class Notification(OwnedByUser, Timestamps, Base):
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(500))
     is_read: Mapped[bool] = mapped_column(default=False)
-    # How many times the same notice came while unread (grouped; migration 20261204_0016).
+    # How many times the same notice came while unread (grouped; migration 0016).
     repeat_count: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -34,5 +34,5 @@ class UserSettings(Timestamps, Base):
         ForeignKey("platform_accounts.id", ondelete="SET NULL")
     )
     # CSV column mappings the user chose, keyed by the file's normalised header, reused
-    # for the next file with the same header (migration 20261204_0016).
+    # for the next file with the same header (migration 0016).
     import_mappings: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -22,6 +22,7 @@ from pingcrm.web.api import notifications as api_notifications
 from pingcrm.web.api import organizations as api_organizations
 from pingcrm.web.api import settings as api_settings
 from pingcrm.web.api import suggestions as api_suggestions
+from pingcrm.web.api import telegram as api_telegram
 from pingcrm.web.api import twitter as api_twitter
 from pingcrm.web.ui import account as ui_account
 from pingcrm.web.ui import ai_settings as ui_ai_settings
@@ -41,6 +42,7 @@ from pingcrm.web.ui import organizations as ui_organizations
 from pingcrm.web.ui import settings as ui_settings
 from pingcrm.web.ui import suggestions as ui_suggestions
 from pingcrm.web.ui import tags_settings as ui_tags_settings
+from pingcrm.web.ui import telegram_settings as ui_telegram_settings
 from pingcrm.web.ui import twitter_settings as ui_twitter_settings
 
 
@@ -85,5 +87,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(api_extension.router)
     app.include_router(api_linkedin.router)
     app.include_router(ui_linkedin_settings.router)
+    app.include_router(api_telegram.router)
+    app.include_router(ui_telegram_settings.router)
     # Settings sections at /settings/<section>: last, after every /settings/... route.
     app.include_router(ui_settings.sections_router)

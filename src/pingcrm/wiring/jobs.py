@@ -21,6 +21,7 @@ from pingcrm.scoring import tasks as scoring_tasks
 from pingcrm.suggestions import tasks as suggestions_tasks
 from pingcrm.sync import tasks as sync_tasks
 from pingcrm.taxonomy import tasks as taxonomy_tasks
+from pingcrm.telegram import tasks as telegram_tasks
 from pingcrm.twitter import tasks as twitter_tasks
 from pingcrm.worker import tasks as worker_tasks
 from pingcrm.worker.registry import JobSpec
@@ -39,6 +40,7 @@ TASK_MODULES: tuple[ModuleType, ...] = (
     google_calendar_tasks,
     google_meeting_prep_tasks,
     twitter_tasks,
+    telegram_tasks,
 )
 
 

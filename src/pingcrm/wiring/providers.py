@@ -15,6 +15,8 @@ from pingcrm.google.provider import GoogleProvider
 from pingcrm.linkedin.provider import LinkedinProvider
 from pingcrm.models import Provider, SyncKind
 from pingcrm.sync.provider import SyncProvider
+from pingcrm.telegram import tasks as telegram_tasks
+from pingcrm.telegram.sync import TelegramSync
 from pingcrm.twitter import tasks as twitter_tasks
 from pingcrm.twitter.provider import TwitterProvider
 from pingcrm.worker.registry import Fanout, JobSpec
@@ -54,6 +56,7 @@ PROVIDERS: dict[Provider, ProviderWiring] = {
     ),
     # Push-based: the browser extension pushes (POST /api/v1/linkedin/push); no jobs.
     Provider.LINKEDIN: ProviderWiring(sync=LinkedinProvider, jobs=()),
+    Provider.TELEGRAM: ProviderWiring(sync=TelegramSync, jobs=(telegram_tasks.chats_sync,)),
 }
 
 

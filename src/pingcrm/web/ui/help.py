@@ -20,6 +20,11 @@ router = APIRouter(include_in_schema=False)
 TOPIC_TITLES = {
     "google": "Setting up Google (Gmail, Contacts, Calendar)",
     "mcp": "Connecting AI clients (MCP)",
+    "telegram": "Setting up Telegram",
+    "twitter": "Setting up Twitter / X",
+    "linkedin": "The LinkedIn extension and its API",
+    "linkedin-extension": "Installing the LinkedIn extension",
+    "providers": "Adding a provider",
     "operations": "Running PingCRM",
     "architecture": "How PingCRM is built",
 }

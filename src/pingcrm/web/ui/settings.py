@@ -17,6 +17,7 @@ from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.gmail_settings import gmail_context
 from pingcrm.web.ui.linkedin_settings import linkedin_context
 from pingcrm.web.ui.responses import is_htmx, redirect, render
+from pingcrm.web.ui.telegram_settings import telegram_context
 from pingcrm.web.ui.twitter_settings import twitter_context
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -113,6 +114,7 @@ def render_settings(
     context.update(gmail_context(session, request.app.state.settings, user))
     context.update(twitter_context(session, request.app.state.settings, user))
     context.update(linkedin_context(session, request.app.state.settings, user))
+    context.update(telegram_context(session, request.app.state.settings, user))
     return render(
         request,
         "settings/index.html",

@@ -1,0 +1,1 @@
+"""Telegram integration (MTProto through Telethon, reached only through ``gateway``)."""

@@ -1,0 +1,357 @@
+"""Chat sync of one Telegram account: 1:1 chats → interactions, groups → common groups
+(and 2nd-tier contacts), bios → detected events.
+
+Per-chat watermark: the checkpoint ``telegram.chats`` maps each chat partner's id to the
+last message id recorded and the read-outbox marker seen. A chat whose newest message is
+at or below its watermark is skipped without fetching (only its read marker is applied).
+New messages are fetched oldest first in pages of ``telegram_batch_size`` with no cap;
+rows are written in batches, each committed with the watermarks it covers, so a killed
+run resumes at the last commit and the interactions' unique key makes re-recording
+harmless.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingcrm.contacts.identifiers import normalize_identifier
+from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
+from pingcrm.interactions.service import NewInteraction, record_interactions
+from pingcrm.kit.clock import utcnow
+from pingcrm.models import IdentifierKind, InteractionKind, Platform, Provider, SyncKind
+from pingcrm.scoring.service import recompute_scores
+from pingcrm.sync import checkpoints
+from pingcrm.sync.provider import SyncContext
+from pingcrm.telegram import mapping, repository
+from pingcrm.telegram.bios import bio_event
+from pingcrm.telegram.gate import GatedConnection
+from pingcrm.telegram.gateway import gateway_for, tl
+from pingcrm.telegram.settings import TelegramSyncSettings, sync_settings
+
+WATERMARKS = "telegram.chats"
+MATCH_ORDER = (IdentifierKind.TELEGRAM_ID, IdentifierKind.TELEGRAM_USERNAME, IdentifierKind.PHONE)
+SCORE_CHUNK = 500
+
+
+@dataclass
+class ChatSyncResult:
+    chats: int = 0
+    skipped_chats: int = 0
+    messages: int = 0
+    groups: int = 0
+    bios: int = 0
+    touched: set[int] = field(default_factory=set)
+
+
+class ChatSync:
+    """One run for ``ctx.account`` over an open gateway connection."""
+
+    def __init__(self, ctx: SyncContext, conn: GatedConnection, prefs: TelegramSyncSettings):
+        self.ctx = ctx
+        self.conn = conn
+        self.prefs = prefs
+        self.session: Session = ctx.session
+        self.user_id = ctx.account.user_id
+        self.account_id = ctx.account.id
+        self.batch = ctx.settings.telegram_batch_size
+        self.result = ChatSyncResult()
+        self.orgs = OrganizationCache()
+        self.me_id = 0
+        self.marks: dict[str, list[int]] = {}
+        self.pending: list[NewInteraction] = []
+        self.pending_reads: dict[int, int] = {}
+
+    # --- watermarks -------------------------------------------------------------------
+
+    def _load_marks(self) -> None:
+        raw = checkpoints.load(self.session, self.account_id, WATERMARKS)
+        data = json.loads(raw) if raw else {}
+        self.marks = {str(k): [int(v[0]), int(v[1])] for k, v in data.items()}
+
+    def _commit(self) -> None:
+        """Write the pending rows and read markers with the watermarks that cover them."""
+        if self.pending:
+            self.ctx.counts.new_interactions += record_interactions(
+                self.session, self.user_id, self.pending
+            )
+            self.result.touched.update(r.contact_id for r in self.pending)
+            self.pending = []
+        for peer_id, marker in sorted(self.pending_reads.items()):
+            repository.mark_read(
+                self.session,
+                self.user_id,
+                mapping.thread_id(self.me_id, peer_id),
+                mapping.provider_id(self.me_id, peer_id, marker),
+            )
+        self.pending_reads = {}
+        checkpoints.save(
+            self.session, self.account_id, WATERMARKS, json.dumps(self.marks, sort_keys=True)
+        )
+        self.ctx.commit()
+
+    # --- run ----------------------------------------------------------------------------
+
+    def run(self) -> ChatSyncResult:
+        me = self.conn.me()
+        self.me_id = int(me.id)
+        self._load_marks()
+        dialogs = list(self.conn.dialogs())
+        chats = [(d, e) for d, e in dialogs if mapping.is_real_user(e, me_id=self.me_id)]
+        groups = [(d, e) for d, e in dialogs if mapping.group_title(e)]
+        self.ctx.run.progress_total = len(chats)
+        contact_of = self._resolve([e for _d, e in chats], create=True)
+        for done, (dialog, user) in enumerate(chats, start=1):
+            self._chat(dialog, user, contact_of.get(int(user.id)))
+            self.ctx.run.progress_done = done
+        self._commit()
+        if self.prefs.sync_groups:
+            for _dialog, entity in groups:
+                self._group(entity)
+            self._commit()
+        self._bios()
+        self._scores()
+        return self.result
+
+    def _resolve(self, users: list[Any], *, create: bool) -> dict[int, int]:
+        """Telegram user id → contact id: matched by Telegram id, then username, then
+        phone (never by name); unmatched people become contacts when ``create``."""
+        people = {int(u.id): u for u in users}
+        if not people:
+            return {}
+        repository.save_peers(
+            self.session,
+            self.user_id,
+            self.account_id,
+            {pid: int(u.access_hash or 0) for pid, u in people.items()},
+        )
+        if not create:
+            return self._existing(people)
+        ids = list(people)
+        result = upsert_contacts(
+            self.session,
+            self.user_id,
+            [mapping.contact_input(people[pid]) for pid in ids],
+            source="telegram",
+            organizations=self.orgs,
+            match_order=MATCH_ORDER,
+        )
+        self.ctx.counts.new_contacts += result.created
+        self.ctx.counts.updated_contacts += result.updated
+        return {pid: cid for pid, cid in zip(ids, result.contact_ids, strict=True) if cid}
+
+    def _existing(self, people: dict[int, Any]) -> dict[int, int]:
+        """Matches among the user's contacts only (Telegram id, username, phone)."""
+        found: dict[int, int] = {}
+        keys: dict[IdentifierKind, dict[str, int]] = {k: {} for k in MATCH_ORDER}
+        for pid, user in people.items():
+            keys[IdentifierKind.TELEGRAM_ID][str(pid)] = pid
+            if user.username:
+                value = normalize_identifier(IdentifierKind.TELEGRAM_USERNAME, user.username)
+                if value:
+                    keys[IdentifierKind.TELEGRAM_USERNAME][value] = pid
+            if user.phone:
+                raw = user.phone if user.phone.startswith("+") else f"+{user.phone}"
+                value = normalize_identifier(IdentifierKind.PHONE, raw)
+                if value:
+                    keys[IdentifierKind.PHONE][value] = pid
+        for kind in MATCH_ORDER:
+            wanted = {v: p for v, p in keys[kind].items() if p not in found}
+            if not wanted:
+                continue
+            for value, contact_id in repository.owners(
+                self.session, self.user_id, kind, wanted
+            ).items():
+                found.setdefault(wanted[value], contact_id)
+        return found
+
+    def _chat(self, dialog: Any, user: Any, contact_id: int | None) -> None:
+        peer_id = int(user.id)
+        key = str(peer_id)
+        last, seen_read = self.marks.get(key, [0, 0])
+        top = int(getattr(dialog, "top_message", 0) or 0)
+        read = int(getattr(dialog, "read_outbox_max_id", 0) or 0)
+        if contact_id is None:
+            return
+        if top <= last:
+            self.result.skipped_chats += 1
+            if read != seen_read:
+                self.marks[key] = [last, read]
+                self.pending_reads[peer_id] = read
+            return
+        self.result.chats += 1
+        peer = mapping.input_peer(user)
+        while True:
+            messages = list(self.conn.messages(peer, min_id=last, limit=self.batch))
+            for message in messages:
+                item = mapping.chat_message(message)
+                if item is None or item.id <= last:
+                    continue
+                outbound = item.direction.value == "outbound"
+                self.pending.append(
+                    NewInteraction(
+                        contact_id=contact_id,
+                        platform=Platform.TELEGRAM,
+                        kind=InteractionKind.MESSAGE,
+                        direction=item.direction,
+                        occurred_at=item.occurred_at,
+                        provider_id=mapping.provider_id(self.me_id, peer_id, item.id),
+                        preview=item.preview,
+                        thread_id=mapping.thread_id(self.me_id, peer_id),
+                        platform_account_id=self.account_id,
+                        is_read=(item.id <= read) if outbound else None,
+                    )
+                )
+                self.result.messages += 1
+            if messages:
+                last = max(last, *(int(m.id) for m in messages))
+            self.marks[key] = [last, read]
+            self.pending_reads[peer_id] = read
+            if len(self.pending) >= self.batch:
+                self._commit()
+            if len(messages) < self.batch or last >= top:
+                break
+
+    def _group(self, entity: Any) -> None:
+        title = mapping.group_title(entity)
+        assert title is not None
+        limit = self.prefs.group_size_limit
+        size = mapping.group_size(entity)
+        if size is not None and size > limit:
+            return
+        members = [
+            u
+            for u in self.conn.participants(entity, limit=limit + 1)
+            if mapping.is_real_user(u, me_id=self.me_id)
+        ]
+        if len(members) > limit:
+            return
+        self.result.groups += 1
+        people = {int(u.id): u for u in members}
+        found = self._existing(people)
+        if self.prefs.second_tier:
+            new = [people[p] for p in people if p not in found]
+            created = self._create_second_tier(new)
+            found.update(created)
+        if not found:
+            return
+        repository.save_peers(
+            self.session,
+            self.user_id,
+            self.account_id,
+            {p: int(people[p].access_hash or 0) for p in found},
+        )
+        current = repository.common_groups(self.session, self.user_id, found.values())
+        changed = {cid: [*groups, title] for cid, groups in current.items() if title not in groups}
+        repository.set_common_groups(self.session, self.user_id, changed)
+        self.ctx.counts.updated_contacts += len([c for c in changed if current[c]])
+
+    def _create_second_tier(self, users: list[Any]) -> dict[int, int]:
+        if not users:
+            return {}
+        rows: list[ContactInput] = [mapping.contact_input(u) for u in users]
+        result = upsert_contacts(
+            self.session,
+            self.user_id,
+            rows,
+            source="telegram",
+            organizations=self.orgs,
+            match_order=MATCH_ORDER,
+        )
+        ids = {int(u.id): cid for u, cid in zip(users, result.contact_ids, strict=True) if cid}
+        repository.mark_second_tier(self.session, self.user_id, sorted(set(ids.values())))
+        self.ctx.counts.new_contacts += result.created
+        return ids
+
+    def _bios(self) -> None:
+        limit = self.ctx.settings.telegram_bio_batch
+        if limit <= 0:
+            return
+        now = utcnow()
+        due = repository.bio_candidates(
+            self.session,
+            self.user_id,
+            self.account_id,
+            now - timedelta(days=self.ctx.settings.telegram_bio_interval_days),
+            limit,
+        )
+        if not due:
+            return
+        contacts = repository.contacts_by_id(self.session, self.user_id, [c for _p, _h, c in due])
+        events: list[dict[str, Any]] = []
+        for peer_id, access_hash, contact_id in due:
+            contact = contacts.get(contact_id)
+            about = self.conn.about(mapping.input_user(peer_id, access_hash))
+            self.result.bios += 1
+            if contact is None or "telegram_bio" in (contact.edited_fields or []):
+                continue
+            event = bio_event(contact.telegram_bio, about)
+            if (about or None) != (contact.telegram_bio or None):
+                contact.telegram_bio = about
+                self.ctx.counts.updated_contacts += 1
+            if event is not None:
+                events.append(
+                    {
+                        "user_id": self.user_id,
+                        "contact_id": contact_id,
+                        "kind": event.kind,
+                        "summary": event.summary,
+                        "confidence": event.confidence,
+                        "source": "telegram",
+                        "occurred_at": now,
+                    }
+                )
+        repository.add_events(self.session, events)
+        repository.set_bio_checked(
+            self.session, self.user_id, self.account_id, [p for p, _h, _c in due], now
+        )
+        self.session.flush()
+        self.ctx.commit()
+
+    def _scores(self) -> None:
+        touched = sorted(self.result.touched)
+        for start in range(0, len(touched), SCORE_CHUNK):
+            recompute_scores(self.session, self.user_id, touched[start : start + SCORE_CHUNK])
+        if touched:
+            self.ctx.commit()
+
+
+def gate_factory(session: Session) -> sessionmaker[Session]:
+    """Short sessions (their own transactions) on the run's database, for the gate."""
+    return sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+
+
+class TelegramSync:
+    """Chats (with groups and bios) of one connected Telegram account."""
+
+    provider = Provider.TELEGRAM
+    kinds: tuple[SyncKind, ...] = (SyncKind.CHATS,)
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    def sync(self, ctx: SyncContext, kind: SyncKind) -> None:
+        gateway = gateway_for(self.settings)
+        session_string = str(ctx.credentials.get("session") or "")
+        prefs = sync_settings(ctx.account)
+        factory = gate_factory(ctx.session)
+        gated = GatedConnection(None, factory, ctx.account.id)
+        gated.check()
+        try:
+            with gateway.connect(session_string) as conn:
+                gated.connection = conn
+                ChatSync(ctx, gated, prefs).run()
+        except Exception as exc:
+            from pingcrm.telegram.errors import sync_error
+
+            mapped = sync_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+
+__all__ = ["ChatSync", "TelegramSync", "tl"]
