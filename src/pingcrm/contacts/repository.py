@@ -53,6 +53,10 @@ CHUNK = 500
 TRIGRAM = 3
 # Ids are 32-bit integers; anything outside cannot exist (and would make PostgreSQL fail).
 MAX_ID = 2_147_483_647
+# A search counts at most this many matches: a common word matches tens of thousands of
+# contacts and an exact count of them costs more than the page; past it the total is
+# reported as "10,000+" (rare words keep their exact count).
+SEARCH_COUNT_CAP = 10_000
 
 
 def valid_id(value: int) -> bool:
@@ -425,13 +429,14 @@ def list_contacts(
     offset: int,
     limit: int,
     after: Keyset | None = None,
-) -> tuple[list[Contact], int]:
-    """One page of contacts (tags, identifiers, organization loaded in batched queries)
-    and the total count. ``after`` pages by keyset (the rows following that position,
-    found through the sort's index whatever the depth) instead of ``offset``. A search
-    counts in the page query itself (``count() OVER ()``: the matches are found once, not
-    twice); a plain list counts separately (an index-only count, while the page walks an
-    ordered index), skipped when the first page is not full."""
+) -> tuple[list[Contact], int, bool]:
+    """One page of contacts (tags, identifiers, organization loaded in batched queries),
+    the total count and whether that total is a cap. ``after`` pages by keyset (the rows
+    following that position, found through the sort's index whatever the depth) instead
+    of ``offset``. The count is skipped when the first page is not full; a plain list
+    counts exactly (an index-only count, while the page walks an ordered index); a search
+    counts at most ``SEARCH_COUNT_CAP`` + 1 matches (a LIMIT inside the count) and reports
+    ``SEARCH_COUNT_CAP`` with ``True`` past it."""
     conditions = _conditions(session, user_id, query)
     ordered = select(Contact).where(*conditions).order_by(*_order_by(session, query.sort))
     if after is not None:
@@ -439,29 +444,21 @@ def list_contacts(
         offset_rows = 0
     else:
         offset_rows = offset
-    total: int | None = None
-    if search_tokens(query.q) and after is None:
-        page = session.execute(
-            ordered.add_columns(func.count().over())
-            .offset(offset_rows)
-            .limit(limit)
-            .options(*_full_options())
-        ).all()
-        rows = [row[0] for row in page]
-        total = int(page[0][1]) if page else None
-    else:
-        rows = list(
-            session.scalars(
-                ordered.offset(offset_rows).limit(limit).options(*_full_options())
-            ).all()
-        )
+    rows = list(
+        session.scalars(ordered.offset(offset_rows).limit(limit).options(*_full_options())).all()
+    )
     if offset == 0 and after is None and len(rows) < limit:
-        return rows, len(rows)
-    if total is None:
-        total = session.execute(
-            select(func.count()).select_from(Contact).where(*conditions)
-        ).scalar_one()
-    return rows, total
+        return rows, len(rows), False
+    if search_tokens(query.q):
+        matches = select(Contact.id).where(*conditions).limit(SEARCH_COUNT_CAP + 1).subquery()
+        found = session.execute(select(func.count()).select_from(matches)).scalar_one()
+        if found > SEARCH_COUNT_CAP:
+            return rows, SEARCH_COUNT_CAP, True
+        return rows, int(found), False
+    total = session.execute(
+        select(func.count()).select_from(Contact).where(*conditions)
+    ).scalar_one()
+    return rows, int(total), False
 
 
 def set_priority(session: Session, user_id: int, ids: Sequence[int], priority: Priority) -> int:

@@ -444,14 +444,14 @@ def list_contacts(
 ) -> Page[Contact]:
     """Search, filter, sort and paginate the user's contacts (the next page's cursor is
     a keyset: the last contact's place in the sort order)."""
-    items, total = repository.list_contacts(
+    items, total, capped = repository.list_contacts(
         session, user_id, query, offset=page.offset, limit=page.limit, after=page.after
     )
     after = None
     if items:
         position = repository.sort_position(items[-1], query.sort)
         after = Keyset(sort=query.sort, values=position, page=page.page + 1)
-    return Page(items=items, total=total, request=page, next_after=after)
+    return Page(items=items, total=total, request=page, next_after=after, total_capped=capped)
 
 
 def visibility(session: Session, user_id: int) -> repository.Visibility:

@@ -10,6 +10,7 @@ from pingcrm.worker import leases
 from pingcrm.worker.context import JobCall, JobContext
 from pingcrm.worker.execute import execute
 from pingcrm.worker.registry import Every, job
+from pingcrm.worker.statistics import refresh_after_run
 
 # An import queued or running for this long without a lease holder was interrupted.
 STALE_AFTER = timedelta(minutes=1)
@@ -18,7 +19,9 @@ STALE_AFTER = timedelta(minutes=1)
 @job(service.JOB_NAME, lease_seconds=300, description="Import a CSV or vCard file")
 def run_import(ctx: JobContext) -> None:
     """Import the uploaded file of run ``args["run_id"]`` in committed batches."""
-    service.run_import(ctx.session, ctx.settings, int(ctx.args["run_id"]), ctx.commit)
+    run = service.run_import(ctx.session, ctx.settings, int(ctx.args["run_id"]), ctx.commit)
+    # Once per run (the batches are committed): a large import leaves stale statistics.
+    refresh_after_run(ctx.engine, run)
 
 
 def import_call(user_id: int, run_id: int) -> JobCall:

@@ -75,12 +75,14 @@ class PageRequest:
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of results and the total count (``next_after``: the keyset of the next
-    page, for lists paged by keyset)."""
+    page, for lists paged by keyset; ``total_capped``: the list counted only up to
+    ``total`` and has more, "10,000+")."""
 
     items: list[T]
     total: int
     request: PageRequest
     next_after: Keyset | None = field(default=None)
+    total_capped: bool = False
 
     @property
     def page(self) -> int:
@@ -88,11 +90,18 @@ class Page(Generic[T]):
 
     @property
     def pages(self) -> int:
-        return max(1, ceil(self.total / self.request.limit))
+        """The number of pages (at least up to the next one when the total is capped)."""
+        counted = max(1, ceil(self.total / self.request.limit))
+        if self.total_capped and self.has_next:
+            return max(counted, self.page + 1)
+        return counted
 
     @property
     def has_next(self) -> bool:
-        return self.request.offset + len(self.items) < self.total
+        if self.request.offset + len(self.items) < self.total:
+            return True
+        # Past a capped total, a full page means there may be more.
+        return self.total_capped and len(self.items) == self.request.limit
 
     @property
     def next_cursor(self) -> str | None:
@@ -110,6 +119,7 @@ class Page(Generic[T]):
             "page": self.page,
             "pages": self.pages,
             "next_cursor": self.next_cursor,
+            "total_capped": self.total_capped,
         }
 
 

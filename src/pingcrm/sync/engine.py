@@ -25,6 +25,7 @@ from pingcrm.sync.errors import ProviderAuthError, ProviderRateLimited, Provider
 from pingcrm.sync.provider import SyncContext, SyncProvider
 from pingcrm.sync.runs import Counts, RunUpdate, finish_run, record_batch, start_run
 from pingcrm.worker.context import JobContext
+from pingcrm.worker.statistics import refresh_after_run
 
 log = logging.getLogger("pingcrm.sync")
 
@@ -82,7 +83,22 @@ def run_account_sync(
     attempts: int = 5,
 ) -> SyncRun:
     """Sync ``kind`` of the job's platform account with ``provider_cls``; returns the
-    finished history record."""
+    finished history record. A run that added a large share of contacts or interactions
+    (finished, failed or deferred: its batches are committed) ends with fresh planner
+    statistics for those tables."""
+    run = _sync(job, kind, provider_cls, sleep=sleep, attempts=attempts)
+    refresh_after_run(job.engine, run)
+    return run
+
+
+def _sync(
+    job: JobContext,
+    kind: SyncKind,
+    provider_cls: type[SyncProvider],
+    *,
+    sleep: Callable[[float], None],
+    attempts: int,
+) -> SyncRun:
     assert job.account_id is not None
     assert job.user_id is not None
     session = job.session

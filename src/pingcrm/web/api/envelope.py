@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pingcrm.kit.pagination import Page
 
@@ -19,15 +19,23 @@ class Envelope(BaseModel, Generic[T]):
 
 
 class ListMeta(BaseModel):
-    total: int
+    total: int = Field(
+        description="How many items match; a lower bound when ``total_capped`` is true."
+    )
     limit: int
     page: int
     pages: int
     next_cursor: str | None
+    total_capped: bool = Field(
+        default=False,
+        description="True when counting stopped at ``total`` (a search matching more than "
+        "10,000 contacts): there are more, follow ``next_cursor``.",
+    )
 
 
 class ListEnvelope(BaseModel, Generic[T]):
-    """A list: ``{"data": [...], "meta": {"total", "limit", "page", "pages", "next_cursor"}}``."""
+    """A list: ``{"data": [...], "meta": {"total", "limit", "page", "pages", "next_cursor",
+    "total_capped"}}``."""
 
     data: list[T]
     meta: ListMeta

@@ -1,0 +1,60 @@
+"""PostgreSQL keeps planning searches and lists for their own values.
+
+psycopg prepares a statement after five executions and PostgreSQL may then switch to a
+generic plan for good; with statistics the generic plan of a search nests a loop over
+every contact (29 s at 100k). Every connection plans each execution with its values
+(``plan_cache_mode = force_custom_plan``): after ten runs of the search and of the list
+with fresh statistics, no prepared statement has a generic plan."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from pingcrm.contacts import service as contacts
+from pingcrm.contacts.schemas import ContactListQuery
+from pingcrm.db import refresh_planner_statistics
+from pingcrm.kit.pagination import PageRequest
+from tests.fixtures.builders import create_contact, create_interaction, create_user
+
+
+def test_search_and_list_keep_custom_plans_after_many_runs(
+    session: Session, engine: Engine
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("generic plans of prepared statements are PostgreSQL's")
+    user = create_user(session)
+    for index in range(60):
+        person = create_contact(session, user, f"Person{index} Smith{index % 3}")
+        if index % 4 == 0:
+            create_interaction(session, user, person, preview=f"lunch with smith {index}")
+    session.commit()
+    refresh_planner_statistics(engine)
+    connection = session.connection()
+
+    search = ContactListQuery(q="smith1")
+    plain = ContactListQuery()
+    for _ in range(12):
+        found = contacts.list_contacts(session, user.id, search, PageRequest(limit=10))
+        listed = contacts.list_contacts(session, user.id, plain, PageRequest(limit=10))
+        session.expunge_all()
+    # What a user sees stays right on every run: 20 names contain "smith1" plus the
+    # contacts whose lunch preview mentions "smith 1..." (none: previews say "smith 4…").
+    assert found.total == 20
+    assert all("Smith1" in c.full_name for c in found.items)
+    assert listed.total == 60
+    assert len(listed.items) == 10
+
+    prepared = connection.execute(
+        text(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%FROM contacts%'"
+        )
+    ).all()
+    # psycopg did prepare the search and the list (run more than five times) ...
+    assert prepared, "no statement was prepared: the check below would prove nothing"
+    assert any(row.custom_plans >= 6 for row in prepared)
+    # ... and the server planned every execution for its values.
+    assert [row.statement for row in prepared if row.generic_plans] == []
+    assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
