@@ -44,7 +44,7 @@ def test_connect_x_sync_dms_and_see_the_dm_on_the_timeline(
     ).to_be_visible()
     page.get_by_role("button", name="Authorize app").click()
 
-    expect(page).to_have_url(f"{live_server}/settings#twitter")
+    expect(page).to_have_url(f"{live_server}/settings/twitter")
     expect(page.get_by_text("Connected @you.")).to_be_visible()
     row = page.locator('li.x-account[data-account="@you"]')
     expect(row.locator('[data-state="connected"]')).to_have_text("Connected")

@@ -157,7 +157,7 @@ def test_pairing_and_disconnecting_from_the_settings_page(
     client: TestClient, session: Session, ada: User, clock: FrozenClock
 ) -> None:
     csrf = login(client)
-    page = client.get("/settings")
+    page = client.get("/settings/linkedin")
     assert "Connect" in page.text
     assert "profiles you view" not in page.text
     assert "Load unpacked" in page.text
@@ -173,7 +173,7 @@ def test_pairing_and_disconnecting_from_the_settings_page(
     assert done.status_code == 303
     token = client.get(f"/api/v1/extension/pairings/{code}").json()["data"]["token"]
     extension = {"Authorization": f"Bearer {token}"}
-    page = client.get("/settings")
+    page = client.get("/settings/linkedin")
     assert "Profiles synced" in page.text
     assert 'data-state="connected"' in page.text
     assert client.get("/api/v1/extension/status", headers=extension).json()["data"]["status"] == (
@@ -188,7 +188,7 @@ def test_pairing_and_disconnecting_from_the_settings_page(
     _error(
         client.get("/api/v1/extension/status", headers=extension), 401, "authentication_required"
     )
-    assert 'data-state="disconnected"' in client.get("/settings").text
+    assert 'data-state="disconnected"' in client.get("/settings/linkedin").text
 
 
 def test_the_extension_token_opens_only_the_extension_endpoints(

@@ -121,7 +121,7 @@ def test_a_push_creates_people_with_their_messages_and_a_sync_run(
     assert "LinkedIn sync history" in history.text
     assert "extension push" in history.text
     assert "3 new interactions · 2 new contacts" in history.text
-    card = client.get("/settings").text
+    card = client.get("/settings/linkedin").text
     assert "data-linkedin-messages>3<" in card
     assert "data-linkedin-profiles>2<" in card
 

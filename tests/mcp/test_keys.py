@@ -59,7 +59,7 @@ def test_the_settings_panel_shows_the_key_once(client: TestClient, session: Sess
     create_user(session)
     token = login(client)
     htmx = {"HX-Request": "true", "X-CSRF-Token": token}
-    assert 'hx-get="/settings/mcp"' in client.get("/settings").text
+    assert 'hx-get="/settings/mcp"' in client.get("/settings/mcp-access").text
     assert "No key" in client.get("/settings/mcp", headers=htmx).text
 
     made = client.post("/settings/mcp/generate", headers=htmx, data={"allow_changes": "true"})
@@ -83,7 +83,7 @@ def test_the_client_setup_guide_is_linked_and_rendered(
 ) -> None:
     create_user(session)
     login(client)
-    assert 'href="/help/mcp"' in client.get("/settings").text
+    assert 'href="/help/mcp"' in client.get("/settings/mcp-access").text
     guide = client.get("/help/mcp")
     assert guide.status_code == 200
     assert "<h2>2. Configure your client</h2>" in guide.text

@@ -147,7 +147,7 @@ def test_the_editor_discovers_saves_and_applies(client: TestClient, session: Ses
     people(session, user)
     token = login(client)
     htmx = {"HX-Request": "true", "X-CSRF-Token": token}
-    assert 'hx-get="/settings/tags"' in client.get("/settings").text
+    assert 'hx-get="/settings/tags"' in client.get("/settings/tag-taxonomy").text
     proposal = client.post("/settings/tags/discover", headers=htmx).text
     assert "Proposed taxonomy" in proposal
     assert 'name="category_0" value="Role"' in proposal

@@ -160,7 +160,7 @@ def test_without_api_id_and_hash_the_card_explains_where_to_get_them(
 ) -> None:
     create_user(session)
     client.headers["X-CSRF-Token"] = login(client)
-    page = client.get("/settings").text
+    page = client.get("/settings/telegram").text
     assert "my.telegram.org" in page
     assert "PINGCRM_TELEGRAM_API_ID" in page
     response = client.post(

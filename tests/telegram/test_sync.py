@@ -422,7 +422,9 @@ def test_statements_stay_bounded_as_chats_grow(
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert run.new_interactions == 2000
-    assert len(statements) < 150, len(statements)
+    # Per chat (the gate check, the read-receipt update) and per batch (checkpoint,
+    # rescoring, lease heartbeat), plus ANALYZE of the grown tables once: never per message.
+    assert len(statements) < 200, len(statements)
 
 
 def test_settings_count_2nd_tier_contacts_the_list_hides_them_and_delete_all_removes_them(
@@ -446,7 +448,7 @@ def test_settings_count_2nd_tier_contacts_the_list_hides_them_and_delete_all_rem
     app = create_app(tg_settings, engine=engine)
     with TestClient(app, base_url="http://testserver") as client:
         client.headers["X-CSRF-Token"] = login(client)
-        assert "1 2nd-tier contacts" in client.get("/settings").text
+        assert "1 2nd-tier contacts" in client.get("/settings/telegram").text
         listed = client.get("/contacts").text
         assert "Friend Two" in listed
         assert "Stranger One" not in listed

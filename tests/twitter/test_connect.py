@@ -113,7 +113,7 @@ def test_connect_uses_pkce_s256_state_and_the_read_scopes(web: Web) -> None:
     # The verifier matched the challenge at X's token endpoint (a confidential client: Basic).
     assert [r["grant_type"] for r in web.x.token_requests] == ["authorization_code"]
     assert web.session.scalars(select(OAuthState)).all() == []
-    assert 'data-state="connected"' in web.client.get("/settings").text
+    assert 'data-state="connected"' in web.client.get("/settings/twitter").text
 
 
 def test_dm_write_is_asked_only_when_sending_is_enabled(web: Web) -> None:
@@ -154,7 +154,7 @@ def test_without_a_client_id_the_card_explains_how_to_create_one(
     app = create_app(settings, engine=engine)
     with TestClient(app, base_url="http://testserver") as client:
         csrf = login(client)
-        page = client.get("/settings").text
+        page = client.get("/settings/twitter").text
         assert "X is not set up on this server" in page
         assert "PINGCRM_X_CLIENT_ID" in page
         assert "docs/twitter.md" in page

@@ -45,7 +45,7 @@ def pair(
     found = pairing.claim_code(session, settings, user.id, code, address)
     return redirect(
         request,
-        "/settings#linkedin",
+        "/settings/linkedin",
         toast=f"Paired with {found.code}. The extension shows Connected in a few seconds.",
     )
 
@@ -55,7 +55,7 @@ def disconnect(request: Request, session: SessionDep, user: PageUser) -> Respons
     """Revoke every extension token at once; synced people and messages stay."""
     revoked = pairing.disconnect_all(session, user.id)
     message = "LinkedIn extension disconnected." if revoked else "The extension was not connected."
-    return redirect(request, "/settings#linkedin", toast=message)
+    return redirect(request, "/settings/linkedin", toast=message)
 
 
 @router.get("/contacts/{contact_id}/avatar")

@@ -48,7 +48,7 @@ def _panel(
     error: PingError | None = None,
 ) -> Response:
     if not is_htmx(request):
-        return redirect(request, "/settings#telegram", toast=error.message if error else message)
+        return redirect(request, "/settings/telegram", toast=error.message if error else message)
     field = (error.details or {}).get("field") if error else None
     ctx = {
         "request": request,

@@ -54,7 +54,7 @@ def _panel(
 ) -> Response:
     """The X card's panel (HTMX), or back to the Settings page."""
     if not is_htmx(request):
-        return redirect(request, "/settings#twitter", toast=message)
+        return redirect(request, "/settings/twitter", toast=message)
     ctx = {"request": request, **twitter_context(session, settings, user), "x_message": message}
     return templates.TemplateResponse(request, "settings/_twitter_panel.html", ctx)
 
@@ -83,10 +83,10 @@ def twitter_callback(
         )
     except PingError as exc:
         session.commit()  # the state was used up either way
-        return redirect(request, "/settings#twitter", toast=exc.message)
+        return redirect(request, "/settings/twitter", toast=exc.message)
     name = account.display_name or account.external_id
     return redirect(
-        request, "/settings#twitter", toast=f"Connected {name}. Click Sync now to import."
+        request, "/settings/twitter", toast=f"Connected {name}. Click Sync now to import."
     )
 
 
