@@ -3,10 +3,12 @@ of an uninterrupted run (the child process runs the real CLI against the fake ga
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,12 @@ def _snapshot(session: Session, user_id: int) -> dict[str, Any]:
         for c in session.scalars(select(Contact).where(Contact.user_id == user_id))
     )
     return {"interactions": interactions, "contacts": contacts}
+
+
+def _unblock_when_done(child: subprocess.Popen[bytes], fifo: Path) -> None:
+    child.wait()
+    with contextlib.suppress(OSError), open(fifo, "w"):
+        pass
 
 
 def test_a_sync_killed_with_sigkill_resumes_to_the_same_data(
@@ -96,9 +104,14 @@ def test_a_sync_killed_with_sigkill_resumes_to_the_same_data(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    # Should the child end before it pauses, open the FIFO's other end so the read below
+    # returns at once (empty) instead of waiting forever.
+    watchdog = threading.Thread(target=_unblock_when_done, args=(child, fifo), daemon=True)
+    watchdog.start()
     try:
         with open(fifo) as pipe:  # blocks until the child reaches the 6th page
-            assert pipe.readline() == "paused\n"
+            line = pipe.readline()
+        assert line == "paused\n", child.communicate()[0].decode()
     finally:
         child.kill()  # SIGKILL mid-run
         output = child.communicate()[0].decode()
