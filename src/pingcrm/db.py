@@ -37,10 +37,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _private_file(path: Path) -> None:
     """Create the database file readable by its owner only (0600, like ``secrets.json``);
-    SQLite gives its WAL and shared-memory files the database file's mode."""
+    SQLite gives its WAL and shared-memory files the database file's mode.
+
+    An existing file is never opened here: closing any descriptor of a file drops every
+    POSIX lock this process holds on it, SQLite's included, and another process could then
+    checkpoint and delete the WAL that this process's open connections still write to."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
     for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if candidate.exists() and candidate.stat().st_mode & 0o077:
             candidate.chmod(0o600)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 
@@ -32,3 +34,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database behind ``engine`` is at the newest revision."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with engine.connect() as connection:
+        applied = set(MigrationContext.configure(connection).get_current_heads())
+    return applied == heads
+
+
+def ensure_current(engine: Engine) -> None:
+    """Migrate the database behind ``engine`` when it is new or behind (a no-op otherwise)."""
+    if not is_current(engine):
+        upgrade(engine)

@@ -45,33 +45,38 @@ def test_demo_then_export_then_import_json(
     pairs = json.loads(truth.read_text())
     assert pairs
     assert {"a", "b", "kind", "evidence"} <= set(pairs[0])
-    assert _count_contacts(cli_session, "ada@example.com") == 120
+    # The demo merges the certain duplicates it planted and says so.
+    assert "1 certain duplicate merged" in result.output
+    assert "The contacts list shows 108 of the 120: 1 merged into their duplicate" in (
+        result.output
+    )
+    assert _count_contacts(cli_session, "ada@example.com") == 119
 
     again = cli.invoke(app, ["demo", "--user", "ada@example.com", "--contacts", "10"])
     assert again.exit_code == 1
-    assert "already has 120 contacts" in again.output
+    assert "already has 119 contacts" in again.output
     assert "--force" in again.output
 
     stdout = cli.invoke(app, ["export", "--user", "ada@example.com"])
     assert stdout.exit_code == 0, stdout.output
     document = json.loads(stdout.stdout)
     assert document["format_version"] == 1
-    assert len(document["contacts"]) == 120
+    assert len(document["contacts"]) == 119
 
     exported = tmp_path / "ada.json"
     result = cli.invoke(app, ["export", "--user", "ada@example.com", "-o", str(exported)])
     assert result.exit_code == 0, result.output
-    assert "Exported 120 contacts" in result.output
+    assert "Exported 119 contacts" in result.output
 
     result = cli.invoke(app, ["import-json", str(exported), "--user", "copy@example.com"])
     assert result.exit_code == 0, result.output
-    assert "120 contacts" in result.output
-    assert _count_contacts(cli_session, "copy@example.com") == 120
+    assert "119 contacts" in result.output
+    assert _count_contacts(cli_session, "copy@example.com") == 119
 
     refused = cli.invoke(app, ["import-json", str(exported), "--user", "copy@example.com"])
     assert refused.exit_code == 1
     assert "is not empty" in refused.output
-    assert _count_contacts(cli_session, "copy@example.com") == 120
+    assert _count_contacts(cli_session, "copy@example.com") == 119
 
 
 def test_export_vcard_to_a_file(cli: CliRunner, cli_session: Session, tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("sqlalchemy", "anthropic", "openai", "mcp", "celery", "pydantic_settings", "httpx2")
 
@@ -35,3 +37,30 @@ def test_a_database_command_does_not_load_the_ai_mcp_or_celery_stacks() -> None:
         "import pingcrm.scoring.service"
     )
     assert not loaded & {"anthropic", "openai", "mcp", "celery"}
+
+
+def test_commands_work_on_a_fresh_data_directory_before_serve_or_migrate(
+    tmp_path: Path,
+) -> None:
+    """A new user's first command (`pingcrm user create`) creates the database itself."""
+    env = {**os.environ, "PINGCRM_DATA_DIR": str(tmp_path / "data")}
+    env.pop("PINGCRM_DATABASE_URL", None)
+    pingcrm = str(Path(sys.executable).parent / "pingcrm")
+
+    created = subprocess.run(
+        [pingcrm, "user", "create", "--email", "new@example.com", "--password", "long enough pw"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created user new@example.com" in created.stdout
+
+    scored = subprocess.run(
+        [pingcrm, "scores", "recompute", "--user", "new@example.com"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert scored.returncode == 0, scored.stderr
+    assert "Scored 0 contacts" in scored.stdout

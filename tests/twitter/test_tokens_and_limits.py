@@ -43,7 +43,7 @@ def test_the_refresh_token_rotates_and_the_new_one_is_stored(world: XWorld) -> N
     assert stored["refresh_token"] != original
     assert stored["refresh_token"] in world.x.refresh_tokens  # the live one
     assert original in world.x.used_refresh_tokens  # X no longer accepts it
-    assert float(stored["expires_at"]) > NOW.timestamp() + 3600
+    assert float(stored["expires_at"]) > datetime.now(UTC).timestamp() + 3600
     # Encrypted at rest: the token is nowhere in the row's stored text.
     raw = world.session.execute(
         select(PlatformAccount.credentials_encrypted).where(PlatformAccount.id == world.account.id)
@@ -103,7 +103,7 @@ def test_a_revoked_grant_sets_error_and_notifies(world: XWorld) -> None:
 def test_a_429_ends_the_run_and_closes_the_gate_until_the_reset(world: XWorld) -> None:
     world.settings = world.settings.model_copy(update={"x_page_size": 2})
     _dms(world, 5)
-    reset = int(NOW.timestamp()) + 600
+    reset = int(datetime.now(UTC).timestamp()) + 600  # the test's own time, not import time
     world.x.fail_next(
         "dm_events",
         429,

@@ -101,9 +101,18 @@ def test_a_real_worker_runs_the_import_job(
     runner.submit(import_call(user.id, run.id))
 
     def finished() -> bool:
+        # The import's run ends first; the job's own record is closed just after it.
         with session_factory() as check:
             status = check.get(SyncRun, run.id)
-            return status is not None and status.status is RunStatus.SUCCESS
+            job = check.execute(
+                select(JobRun.status).where(JobRun.job_name == "imports.run")
+            ).scalar_one_or_none()
+            return (
+                status is not None
+                and status.status is RunStatus.SUCCESS
+                and job is not None
+                and job is not RunStatus.RUNNING
+            )
 
     wait_until(finished)
     names = set(

@@ -34,12 +34,16 @@ def fail(message: str) -> typer.Exit:
 
 
 def session_factory() -> sessionmaker[Session]:
-    """A session factory on the configured database."""
+    """A session factory on the configured database, migrated first when it is new or
+    behind (so ``pingcrm user create`` works on a fresh machine before ``serve``)."""
     from pingcrm.config import get_settings
     from pingcrm.db import make_engine, make_session_factory
+    from pingcrm.migrate import ensure_current
 
     settings = get_settings()
-    return make_session_factory(make_engine(settings.resolved_database_url))
+    engine = make_engine(settings.resolved_database_url)
+    ensure_current(engine)
+    return make_session_factory(engine)
 
 
 def run_migrations(settings: Settings) -> None:

@@ -113,7 +113,8 @@ def demo(
     typer.echo(
         f"Scores: {board.counts.strong:,} Strong, {board.counts.warm:,} Warm, "
         f"{board.counts.cold:,} Cold. {board.pending_suggestions} suggestions for today. "
-        f"{merged} certain duplicates merged, {waiting} pairs wait for review on /identity."
+        f"{_count(merged, 'certain duplicate')} merged, "
+        f"{_count(waiting, 'pair')} {'waits' if waiting == 1 else 'wait'} for review on /identity."
     )
     hidden = [
         part
@@ -134,3 +135,8 @@ def demo(
             + "."
         )
     typer.echo(f"Ready in {time.perf_counter() - started:.1f} s: open /dashboard.")
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 pair``, ``2 pairs``: a number with its noun in the right form."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pingcrm.cli import app, fail, require_user
+from pingcrm.cli import app, fail, require_user, session_factory
 from pingcrm.errors import PingError
 
 
@@ -24,7 +24,7 @@ def sync(
 ) -> None:
     """Sync a connected account now, in the foreground, and print the summary."""
     from pingcrm.config import get_settings
-    from pingcrm.db import make_engine, make_session_factory, transaction
+    from pingcrm.db import transaction
     from pingcrm.models import Provider, RunStatus
     from pingcrm.sync.engine import summary
     from pingcrm.sync.now import find_account, parse_kind, run_in_foreground
@@ -39,8 +39,8 @@ def sync(
     if not wiring.jobs:  # push-based (LinkedIn: the browser extension pushes)
         raise fail(f"{provider} has no server-side sync: it syncs from its browser extension.")
     settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
-    factory = make_session_factory(engine)
+    factory = session_factory()
+    engine = factory.kw["bind"]
     try:
         which = parse_kind(kind) if kind else wiring.jobs[0].kind
         assert which is not None
