@@ -68,12 +68,14 @@ def test_browsing_for_a_broken_file_shows_the_rejected_rows_download(
     assert "has 7 fields but the header has 3" in content
 
 
-def test_an_unknown_file_is_refused_next_to_the_drop_zone(
+def test_a_file_that_is_not_contacts_is_refused_next_to_the_drop_zone(
     signed_in_page: Page, live_server: str
 ) -> None:
     from playwright.sync_api import expect
 
     page = signed_in_page
     page.goto(live_server + "/imports")
-    page.get_by_label("File to import").set_input_files(str(FILES / "broken_unknown.csv"))
+    page.get_by_label("File to import").set_input_files(str(FILES / "broken_binary.csv"))
+    expect(page.get_by_role("alert")).to_contain_text("This is a binary file")
     expect(page.get_by_role("alert")).to_contain_text("Accepted formats")
+    expect(page).to_have_url(live_server + "/imports")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.app import create_app
 from pingcrm.config import Settings
-from pingcrm.models import Contact, SyncRun
+from pingcrm.models import Contact
 from tests.fixtures.builders import api_token, create_user, login
 
 FILES = Path(__file__).resolve().parents[1] / "fixtures" / "files"
@@ -84,19 +84,22 @@ def test_rejected_rows_are_downloadable(client: TestClient, session: Session) ->
     assert lines[1].startswith("4,has 7 fields but the header has 3,Too Many,")
 
 
-def test_an_unknown_format_says_which_formats_are_accepted(
+def test_unknown_columns_lead_to_the_mapping_step_and_junk_is_refused(
     client: TestClient, session: Session
 ) -> None:
     create_user(session)
     csrf = login(client)
     response = _upload(client, csrf, "broken_unknown.csv")
-    assert response.status_code == 422
-    assert "format was not recognised" in response.text
-    assert "Accepted formats: LinkedIn Connections.csv, Google Contacts CSV" in response.text
+    assert response.status_code == 303
+    assert re.fullmatch(r"/imports/[0-9]+/mapping", response.headers["location"])
+    page = client.get(response.headers["location"]).text
+    assert "Choose the columns" in page
+    assert "not recognised" in page
     htmx = _upload(client, csrf, "broken_binary.csv", htmx=True)
     assert htmx.status_code == 422
     assert "This is a binary file" in htmx.text
-    assert session.execute(select(func.count()).select_from(SyncRun)).scalar() == 0
+    assert "Accepted formats: LinkedIn Connections.csv, Google Contacts CSV" in htmx.text
+    assert session.execute(select(func.count()).select_from(Contact)).scalar() == 0
 
 
 def test_an_oversized_upload_is_refused_with_413(
@@ -172,7 +175,7 @@ def test_the_api_imports_a_file_and_reports_its_counts(
 
     refused = client.post(
         "/api/v1/imports",
-        files={"file": ("x.csv", (FILES / "broken_unknown.csv").read_bytes())},
+        files={"file": ("x.csv", (FILES / "broken_binary.csv").read_bytes())},
         headers=headers,
     )
     assert refused.status_code == 422

@@ -63,15 +63,34 @@ def beat(
 def import_command(
     file: Annotated[Path, typer.Argument(help="A CSV or vCard file.", exists=True, dir_okay=False)],
     user: Annotated[str, typer.Option("--user", help="Email of the account to import into.")],
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=FIELD: what a CSV column holds (repeatable), e.g. "
+            "--map 'Kontakt=name' --map 'Handynummer=phone' --map 'Intern=ignore'. "
+            "Remembered for files with the same header.",
+        ),
+    ] = None,
 ) -> None:
     """Import contacts from FILE in the foreground (the same job as an upload) and print
-    its summary."""
+    its summary. A CSV's columns are read by their names (or the mapping chosen before
+    for the same header); columns not understood are ignored unless --map says what they
+    hold."""
     from pingcrm.config import get_settings
     from pingcrm.db import transaction
     from pingcrm.imports import service as imports
     from pingcrm.imports.tasks import import_call
     from pingcrm.worker.execute import execute
 
+    mapping: dict[str, str] | None = None
+    if columns:
+        mapping = {}
+        for item in columns:
+            column, sep, field = item.rpartition("=")
+            if not sep or not column.strip():
+                raise fail(f"--map {item!r}: write COLUMN=FIELD, e.g. --map 'Kontakt=name'.")
+            mapping[column.strip()] = field.strip()
     settings = get_settings()
     factory = session_factory()
     try:
@@ -79,7 +98,9 @@ def import_command(
             owner = require_user(session, user)
             with file.open("rb") as handle:
                 path = imports.save_upload(settings, handle, file.name)
-            run = imports.create_import(session, settings, owner.id, path, file.name)
+            run = imports.create_import(
+                session, settings, owner.id, path, file.name, mapping=mapping
+            )
             run_id, owner_id = run.id, owner.id
         execute(
             import_call(owner_id, run_id),
@@ -90,8 +111,22 @@ def import_command(
         with factory() as session:
             summary = imports.summarize(imports.get_import(session, owner_id, run_id))
     except PingError as exc:
-        raise fail(exc.message) from exc
+        hint = ""
+        if exc.code == "import_file_invalid" and "not recognised" in exc.message:
+            hint = (
+                " To import it anyway, say what its columns hold: --map COLUMN=FIELD "
+                "(fields: name, first_name, last_name, email, phone, company, title, "
+                "location, birthday, linkedin, twitter, telegram, website, tags, notes, ignore)."
+            )
+        raise fail(exc.message + hint) from exc
     typer.echo(f"{summary.filename}: {summary.format_label}")
+    if summary.mapping_source == "saved":
+        typer.echo("Columns read with the mapping saved for this header (change it with --map).")
+    if summary.ignored_columns:
+        typer.echo(
+            f"Ignored columns: {', '.join(summary.ignored_columns)} "
+            "(say what they hold with --map COLUMN=FIELD)."
+        )
     typer.echo(summary.line())
     if summary.interactions:
         typer.echo(f"{summary.interactions} LinkedIn connection dates recorded.")

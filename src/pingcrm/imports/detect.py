@@ -21,7 +21,8 @@ from pingcrm.errors import ValidationFailed
 
 ACCEPTED_FORMATS = (
     "LinkedIn Connections.csv, Google Contacts CSV, Outlook CSV, "
-    "any CSV with a name column and an email or phone column, or vCard (.vcf)"
+    "any other CSV (you say what its columns hold when they are not recognised), "
+    "or vCard (.vcf)"
 )
 SAMPLE_BYTES = 256 * 1024
 HEADER_SEARCH_RECORDS = 40
@@ -64,6 +65,9 @@ class Detected:
     # CSV records before the header (the LinkedIn "Notes:" preamble).
     skip_records: int = 0
     header: tuple[str, ...] = ()
+    # A column mapping the user chose (one field id per header column): the columns are
+    # read by it instead of by their names.
+    mapping: tuple[str, ...] = ()
 
 
 # Header words in other tools and languages → the canonical name the parsers know.
@@ -271,9 +275,36 @@ def open_text(path: Path, encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(path.open("rb"), encoding=encoding, errors="replace", newline="")
 
 
-def detect(path: Path) -> Detected:
+NOT_RECOGNISED = (
+    "This file's format was not recognised: no header with a name column and an "
+    f"email or phone column was found. Accepted formats: {ACCEPTED_FORMATS}."
+)
+
+
+def _first_record(sample: str) -> tuple[str, int, list[str]] | None:
+    """The delimiter that splits the first non-blank record into the most columns, that
+    record's index and its cells (the header of a file whose columns are unknown)."""
+    best: tuple[str, int, list[str]] | None = None
+    for delimiter in DELIMITERS:
+        reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+        try:
+            for index, record in enumerate(reader):
+                if index >= HEADER_SEARCH_RECORDS:
+                    break
+                if any(cell.strip() for cell in record):
+                    if best is None or len(record) > len(best[2]):
+                        best = (delimiter, index, record)
+                    break
+        except csv.Error:
+            continue
+    return best
+
+
+def detect(path: Path, *, unrecognised_ok: bool = False) -> Detected:
     """Detect the format of the file at ``path``; ImportFileError with a clear message
-    (and the accepted formats) when it cannot be imported."""
+    (and the accepted formats) when it cannot be imported. With ``unrecognised_ok``, a
+    CSV whose header is not recognised is returned as a generic CSV whose first record is
+    the header (its columns are then mapped by the user) instead of refused."""
     if path.stat().st_size == 0:
         raise ImportFileError("The file is empty.")
     encoding = detect_encoding(path)
@@ -305,9 +336,17 @@ def detect(path: Path) -> Detected:
                     break
         except csv.Error:
             continue
+    if best is None and unrecognised_ok:
+        first = _first_record(sample)
+        if first is not None:
+            delimiter, index, record = first
+            return Detected(
+                format=FileFormat.GENERIC,
+                encoding=encoding,
+                delimiter=delimiter,
+                skip_records=index,
+                header=tuple(record),
+            )
     if best is None:
-        raise ImportFileError(
-            "This file's format was not recognised: no header with a name column and an "
-            f"email or phone column was found. Accepted formats: {ACCEPTED_FORMATS}."
-        )
+        raise ImportFileError(NOT_RECOGNISED)
     return best

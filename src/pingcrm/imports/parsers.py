@@ -126,6 +126,27 @@ class ColumnPlan:
     notes: list[int] = field(default_factory=list)
 
 
+# The fields a column can be mapped to by hand, and the ColumnPlan list each one feeds.
+PLAN_FIELDS = {
+    "name": "full_name",
+    "first_name": "given",
+    "middle_name": "middle",
+    "last_name": "family",
+    "email": "emails",
+    "phone": "phones",
+    "company": "company",
+    "title": "title",
+    "location": "location",
+    "birthday": "birthday",
+    "linkedin": "linkedin",
+    "twitter": "twitter",
+    "telegram": "telegram",
+    "website": "websites",
+    "tags": "tags",
+    "notes": "notes",
+}
+IGNORE = "ignore"
+
 UTF8_NAMES = ("utf-8", "utf8", "utf-8-sig")
 REPLACEMENT = "\ufffd"
 
@@ -189,6 +210,30 @@ def plan_columns(fmt: FileFormat, header: tuple[str, ...]) -> ColumnPlan:
         elif name in NOTE_KEYS:
             plan.notes.append(index)
     return plan
+
+
+def plan_from_fields(fields: tuple[str, ...] | list[str]) -> ColumnPlan:
+    """The plan of a column mapping chosen by hand: one field id (or ``ignore``) per
+    column."""
+    plan = ColumnPlan()
+    for index, name in enumerate(fields):
+        attr = PLAN_FIELDS.get(name)
+        if attr is None:
+            continue
+        target = getattr(plan, attr)
+        target.append((index, None) if attr in ("emails", "phones") else index)
+    return plan
+
+
+def fields_from_plan(plan: ColumnPlan, width: int) -> list[str]:
+    """The field id of each of ``width`` columns in ``plan`` (``ignore`` for the rest)."""
+    fields = [IGNORE] * width
+    for name, attr in PLAN_FIELDS.items():
+        for entry in getattr(plan, attr):
+            index = entry[0] if isinstance(entry, tuple) else entry
+            if index < width and fields[index] == IGNORE:
+                fields[index] = name
+    return fields
 
 
 def parse_date(text: str) -> date | None:
@@ -337,12 +382,44 @@ def row_text_problem(cells: list[str], encoding: str) -> str | None:
     return None
 
 
+def header_width(header: tuple[str, ...]) -> int:
+    """How many columns the header has, its trailing empty cells left out."""
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    return width
+
+
+def preview_rows(path: Path, detected: Detected, limit: int = 5, cut: int = 80) -> list[list[str]]:
+    """The first ``limit`` non-blank data records of a CSV, each cell cut to ``cut``
+    characters and the row padded or cut to the header's width (the mapping preview)."""
+    width = header_width(detected.header)
+    rows: list[list[str]] = []
+    with open_text(path, detected.encoding) as handle:
+        reader = csv.reader(handle, delimiter=detected.delimiter)
+        try:
+            for _ in range(detected.skip_records + 1):
+                next(reader, None)
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue
+                cleaned = [c.replace("\x00", "").strip() for c in cells[:width]]
+                cleaned += [""] * (width - len(cleaned))
+                rows.append([c if len(c) <= cut else c[: cut - 1] + "…" for c in cleaned])
+                if len(rows) >= limit:
+                    break
+        except csv.Error:
+            pass  # the preview ends at an unreadable record; the import reports it
+    return rows
+
+
 def iter_csv(path: Path, detected: Detected) -> Iterator[ParsedRecord]:
     """Every data record after the header, as parsed records (numbered from 1)."""
-    plan = plan_columns(detected.format, detected.header)
-    width = len(detected.header)
-    while width and not detected.header[width - 1].strip():
-        width -= 1  # trailing empty header columns
+    if detected.mapping:
+        plan = plan_from_fields(detected.mapping)
+    else:
+        plan = plan_columns(detected.format, detected.header)
+    width = header_width(detected.header)
     with open_text(path, detected.encoding) as handle:
         reader = csv.reader(handle, delimiter=detected.delimiter)
         for _ in range(detected.skip_records + 1):

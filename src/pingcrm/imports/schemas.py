@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, Field
 
 from pingcrm.models import RunStatus
 
@@ -24,3 +26,48 @@ class ImportOut(BaseModel):
     error: str | None
     summary: str
     rejected_rows_url: str | None
+    # While status is needs_mapping: GET it for the proposed mapping and a preview, POST
+    # the mapping to start the import.
+    mapping_url: str | None = None
+    # "saved" (the mapping remembered for this header) or "chosen"; null when the
+    # columns were read by their names.
+    mapping_source: str | None = None
+
+
+class FieldOut(BaseModel):
+    """A contact field a column can be mapped to."""
+
+    id: str
+    label: str
+    single_valued: bool
+
+
+class ColumnOut(BaseModel):
+    """A column of the file and the field proposed for it."""
+
+    index: int
+    header: str
+    field: str
+    recognised: bool
+    examples: list[str]
+
+
+class MappingProposalOut(BaseModel):
+    """The mapping step of an import: proposed field per column, first rows, fields."""
+
+    import_id: int
+    source: str
+    columns: list[ColumnOut]
+    preview: list[list[str]]
+    fields: list[FieldOut]
+
+
+class MappingIn(BaseModel):
+    """The columns' fields: a list with one field id per column (``ignore`` to skip one),
+    or ``{"column header": "field id"}`` changing only those columns of the proposal
+    (a column may be named ``#3``, its position)."""
+
+    mapping: (
+        list[Annotated[str, Field(max_length=100)]]
+        | dict[Annotated[str, Field(max_length=300)], Annotated[str, Field(max_length=100)]]
+    ) = Field(max_length=1000)

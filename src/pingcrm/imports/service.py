@@ -13,7 +13,7 @@ import csv
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.contacts import service as contacts_service
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
-from pingcrm.errors import NotFound, PayloadTooLarge, PingError
+from pingcrm.errors import Conflict, NotFound, PayloadTooLarge, PingError
 from pingcrm.identity.service import request_scan as request_identity_scan
+from pingcrm.imports import mapping as mappings
 from pingcrm.imports.detect import FORMAT_LABELS, Detected, FileFormat, detect
-from pingcrm.imports.parsers import ParsedRecord, count_records, iter_records
+from pingcrm.imports.parsers import ParsedRecord, count_records, iter_records, preview_rows
 from pingcrm.imports.schemas import ImportOut
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
@@ -77,11 +78,17 @@ class ImportSummary:
     rejected: int
     interactions: int
     error: str | None
+    mapping_source: str | None = None
+    ignored_columns: tuple[str, ...] = ()
 
     def line(self) -> str:
         """One sentence a user reads."""
         if self.status is RunStatus.FAILED:
             return f"Import failed: {self.error}"
+        if self.status is RunStatus.NEEDS_MAPPING:
+            return "Waiting for you to choose what each column holds."
+        if self.status is RunStatus.SKIPPED:
+            return self.error or "Cancelled before the import started."
         return (
             f"{self.rows_done} rows read: {self.created} contacts created, "
             f"{self.updated} updated, {self.skipped} unchanged, {self.rejected} rejected."
@@ -120,15 +127,32 @@ def save_upload(settings: Settings, stream: BinaryIO, filename: str) -> Path:
 
 
 def create_import(
-    session: Session, settings: Settings, user_id: int, path: Path, filename: str
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    path: Path,
+    filename: str,
+    *,
+    ask: bool = False,
+    choose: bool = False,
+    mapping: Sequence[str] | Mapping[str, str] | None = None,
 ) -> SyncRun:
-    """Detect the file's format (ImportFileError when it cannot be imported: the file is
-    then deleted) and create the queued import run. Submit the job after commit."""
+    """Detect the file's format (ImportFileError when it cannot be imported, MappingInvalid
+    for a bad ``mapping``: the file is then deleted) and create the import run: queued
+    (submit the job after commit), or, when ``ask`` and its CSV columns are not all
+    understood (or ``choose``), waiting for the user's column mapping (``needs_mapping``,
+    the file kept). ``mapping``: one field per column, or ``{column: field}`` changes to
+    the proposed one; it is remembered for the header. A mapping the user saved for the
+    header is used without asking."""
     try:
-        detected = detect(path)
+        detected = detect(path, unrecognised_ok=True)
+        decision = mappings.decide(
+            session, user_id, detected, ask=ask, choose=choose, mapping=mapping
+        )
     except Exception:
         path.unlink(missing_ok=True)
         raise
+    detected = decision.detected
     clean_name = Path(filename or "upload").name[:200] or "upload"
     return start_sync_run(
         session,
@@ -136,8 +160,10 @@ def create_import(
         provider=Provider.CSV,
         kind=SyncKind.CSV_IMPORT,
         trigger=SyncTrigger.MANUAL,
-        status=RunStatus.QUEUED,
+        status=RunStatus.NEEDS_MAPPING if decision.needs_mapping else RunStatus.QUEUED,
         details={
+            "mapping": list(detected.mapping) or None,
+            "mapping_source": decision.source,
             "filename": clean_name,
             "path": path.name,
             "format": detected.format.value,
@@ -179,7 +205,20 @@ def summarize(run: SyncRun) -> ImportSummary:
         rejected=run.errors,
         interactions=run.new_interactions,
         error=run.error_text,
+        mapping_source=details.get("mapping_source"),
+        ignored_columns=_ignored(run),
     )
+
+
+def _ignored(run: SyncRun) -> tuple[str, ...]:
+    """The named columns a generic CSV import leaves out (none while it waits for them)."""
+    details = run.details or {}
+    header = details.get("header")
+    if details.get("format") != FileFormat.GENERIC.value or not header:
+        return ()
+    if run.status is RunStatus.NEEDS_MAPPING:
+        return ()
+    return tuple(mappings.ignored_columns(tuple(header), details.get("mapping")))
 
 
 def list_imports(session: Session, user_id: int, request: PageRequest) -> Page[SyncRun]:
@@ -205,6 +244,10 @@ def to_out(run: SyncRun) -> ImportOut:
         error=summary.error,
         summary=summary.line(),
         rejected_rows_url=f"/api/v1/imports/{run.id}/rejected" if summary.rejected else None,
+        mapping_url=(
+            f"/api/v1/imports/{run.id}/mapping" if run.status is RunStatus.NEEDS_MAPPING else None
+        ),
+        mapping_source=summary.mapping_source,
     )
 
 
@@ -228,7 +271,96 @@ def _detected(run: SyncRun) -> Detected:
         delimiter=str(details.get("delimiter", ",")),
         skip_records=int(details.get("skip_records", 0)),
         header=tuple(details.get("header") or ()),
+        mapping=tuple(details.get("mapping") or ()),
     )
+
+
+def _waiting(session: Session, user_id: int, run_id: int) -> SyncRun:
+    run = get_import(session, user_id, run_id)
+    if run.status is not RunStatus.NEEDS_MAPPING:
+        raise Conflict(
+            "This import is not waiting for a column mapping: it has "
+            f"{'started' if run.status in (RunStatus.QUEUED, RunStatus.RUNNING) else 'ended'}.",
+            details={"status": run.status.value},
+        )
+    return run
+
+
+def mapping_proposal(
+    session: Session, settings: Settings, user_id: int, run_id: int, rows: int = 5
+) -> mappings.Proposal:
+    """The mapping step of an import waiting for one: each column with its proposed field
+    (the user's saved mapping for the header, else what its name says) and the first
+    ``rows`` rows. Conflict when the import is not waiting."""
+    run = _waiting(session, user_id, run_id)
+    source = uploads_dir(settings) / str((run.details or {}).get("path", ""))
+    detected = _detected(run)
+    preview = preview_rows(source, detected, rows) if source.is_file() else []
+    return mappings.propose(session, user_id, detected, preview)
+
+
+def apply_mapping(
+    session: Session,
+    user_id: int,
+    run_id: int,
+    mapping: Sequence[str] | Mapping[str, str],
+) -> SyncRun:
+    """Validate the user's mapping for a waiting import (MappingInvalid saying what is
+    wrong), remember it for the header, and queue the import: submit the job after
+    commit."""
+    run = _waiting(session, user_id, run_id)
+    detected = _detected(run)
+    base = mappings.saved_fields(session, user_id, detected.header) or mappings.detected_fields(
+        detected
+    )
+    fields = mappings.validate(detected.header, mappings.resolve(detected.header, base, mapping))
+    mappings.remember(session, user_id, detected.header, fields)
+    details = dict(run.details or {})
+    details.update(mapping=fields, mapping_source=mappings.MappingSource.CHOSEN)
+    run.details = details
+    run.status = RunStatus.QUEUED
+    run.started_at = utcnow()
+    session.flush()
+    return run
+
+
+def saved_mappings(session: Session, user_id: int) -> list[mappings.SavedMapping]:
+    """The column mappings the user saved (one per header), newest first."""
+    return mappings.list_saved(session, user_id)
+
+
+def forget_mapping(session: Session, user_id: int, key: str) -> None:
+    """Forget one saved mapping: the next file with its header asks again. NotFound
+    for a key the user has not saved."""
+    if not mappings.forget(session, user_id, key):
+        raise NotFound("This saved column mapping does not exist.")
+
+
+def cancel_import(session: Session, settings: Settings, user_id: int, run_id: int) -> SyncRun:
+    """Drop an import still waiting for its mapping (its file deleted)."""
+    run = _waiting(session, user_id, run_id)
+    _drop_waiting(settings, run, "Cancelled before the import started.")
+    return run
+
+
+def _drop_waiting(settings: Settings, run: SyncRun, reason: str) -> None:
+    (uploads_dir(settings) / str((run.details or {}).get("path", ""))).unlink(missing_ok=True)
+    finish_run(run, RunStatus.SKIPPED, reason)
+
+
+def expire_waiting(session: Session, settings: Settings, older_than: timedelta) -> int:
+    """Drop imports left waiting for a mapping longer than ``older_than`` (their files
+    deleted); how many."""
+    stale = sync_repository.stale_runs(
+        session, SyncKind.CSV_IMPORT, [RunStatus.NEEDS_MAPPING], utcnow() - older_than
+    )
+    for user_id, run_id in stale:
+        _drop_waiting(
+            settings,
+            get_import(session, user_id, run_id),
+            "The columns were never chosen; upload the file again to import it.",
+        )
+    return len(stale)
 
 
 def _connected_at(day: Any) -> datetime:
@@ -271,8 +403,8 @@ def run_import(
     run = sync_repository.get_run_for_update(session, run_id)
     if run is None or run.kind is not SyncKind.CSV_IMPORT:
         raise NotFound("This import does not exist.")
-    if run.status in (RunStatus.SUCCESS, RunStatus.PARTIAL, RunStatus.FAILED):
-        return run  # already finished: a duplicate delivery does nothing
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return run  # finished (a duplicate delivery), or still waiting for its mapping
     details = dict(run.details or {})
     source = uploads_dir(settings) / str(details.get("path", ""))
     rejected_file = rejected_path(settings, run)

@@ -14,6 +14,8 @@ from pingcrm.worker.statistics import refresh_after_run
 
 # An import queued or running for this long without a lease holder was interrupted.
 STALE_AFTER = timedelta(minutes=1)
+# An upload left waiting for its column mapping this long is dropped (file deleted).
+WAITING_EXPIRES_AFTER = timedelta(days=7)
 
 
 @job(service.JOB_NAME, lease_seconds=300, description="Import a CSV or vCard file")
@@ -38,7 +40,10 @@ def import_call(user_id: int, run_id: int) -> JobCall:
     description="Resume imports interrupted by a crash or restart",
 )
 def resume_interrupted(ctx: JobContext) -> None:
-    """Finish every import left queued or running with no live worker holding it."""
+    """Finish every import left queued or running with no live worker holding it; drop
+    uploads left waiting for their column mapping for a week."""
+    if service.expire_waiting(ctx.session, ctx.settings, WAITING_EXPIRES_AFTER):
+        ctx.commit()
     for user_id, run_id in service.interrupted_imports(ctx.session, STALE_AFTER):
         call = import_call(user_id, run_id)
         if leases.holder_of(ctx.engine, call.lease_key) is not None:

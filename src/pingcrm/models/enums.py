@@ -92,6 +92,9 @@ class RunStatus(enum.StrEnum):
     SKIPPED = "skipped"
     # A sync the provider asked to wait: it continues by itself when the wait is over.
     DEFERRED = "deferred"
+    # An import whose CSV columns were not all understood: it waits for the user to map
+    # them (web or API) and starts when they do.
+    NEEDS_MAPPING = "needs_mapping"
 
 
 class SuggestionStatus(enum.StrEnum):

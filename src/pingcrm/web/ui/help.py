@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 TOPIC_TITLES = {
     "google": "Setting up Google (Gmail, Contacts, Calendar)",
     "mcp": "Connecting AI clients (MCP)",
+    "importing": "Importing contacts from a file",
     "telegram": "Setting up Telegram",
     "twitter": "Setting up Twitter / X",
     "linkedin": "The LinkedIn extension and its API",

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from pingcrm.errors import NotFound, ValidationFailed
 from pingcrm.imports import service
 from pingcrm.imports.detect import ACCEPTED_FORMATS
+from pingcrm.imports.mapping import FIELD_LABELS, MappingInvalid
 from pingcrm.imports.tasks import import_call
 from pingcrm.kit.bounds import DbId
 from pingcrm.kit.pagination import PageRequest
@@ -68,13 +69,24 @@ def upload(
     settings: SettingsDep,
     user: PageUser,
     file: Annotated[UploadFile | None, File()] = None,
+    choose_columns: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Store the upload, queue the import job, and show its progress."""
+    """Store the upload and queue the import job, showing its progress; or, when the
+    file's columns are not all understood (or the user asked to choose them), go to the
+    mapping step."""
     try:
         if file is None or not file.filename:
             raise ValidationFailed("Choose a file to import.", details={"field": "file"})
         path = service.save_upload(settings, file.file, file.filename)
-        run = service.create_import(session, settings, user.id, path, file.filename)
+        run = service.create_import(
+            session,
+            settings,
+            user.id,
+            path,
+            file.filename,
+            ask=True,
+            choose=bool(choose_columns),
+        )
     except ValidationFailed as exc:
         ctx = {"accepted": ACCEPTED_FORMATS, "import_error": exc.message}
         if is_htmx(request):
@@ -90,6 +102,8 @@ def upload(
             user=user,
             status_code=422,
         )
+    if run.status is RunStatus.NEEDS_MAPPING:
+        return redirect(request, f"/imports/{run.id}/mapping")
     submit_after_commit(session, request.app.state.runner, import_call(user.id, run.id))
     if is_htmx(request):
         return templates.TemplateResponse(
@@ -104,6 +118,94 @@ def upload(
             status_code=202,
         )
     return redirect(request, f"/imports/{run.id}")
+
+
+def _mapping_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    run: SyncRun,
+    *,
+    chosen: list[str] | None = None,
+    error: str | None = None,
+) -> Response:
+    proposal = service.mapping_proposal(session, settings, user.id, run.id)
+    fields = chosen if chosen and len(chosen) == len(proposal.columns) else None
+    return render(
+        request,
+        "imports/mapping.html",
+        {
+            "run": run,
+            "summary": service.summarize(run),
+            "proposal": proposal,
+            "fields": fields or [c.field for c in proposal.columns],
+            "field_labels": FIELD_LABELS,
+            "mapping_error": error,
+        },
+        session=session,
+        user=user,
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/imports/{run_id}/mapping")
+def mapping_page(
+    run_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    """The mapping step: each column → a contact field or ignore, with the first rows."""
+    run = service.get_import(session, user.id, run_id)
+    if run.status is not RunStatus.NEEDS_MAPPING:
+        return redirect(request, f"/imports/{run.id}")
+    return _mapping_page(request, session, settings, user, run)
+
+
+@router.post("/imports/{run_id}/mapping")
+def submit_mapping(
+    run_id: DbId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    field: Annotated[list[str] | None, Form(max_length=1000)] = None,
+) -> Response:
+    """Import with the chosen mapping (remembered for this header); a bad mapping
+    shows the step again with what is wrong."""
+    run = service.get_import(session, user.id, run_id)
+    chosen = [f[:100] for f in field or []]
+    try:
+        run = service.apply_mapping(session, user.id, run.id, chosen)
+    except MappingInvalid as exc:
+        return _mapping_page(
+            request, session, settings, user, run, chosen=chosen, error=exc.message
+        )
+    submit_after_commit(session, request.app.state.runner, import_call(user.id, run.id))
+    return redirect(request, f"/imports/{run.id}")
+
+
+@router.post("/imports/{run_id}/cancel")
+def cancel_import(
+    run_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    """Drop an upload waiting for its mapping."""
+    service.cancel_import(session, settings, user.id, run_id)
+    return redirect(request, "/imports", toast="Import cancelled; the file was deleted.")
+
+
+@router.post("/imports/mappings/forget")
+def forget_mapping(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Forget a saved column mapping (Settings → CSV import)."""
+    service.forget_mapping(session, user.id, key)
+    return redirect(
+        request,
+        "/settings/csv-import",
+        toast="Mapping forgotten: the next file with these columns will ask again.",
+    )
 
 
 @router.get("/imports/{run_id}")

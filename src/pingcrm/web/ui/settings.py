@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from pingcrm.errors import NotFound, ValidationFailed
+from pingcrm.imports import service as imports_service
 from pingcrm.models import PlatformAccount, Provider, User
 from pingcrm.settings import service
 from pingcrm.settings.service import RULE_FIELDS, FollowUpRules
@@ -94,6 +95,7 @@ def settings_context(session: Session, user: User, **overrides: Any) -> dict[str
         "account_errors": {},
         "account_message": None,
         "account_form": {},
+        "import_mappings": imports_service.saved_mappings(session, user.id),
     }
     ctx.update(overrides)
     return ctx
