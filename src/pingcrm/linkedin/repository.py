@@ -116,6 +116,22 @@ def live_token_count(session: Session, user_id: int, now: datetime) -> int:
     )
 
 
+def renewable_token_count(session: Session, user_id: int, expired_after: datetime) -> int:
+    """Tokens not revoked that expire (or expired) after ``expired_after``: those the
+    extension can still use or refresh."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(ExtensionToken)
+            .where(
+                ExtensionToken.user_id == user_id,
+                ExtensionToken.revoked_at.is_(None),
+                ExtensionToken.expires_at >= expired_after,
+            )
+        ).scalar_one()
+    )
+
+
 # --- LinkedIn contacts ------------------------------------------------------------------
 
 
