@@ -25,6 +25,34 @@ def test_unavailable_integrations_wear_no_disconnected_badge(
             assert ">Disconnected</span>" not in card, provider
 
 
+def test_integrations_not_set_up_on_the_server_say_so_and_how(
+    client: TestClient, session: Session
+) -> None:
+    """Without their client ids (the test settings have none), Gmail, Telegram and X say
+    "Not configured" and which settings to set, never "Disconnected"; Connect is off."""
+    create_user(session)
+    login(client)
+    cards = {
+        "gmail": ("Google is not set up on this server.", "PINGCRM_GOOGLE_CLIENT_ID", "Gmail"),
+        "telegram": (
+            "Telegram is not set up on this server.",
+            "PINGCRM_TELEGRAM_API_ID",
+            "Telegram",
+        ),
+        "twitter": ("X is not set up on this server.", "PINGCRM_X_CLIENT_ID", "X"),
+    }
+    for provider, (headline, setting, name) in cards.items():
+        page = client.get(f"/settings/{provider}").text
+        start = page.index(f'id="{provider}"')
+        card = page[start : page.index("</section>", start)]
+        assert headline in card, provider
+        assert setting in card, provider
+        assert 'data-state="unconfigured">Not configured</span>' in card, provider
+        assert ">Disconnected</span>" not in card, provider
+        assert f'disabled aria-disabled="true">Connect {name}</button>' in card, provider
+        assert 'href="/settings/' + provider + '/connect"' not in card, provider
+
+
 def test_every_doc_renders_in_the_app_and_gmail_links_its_guide(
     client: TestClient, session: Session
 ) -> None:
