@@ -290,6 +290,17 @@ def test_the_card_shows_a_pairing_past_its_renewal_as_expired(
     assert "Pair again" in page
     assert "Profiles synced" in page  # what was synced stays visible
 
+    # A code typed in Settings whose token the popup has not fetched yet: Connected.
+    code = new_code()
+    client.post("/api/v1/extension/pairings", json={"code": code})
+    claimed = client.post("/api/v1/linkedin/pair", json={"code": code}, headers=api_token(client))
+    assert claimed.status_code == 200
+    page = client.get("/settings/linkedin").text
+    assert 'data-state="connected"' in page
+    assert 'data-state="expired"' not in page
+    polled = client.get(f"/api/v1/extension/pairings/{code}").json()["data"]
+    assert polled["status"] == "paired"
+
     # Pairing again makes it Connected.
     fresh = pair_extension(client)
     page = client.get("/settings/linkedin").text

@@ -49,7 +49,7 @@ def status(session: Session, settings: Settings, user_id: int) -> LinkedinStatus
     badge = badge_for(account)
     if badge.state != "disconnected":
         renewable_since = utcnow() - timedelta(days=settings.linkedin_refresh_grace_days)
-        if repository.renewable_token_count(session, user_id, renewable_since) == 0:
+        if not repository.has_usable_pairing(session, user_id, renewable_since):
             badge = EXPIRED
     people, messages = repository.linkedin_stats(session, user_id)
     return LinkedinStatus(
