@@ -10,7 +10,7 @@ import { makeHandlers, dispatch } from "./lib/handlers.js";
 const store = makeStore(chrome.storage.local);
 const api = makeApi({ store, clock });
 const voyager = makeVoyager({ cookies: chrome.cookies, clock });
-const sync = makeSync({ store, api, voyager, clock });
+const sync = makeSync({ store, api, voyager, clock, toolbar: chrome.action });
 const handlers = makeHandlers({ store, api, sync, clock });
 const ready = clock.load(chrome.storage.local);
 

@@ -101,6 +101,7 @@ export function makeHandlers({ store, api, sync, clock, random }) {
         if (!(error instanceof NotPaired) && !(error instanceof ApiError && (error.status === 401 || error.status === 403))) throw error;
       }
       await store.set({ ...RESET_SYNC, auth: null, pairing: null, authLost: null });
+      await sync.refreshBadge?.();
       return { status: "unpaired" };
     },
 

@@ -14,6 +14,7 @@
 
 import { LinkedInError, MESSAGE_PAGE } from "./voyager.js";
 import { ApiError, NotPaired } from "./api.js";
+import { badgeFor, showOnToolbar } from "./badge.js";
 
 export const THROTTLE_MS = 2 * 3600 * 1000;
 export const MAX_CONVERSATIONS = 500;
@@ -140,8 +141,17 @@ export function backfillIdentity(item) {
   return slug ? decodeURIComponent(slug[1]) : null;
 }
 
-export function makeSync({ store, api, voyager, clock }) {
+// toolbar: chrome.action (or a stub): its badge shows Error after a failed sync.
+export function makeSync({ store, api, voyager, clock, toolbar = null }) {
   let running = null;
+
+  // The toolbar badge follows the stored state (after every sync, and on demand).
+  async function refreshBadge() {
+    const s = await store.get();
+    const badge = badgeFor({ paired: Boolean(s.auth), linkedin: s.linkedin, lastResult: s.lastResult });
+    await showOnToolbar(toolbar, badge);
+    return badge;
+  }
 
   async function pushAll(conversations, messagesByConv, meUrn, totals) {
     const backfill = [];
@@ -294,6 +304,8 @@ export function makeSync({ store, api, voyager, clock }) {
         return await cycle(trigger);
       } catch (error) {
         return await failed(trigger, error);
+      } finally {
+        await refreshBadge();
       }
     } finally {
       running = null;
@@ -301,5 +313,5 @@ export function makeSync({ store, api, voyager, clock }) {
     }
   }
 
-  return { run, isRunning: () => running !== null, idle: () => running || Promise.resolve() };
+  return { run, refreshBadge, isRunning: () => running !== null, idle: () => running || Promise.resolve() };
 }

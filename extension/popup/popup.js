@@ -2,6 +2,7 @@
 // All work happens in the service worker; the popup only sends it named messages.
 
 import { DEFAULT_SERVER } from "../lib/store.js";
+import { badgeFor } from "../lib/badge.js";
 
 const POLL_MS = 2000;
 const $ = (id) => document.getElementById(id);
@@ -89,9 +90,11 @@ async function renderConnected(status) {
     : null;
   $("linkedin-state").hidden = !(trouble || waiting);
   $("linkedin-state").textContent = trouble || waiting || "";
+  const badge = badgeFor(status);
   $("badge").hidden = false;
-  $("badge").dataset.state = trouble ? "error" : "connected";
-  $("badge").textContent = trouble ? "LinkedIn signed out" : "Connected";
+  $("badge").dataset.state = badge.state;
+  $("badge").textContent = badge.text;
+  $("badge").title = badge.title;
   $("stat-last-sync").textContent = when(status.lastSyncAt, status.now);
   $("sync-now").disabled = status.syncing;
   $("sync-now").textContent = status.syncing ? "Syncing…" : "Sync Now";

@@ -4,6 +4,8 @@ import { makeStore } from "../lib/store.js";
 import { makeApi } from "../lib/api.js";
 import { makeVoyager } from "../lib/voyager.js";
 import { makeSync, skipReason, THROTTLE_MS, MAX_CONVERSATIONS } from "../lib/sync.js";
+import { badgeFor } from "../lib/badge.js";
+import { makeHandlers } from "../lib/handlers.js";
 import { storageArea, cookieJar, testClock, fakeLinkedIn, fakeServer, ME } from "./helpers.js";
 
 const ADA = "urn:li:fsd_profile:ACoAABAdaAda01";
@@ -31,7 +33,18 @@ function conversations() {
   ];
 }
 
-function world({ convs = conversations(), pageSize = 2, serverRoutes = {} } = {}) {
+// chrome.action's badge calls, recorded.
+function toolbarStub() {
+  const calls = { text: null, color: null, title: null };
+  return {
+    calls,
+    async setBadgeText({ text }) { calls.text = text; },
+    async setBadgeBackgroundColor({ color }) { calls.color = color; },
+    async setTitle({ title }) { calls.title = title; },
+  };
+}
+
+function world({ convs = conversations(), pageSize = 2, serverRoutes = {}, toolbar = null } = {}) {
   const clock = testClock(T0 + 10 * DAY);
   const area = storageArea({ serverUrl: "http://pingcrm.test", auth: { token: "tok-1", expiresAt: T0 + 40 * DAY, serverUser: "me@example.com" } });
   const store = makeStore(area);
@@ -52,7 +65,7 @@ function world({ convs = conversations(), pageSize = 2, serverRoutes = {} } = {}
   const jar = cookieJar();
   const voyager = makeVoyager({ cookies: jar, fetchFn: li.fetchFn, clock });
   const api = makeApi({ store, fetchFn: server.fetchFn, clock });
-  const sync = makeSync({ store, api, voyager, clock });
+  const sync = makeSync({ store, api, voyager, clock, toolbar });
   const pushes = () => server.requests.filter((r) => r.key === "POST /api/v1/linkedin/push").map((r) => r.body);
   return { clock, area, store, server, li, jar, sync, pushes, seenUrns };
 }
@@ -229,4 +242,44 @@ test("a refusal that names no item fails the sync and keeps the watermark", asyn
   const w = world({ serverRoutes: { "POST /api/v1/linkedin/push": () => [422, { error: { code: "cookie_refused", message: "No" } }] } });
   assert.equal((await w.sync.run("manual")).status, "error");
   assert.equal(await w.store.one("watermark"), 0);
+});
+
+test("a failed sync shows Error on the toolbar badge and in the popup; the next good sync clears it", async () => {
+  let failing = true;
+  const toolbar = toolbarStub();
+  const w = world({
+    toolbar,
+    serverRoutes: {
+      "POST /api/v1/linkedin/push": ({ body }) => failing
+        ? [500, { error: { code: "internal", message: "PingCRM is down" } }]
+        : [200, { data: { new_contacts: 0, updated_contacts: 0, new_messages: body.messages.length, duplicate_messages: 0, backfill: [] } }],
+    },
+  });
+  const handlers = makeHandlers({ store: w.store, api: null, sync: w.sync, clock: w.clock });
+
+  assert.equal((await w.sync.run("manual")).status, "error");
+  assert.equal(toolbar.calls.text, "!");
+  assert.equal(toolbar.calls.color, "#d92d20");
+  assert.match(toolbar.calls.title, /the last sync failed/);
+  const popup = badgeFor(await handlers.status());
+  assert.deepEqual([popup.state, popup.text], ["error", "Sync failed"]);
+
+  failing = false;
+  assert.equal((await w.sync.run("manual")).status, "done");
+  assert.equal(toolbar.calls.text, "");
+  assert.equal(toolbar.calls.title, "PingCRM: connected");
+  assert.deepEqual(badgeFor(await handlers.status()).state, "connected");
+});
+
+test("the badge: LinkedIn signed out is an error, waiting for LinkedIn's retry-after is not", async () => {
+  const toolbar = toolbarStub();
+  const w = world({ toolbar });
+  w.li.fail = () => new Response("{}", { status: 403 });
+  await w.sync.run("manual");
+  assert.equal(toolbar.calls.text, "!");
+  assert.equal(badgeFor({ paired: true, linkedin: "session_expired" }).text, "LinkedIn signed out");
+  w.li.fail = () => new Response("{}", { status: 429, headers: { "retry-after": "600" } });
+  assert.equal((await w.sync.run("manual")).kind, "rate_limited");
+  assert.equal(toolbar.calls.text, "");
+  assert.equal(badgeFor({ paired: false, lastResult: { ok: false, kind: "network" } }).state, "unpaired");
 });

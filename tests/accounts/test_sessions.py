@@ -147,3 +147,70 @@ def test_password_rechecks_are_rate_limited(app: FastAPI, session: Session) -> N
     )
     assert deletion.status_code == 429
     assert deletion.json()["error"]["code"] == "rate_limited"
+
+
+def test_the_api_lists_signed_in_browsers_and_signs_out_everywhere(
+    app: FastAPI, session: Session
+) -> None:
+    """``POST /api/v1/account/sessions/end``: after the password, every browser and every
+    access token (the caller's too) stops working; a wrong password ends nothing."""
+    create_user(session)
+    laptop, phone = _browser(app), _browser(app)
+    laptop_csrf = login(laptop)
+    login(phone)
+    api = _browser(app)
+    token = api_token(api)
+    other_token = api_token(api)
+
+    listed = api.get("/api/v1/account/sessions", headers=token)
+    assert listed.status_code == 200
+    browsers = listed.json()["data"]
+    assert len(browsers) == 2
+    assert [b["current"] for b in browsers] == [False, False]
+    # The laptop's own session is marked as the current one when it asks.
+    own = laptop.get("/api/v1/account/sessions").json()["data"]
+    assert sorted(b["current"] for b in own) == [False, True]
+    assert "id" not in own[0]
+
+    wrong = api.post("/api/v1/account/sessions/end", json={"password": "guess"}, headers=token)
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["details"] == {"field": "password"}
+    assert _signed_in(laptop)
+    assert _signed_in(phone)
+    assert api.get("/api/v1/contacts", headers=token).status_code == 200
+
+    ended = api.post(
+        "/api/v1/account/sessions/end", json={"password": DEFAULT_PASSWORD}, headers=token
+    )
+    assert ended.status_code == 200
+    assert ended.json()["data"] == {"ended_sessions": 2, "tokens_revoked": True}
+
+    # The revoked tokens, the caller's included, can no longer call the API.
+    for headers in (token, other_token):
+        refused = api.get("/api/v1/contacts", headers=headers)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "authentication_required"
+        write = api.post("/api/v1/contacts", json={"full_name": "Mallory"}, headers=headers)
+        assert write.status_code == 401
+    # Nor can the browsers, through pages or the API.
+    assert not _signed_in(laptop)
+    assert not _signed_in(phone)
+    assert laptop.get("/api/v1/contacts", headers={"X-CSRF-Token": laptop_csrf}).status_code == 401
+    # A new sign-in works, and lists no browser.
+    fresh = api_token(api)
+    assert api.get("/api/v1/account/sessions", headers=fresh).json()["data"] == []
+
+
+def test_the_api_signs_out_everywhere_from_a_page_session(app: FastAPI, session: Session) -> None:
+    """Called by the browser itself (session + CSRF), it signs that browser out too."""
+    create_user(session)
+    laptop = _browser(app)
+    csrf = login(laptop)
+    response = laptop.post(
+        "/api/v1/account/sessions/end",
+        json={"password": DEFAULT_PASSWORD},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["ended_sessions"] == 1
+    assert not _signed_in(laptop)

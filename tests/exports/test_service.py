@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
+from pingcrm.contacts import service as contacts
+from pingcrm.contacts.ingest import ContactInput, upsert_contacts
+from pingcrm.contacts.schemas import ContactListQuery, ContactUpdate
 from pingcrm.errors import Conflict, ValidationFailed
 from pingcrm.exports.service import (
     export_account_json,
@@ -21,6 +24,7 @@ from pingcrm.exports.service import (
 from pingcrm.identity import service as identity
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.kit.crypto import SecretBox, keyed_digest
+from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import (
     CalendarEvent,
     Contact,
@@ -351,6 +355,44 @@ def test_import_round_trip_into_a_new_account(session: Session, settings: Settin
     run = session.execute(select(SyncRun).where(SyncRun.user_id == copy.id)).scalar_one()
     assert (run.new_interactions, run.details) == (3, {"pages": 2})
     assert run.platform_account_id == restored.id
+
+
+def test_a_restore_keeps_hidden_source_record_keys_out_of_search(
+    session: Session, settings: Settings
+) -> None:
+    """A contact imported without an email or handle carries a hidden source-record key;
+    after a JSON restore (and after an edit) searching for that key finds nobody."""
+    user = create_user(session)
+    upsert_contacts(
+        session, user.id, [ContactInput("Tim Berners-Lee", company="CERN")], source="import:7"
+    )
+    session.commit()
+    document = export_account_json(session, user)
+    [person] = document["contacts"]
+    [hidden] = [i for i in person["identifiers"] if i["kind"] == "source_record"]
+    key = hidden["value"].split(":")[-1]  # the row's fingerprint
+    copy = create_user(session, "copy@example.com")
+    import_account_json(session, copy, json.loads(json.dumps(document)))
+    session.commit()
+
+    def found(query: str) -> list[str]:
+        page = contacts.list_contacts(
+            session, copy.id, ContactListQuery(q=query), PageRequest(limit=10)
+        )
+        return [c.full_name for c in page.items]
+
+    restored = session.execute(select(Contact).where(Contact.user_id == copy.id)).scalar_one()
+    assert key not in restored.search_text
+    assert "import" not in restored.search_text
+    assert found(key) == []
+    assert found("berners cern") == ["Tim Berners-Lee"]
+    # Still matched by that key on a re-import, and an edit keeps it out of search too.
+    contacts.update_contact(session, copy.id, restored.id, ContactUpdate(title="Inventor"))
+    session.commit()
+    session.refresh(restored)
+    assert key not in restored.search_text
+    assert found(key) == []
+    assert found("inventor") == ["Tim Berners-Lee"]
 
 
 def test_import_refuses_a_non_empty_account(session: Session, settings: Settings) -> None:

@@ -61,8 +61,10 @@ def pair(world: ExtensionWorld, popup: Page, pingcrm: Page) -> str:
     pingcrm.wait_for_load_state("networkidle")  # the page's own partials have loaded
     card = pingcrm.locator("#linkedin")
     connect = card.get_by_role("button", name="Connect", exact=True)
-    if not connect.count():  # an older pairing of this user is still on record
-        connect = card.get_by_role("button", name="Pair another browser")
+    if not connect.count():  # an older pairing of this user is still on record (or expired)
+        connect = card.get_by_role(
+            "button", name=re.compile(r"^(Pair another browser|Pair again)$")
+        )
     connect.click()
     dialog = pingcrm.get_by_role("dialog", name="Pair the LinkedIn extension")
     dialog.get_by_label("Pairing code").fill(code)
@@ -268,6 +270,8 @@ def test_the_extension_journey(world: ExtensionWorld, clock: FrozenClock) -> Non
     sync_now(popup, re.compile("Last sync failed"))
     expect(popup.locator("#linkedin-state")).to_contain_text("Your LinkedIn session expired")
     expect(popup.locator("#badge")).to_have_text("LinkedIn signed out")
+    # The toolbar icon says so too, without opening the popup.
+    assert world.worker.evaluate("() => chrome.action.getBadgeText({})") == "!"
     world.context.add_cookies(
         [
             {
@@ -283,6 +287,8 @@ def test_the_extension_journey(world: ExtensionWorld, clock: FrozenClock) -> Non
     )
     sync_now(popup, "Last sync: 0 new messages, 0 new contacts.")
     expect(popup.locator("#linkedin-state")).to_be_hidden()
+    expect(popup.locator("#badge")).to_have_text("Connected")
+    assert world.worker.evaluate("() => chrome.action.getBadgeText({})") == ""
 
     # --- The token expires (31 days later): the push is refused (401 token_expired), the
     # extension renews the token silently and pushes again with the new one.
@@ -317,6 +323,13 @@ def test_the_extension_journey(world: ExtensionWorld, clock: FrozenClock) -> Non
         "Pair again with this new code."
     )
     assert world.recorder.to("/api/v1/extension/refresh")[-1].status == 401
+    # The Settings card no longer says Connected: the pairing expired.
+    pingcrm.goto(f"{world.app.url}/settings/linkedin")
+    if "/login" in pingcrm.url:
+        sign_in(pingcrm, world.app.url)
+        pingcrm.goto(f"{world.app.url}/settings/linkedin")
+    expect(pingcrm.locator('#linkedin [data-state="expired"]')).to_have_text("Expired")
+    expect(pingcrm.locator("#linkedin")).to_contain_text("Pair the extension again.")
     pair(world, popup, pingcrm)
 
     # --- Disconnect from the popup revokes every token of the pairing.

@@ -269,6 +269,48 @@ def test_a_token_90_days_past_expiry_needs_pairing_again(
     _error(client.post("/api/v1/extension/refresh", headers=second), 401, "reauth_required")
 
 
+def test_the_card_shows_a_pairing_past_its_renewal_as_expired(
+    client: TestClient, ada: User, clock: FrozenClock
+) -> None:
+    """Within 90 days of its token's expiry the extension renews silently (Connected);
+    after that it cannot, and the card says so and offers to pair again."""
+    pair_extension(client)
+    login(client)
+    clock.advance(timedelta(days=30 + 89))
+    page = client.get("/settings/linkedin").text
+    assert 'data-state="connected"' in page
+    assert "Pair again" not in page
+
+    clock.advance(timedelta(days=2))
+    page = client.get("/settings/linkedin").text
+    assert 'data-state="connected"' not in page
+    assert '<span class="badge badge-error" data-state="expired">Expired</span>' in page
+    assert "pairing expired" in page
+    assert "Pair the extension again." in page
+    assert "Pair again" in page
+    assert "Profiles synced" in page  # what was synced stays visible
+
+    # A code typed in Settings whose token the popup has not fetched yet: Connected.
+    code = new_code()
+    client.post("/api/v1/extension/pairings", json={"code": code})
+    claimed = client.post("/api/v1/linkedin/pair", json={"code": code}, headers=api_token(client))
+    assert claimed.status_code == 200
+    page = client.get("/settings/linkedin").text
+    assert 'data-state="connected"' in page
+    assert 'data-state="expired"' not in page
+    polled = client.get(f"/api/v1/extension/pairings/{code}").json()["data"]
+    assert polled["status"] == "paired"
+
+    # Pairing again makes it Connected.
+    fresh = pair_extension(client)
+    page = client.get("/settings/linkedin").text
+    assert 'data-state="connected"' in page
+    assert 'data-state="expired"' not in page
+    assert client.get("/api/v1/extension/status", headers=fresh).json()["data"]["status"] == (
+        "connected"
+    )
+
+
 def test_disconnect_from_the_popup_revokes_every_token_of_the_pairing(
     client: TestClient, session: Session, ada: User, clock: FrozenClock
 ) -> None:

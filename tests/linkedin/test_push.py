@@ -215,6 +215,37 @@ def test_people_are_matched_by_member_id_then_by_profile_slug(
     assert missing.json()["error"]["code"] == "not_found"
 
 
+def test_a_profile_linked_by_its_member_id_keeps_the_ids_case(
+    client: TestClient, session: Session, extension: dict[str, str]
+) -> None:
+    """Messaging links some profiles as ``/in/ACoAAB…``: that id is case-sensitive, so the
+    backfill and the contact page keep it as LinkedIn wrote it (a vanity slug is
+    lower-cased)."""
+    member = "ACoAABxYzQrStUvW09_k"
+    person = {
+        "member_urn": f"urn:li:fsd_profile:{member}",
+        "profile_url": f"https://www.linkedin.com/in/{member}/",
+        "first_name": "Grace",
+        "last_name": "Hopper",
+    }
+    vanity = contact("ACoAAVANITY1", "Alan", "Turing", public_id="Alan-Turing")
+    data = _push(client, extension, {"contacts": [person, vanity], "messages": []}).json()["data"]
+    items = {item["member_urn"]: item for item in data["backfill"]}
+    grace = items[f"urn:li:fsd_profile:{member}"]
+    assert grace["public_id"] == member
+    assert grace["profile_url"] == f"https://www.linkedin.com/in/{member}"
+    alan = items["urn:li:fsd_profile:ACoAAVANITY1"]
+    assert alan["public_id"] == "alan-turing"
+    login(client)
+    page = client.get(f"/contacts/{grace['contact_id']}")
+    assert page.status_code == 200
+    assert f'href="https://www.linkedin.com/in/{member}"' in page.text
+    assert member.lower() not in page.text
+    # The extension finds her by that id too.
+    found = client.get("/api/v1/linkedin/contact", params={"public_id": member}, headers=extension)
+    assert found.json()["data"]["contact_id"] == grace["contact_id"]
+
+
 def test_messages_of_a_known_member_need_no_contact_entry(
     client: TestClient, session: Session, extension: dict[str, str]
 ) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import Provider, RunStatus, SyncKind, SyncTrigger
-from pingcrm.sync.runs import finish_run, start_run
+from pingcrm.sync.runs import finish_run, mark_running, note_error, start_run
 from pingcrm.worker import repository
 from tests.fixtures.builders import create_user, login
 
@@ -147,3 +147,52 @@ def test_a_red_banner_shows_on_every_page_when_the_scheduler_stopped(
             assert "Background jobs are not running" in client.get(path).text, path
     finally:
         app.state.runner.shutdown()  # type: ignore[attr-defined]
+
+
+def test_a_partial_run_keeps_its_error_visible_in_sync_history(
+    client: TestClient, session: Session
+) -> None:
+    """What went wrong in a run that still finished (partial) stays on it; a successful
+    run, or one resumed, carries no old error."""
+    user = create_user(session)
+    with use_clock(FrozenClock(START)):
+        partial = start_run(
+            session,
+            user_id=user.id,
+            provider=Provider.GMAIL,
+            kind=SyncKind.EMAIL,
+            trigger=SyncTrigger.MANUAL,
+        )
+        partial.errors = 2
+        note_error(partial, "2 messages could not be read.")
+        note_error(partial, "2 messages could not be read.")  # said once
+        finish_run(partial, RunStatus.PARTIAL)
+        clean = start_run(
+            session,
+            user_id=user.id,
+            provider=Provider.GMAIL,
+            kind=SyncKind.CONTACTS,
+            trigger=SyncTrigger.MANUAL,
+        )
+        note_error(clean, "A page was retried.")
+        finish_run(clean, RunStatus.SUCCESS)
+        resumed = start_run(
+            session,
+            user_id=user.id,
+            provider=Provider.GMAIL,
+            kind=SyncKind.CALENDAR,
+            trigger=SyncTrigger.MANUAL,
+        )
+        finish_run(resumed, RunStatus.DEFERRED, "Waiting for Google. Continues at 09:00 UTC.")
+        mark_running(resumed)
+        finish_run(resumed, RunStatus.PARTIAL)
+    session.commit()
+    assert partial.error_text == "2 messages could not be read."
+    assert clean.error_text is None
+    assert resumed.error_text is None
+    login(client)
+    page = client.get("/settings/sync-history/gmail", headers={"HX-Request": "true"}).text
+    assert page.count(">Partial</span>") == 2
+    assert page.count("2 messages could not be read.") == 1
+    assert "A page was retried." not in page
+    assert "Continues at 09:00 UTC." not in page

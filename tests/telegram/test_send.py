@@ -54,6 +54,7 @@ def test_sending_a_draft_records_the_message_once_and_closes_the_suggestion(
     with TestClient(app, base_url="http://testserver") as client:
         client.headers["X-CSRF-Token"] = login(client)
         assert "Send on Telegram" in client.get("/suggestions").text
+        assert "Send on Telegram" in client.get(f"/contacts/{ada.id}").text
         response = client.post(
             f"/suggestions/{suggestion.id}/send-telegram", headers={"HX-Request": "true"}
         )
@@ -102,6 +103,21 @@ def test_a_contact_without_telegram_cannot_be_sent_to(
     with TestClient(app, base_url="http://testserver") as client:
         from tests.fixtures.builders import api_token
 
+        csrf = login(client)
+        # No Telegram chat with Bob: his suggestion offers no "Send on Telegram" button
+        # (on his page, in the queue, nor after the draft is edited).
+        page = client.get(f"/contacts/{bob.id}").text
+        assert "Hi Bob" in page
+        assert "Copy draft" in page
+        assert "Send on Telegram" not in page
+        assert "Send on Telegram" not in client.get("/suggestions").text
+        card = client.post(
+            f"/suggestions/{suggestion.id}/draft",
+            data={"message": "Hi Bob!", "channel": "telegram", "csrf_token": csrf},
+            headers={"HX-Request": "true"},
+        )
+        assert "Draft saved." in card.text
+        assert "Send on Telegram" not in card.text
         response = client.post(
             f"/api/v1/suggestions/{suggestion.id}/send/telegram", headers=api_token(client)
         )

@@ -183,6 +183,9 @@ def test_an_access_tier_without_dms_is_said_plainly_and_mentions_still_sync(
     run = world.run("dms_sync")
 
     assert run.status is RunStatus.PARTIAL
+    # Sync History says why the run was partial.
+    assert run.error_text is not None
+    assert "does not allow reading direct messages" in run.error_text
     world.session.refresh(world.account)
     assert badge_for(world.account).state == "connected"
     assert "does not allow reading direct messages" in world.account.sync_settings["x_dm_forbidden"]

@@ -56,9 +56,22 @@ def delete_session(session: Session, session_id: str) -> None:
     session.execute(delete(UserSession).where(UserSession.id == session_id))
 
 
-def delete_sessions_except(session: Session, user_id: int, keep: str | None) -> None:
-    """Sign out every browser of the user but ``keep`` (all of them when None)."""
+def delete_sessions_except(session: Session, user_id: int, keep: str | None) -> int:
+    """Sign out every browser of the user but ``keep`` (all of them when None); return how
+    many were signed out."""
     statement = delete(UserSession).where(UserSession.user_id == user_id)
     if keep:
         statement = statement.where(UserSession.id != keep)
-    session.execute(statement)
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_sessions(session: Session, user_id: int, since: datetime) -> list[UserSession]:
+    """The user's signed-in browsers created at or after ``since``, newest first."""
+    return list(
+        session.execute(
+            select(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.created_at >= since)
+            .order_by(UserSession.created_at.desc(), UserSession.id)
+        ).scalars()
+    )

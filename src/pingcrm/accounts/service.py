@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
@@ -210,15 +211,46 @@ def end_session(session: Session, session_id: str) -> None:
 
 def end_other_sessions(
     session: Session, user: User, keep: str | None, *, revoke_tokens: bool = True
-) -> None:
+) -> int:
     """Sign every other browser of ``user`` out (``keep`` stays), and with
-    ``revoke_tokens`` every API access token too."""
-    repository.delete_sessions_except(session, user.id, keep)
+    ``revoke_tokens`` every API access token too; return how many browsers were signed
+    out."""
+    ended = repository.delete_sessions_except(session, user.id, keep)
     if revoke_tokens:
         user.token_version += 1
     session.flush()
+    return ended
 
 
-def end_all_sessions(session: Session, user: User) -> None:
-    """ "Sign out everywhere": every browser (this one included) and every API token."""
-    end_other_sessions(session, user, keep=None)
+def end_all_sessions(session: Session, user: User) -> int:
+    """ "Sign out everywhere": every browser (this one included) and every API token;
+    return how many browsers were signed out."""
+    return end_other_sessions(session, user, keep=None)
+
+
+def sign_out_everywhere(session: Session, user: User, password: str) -> int:
+    """ "Sign out everywhere" from the API: the password is checked again (rate limited,
+    like the other account changes), then every browser and every access token of the
+    account stops working, the caller's included."""
+    check_current_password(session, user, password, "password")
+    return end_all_sessions(session, user)
+
+
+@dataclass(frozen=True)
+class SignedInBrowser:
+    """One live browser session of an account (its id, a secret, is never shown)."""
+
+    created_at: datetime
+    current: bool
+
+
+def signed_in_browsers(
+    session: Session, user: User, max_age_days: int, current: str | None
+) -> list[SignedInBrowser]:
+    """The account's browser sessions whose cookies have not expired, newest first;
+    ``current`` marks the caller's own."""
+    since = utcnow() - timedelta(days=max_age_days)
+    return [
+        SignedInBrowser(created_at=row.created_at, current=row.id == current)
+        for row in repository.list_sessions(session, user.id, since)
+    ]

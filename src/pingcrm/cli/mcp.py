@@ -21,6 +21,7 @@ def mcp_stdio(
     from pingcrm.db import transaction
     from pingcrm.mcp.keys import authenticate
     from pingcrm.mcp.server import build_server
+    from pingcrm.mcp.stdio import run_stdio
 
     key = key or os.environ.get("PINGCRM_MCP_KEY")
     settings = get_settings()
@@ -32,4 +33,5 @@ def mcp_stdio(
                 "Settings → MCP access, then pass --key or set PINGCRM_MCP_KEY."
             )
     # Each tool call checks the key again, so revoking it stops this process's access too.
-    build_server(settings, factory, stdio_key=key).run("stdio")
+    # At the end of stdin the calls already received are answered before the process exits.
+    run_stdio(build_server(settings, factory, stdio_key=key))

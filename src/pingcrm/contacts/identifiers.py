@@ -15,6 +15,9 @@ GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HANDLE_RE = re.compile(r"^@?([A-Za-z0-9_.\-]{1,100})$")
 _LINKEDIN_SLUG_RE = re.compile(r"linkedin\.com/in/([^/?#\s]+)", re.IGNORECASE)
+# LinkedIn also links a profile by its member id (``/in/ACoAAB…``), which is
+# case-sensitive, unlike a vanity slug.
+_LINKEDIN_MEMBER_ID_RE = re.compile(r"^ACoAA[A-Za-z0-9_-]{8,}$")
 _BCC_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
@@ -56,11 +59,14 @@ def normalize_handle(raw: str) -> str | None:
 
 
 def linkedin_slug(raw: str) -> str | None:
-    """The profile slug of a LinkedIn URL (or a bare slug), lower-cased."""
+    """The profile slug of a LinkedIn URL (or a bare slug), lower-cased; a member id
+    (``ACoAAB…``, case-sensitive) keeps its case."""
     text = raw.strip()
     match = _LINKEDIN_SLUG_RE.search(text)
     slug = match.group(1) if match else (text if "/" not in text and " " not in text else "")
-    slug = slug.strip().rstrip("/").lower()
+    slug = slug.strip().rstrip("/")
+    if not _LINKEDIN_MEMBER_ID_RE.match(slug):
+        slug = slug.lower()
     return slug or None
 
 

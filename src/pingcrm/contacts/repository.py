@@ -199,7 +199,11 @@ def search_inputs(session: Session, contact_ids: Sequence[int]) -> dict[int, Sea
                 ContactIdentifier.contact_id,
                 ContactIdentifier.value,
                 ContactIdentifier.display_value,
-            ).where(ContactIdentifier.contact_id.in_(chunk))
+            ).where(
+                ContactIdentifier.contact_id.in_(chunk),
+                # Source-record keys are hidden bookkeeping, never searchable.
+                ContactIdentifier.kind != IdentifierKind.SOURCE_RECORD,
+            )
         ):
             entry = result[contact_id].identifiers
             entry.append(display)

@@ -50,6 +50,7 @@ from pingcrm.models import (
     Contact,
     ContactIdentifier,
     DetectedEvent,
+    IdentifierKind,
     IdentityMatch,
     Interaction,
     MergeRecord,
@@ -471,7 +472,10 @@ def _contact_columns(c: ExportContact) -> dict[str, Any]:
             company=c.company,
             title=c.title,
             location=c.location,
-            identifiers=[i.display_value for i in c.identifiers],
+            # Source-record keys are hidden bookkeeping, never searchable.
+            identifiers=[
+                i.display_value for i in c.identifiers if i.kind is not IdentifierKind.SOURCE_RECORD
+            ],
             tags=c.tags,
             notes=[n.body for n in c.notes],
             bios=[c.twitter_bio, c.linkedin_headline, c.telegram_bio],

@@ -116,6 +116,32 @@ def live_token_count(session: Session, user_id: int, now: datetime) -> int:
     )
 
 
+def has_usable_pairing(session: Session, user_id: int, expired_after: datetime) -> bool:
+    """Whether the extension can still work for the user: a token not revoked that
+    expires (or expired) after ``expired_after`` (usable or renewable), or a claimed
+    pairing whose token the popup has not fetched yet."""
+    token = session.execute(
+        select(ExtensionToken.id)
+        .where(
+            ExtensionToken.user_id == user_id,
+            ExtensionToken.revoked_at.is_(None),
+            ExtensionToken.expires_at >= expired_after,
+        )
+        .limit(1)
+    ).first()
+    if token is not None:
+        return True
+    waiting = session.execute(
+        select(ExtensionPairing.id)
+        .where(
+            ExtensionPairing.claimed_by_user_id == user_id,
+            ExtensionPairing.token_delivered_at.is_(None),
+        )
+        .limit(1)
+    ).first()
+    return waiting is not None
+
+
 # --- LinkedIn contacts ------------------------------------------------------------------
 
 

@@ -3,39 +3,61 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from pingcrm.config import Settings
 from pingcrm.contacts.identifiers import linkedin_slug
 from pingcrm.errors import NotFound, ValidationFailed
+from pingcrm.kit.clock import utcnow
 from pingcrm.linkedin import pairing, repository
 from pingcrm.linkedin.urns import member_id
 from pingcrm.models import Contact, IdentifierKind
-from pingcrm.sync.badges import badge_for
+from pingcrm.sync.badges import Badge, badge_for
+
+PAIRING_EXPIRED = (
+    "The extension's pairing expired (its token was not renewed in time). Pair the extension again."
+)
+EXPIRED = Badge("expired", "Expired", "badge-error", PAIRING_EXPIRED)
 
 
 @dataclass(frozen=True)
 class LinkedinStatus:
-    """Profiles and messages synced, the last sync, the badge state."""
+    """Profiles and messages synced, the last sync, the badge (state ``connected``,
+    ``disconnected``, ``error``, or ``expired``: paired, but no token left that the
+    extension can use or renew, so it needs pairing again)."""
 
     profiles_synced: int
     messages_synced: int
     last_sync_at: datetime | None
-    status: str
-    error: str | None
+    badge: Badge
+    display_name: str | None
+
+    @property
+    def status(self) -> str:
+        return self.badge.state
+
+    @property
+    def error(self) -> str | None:
+        return self.badge.error
 
 
-def status(session: Session, user_id: int) -> LinkedinStatus:
+def status(session: Session, settings: Settings, user_id: int) -> LinkedinStatus:
+    """What the LinkedIn card and the extension's status show."""
     account = pairing.linkedin_account(session, user_id)
     badge = badge_for(account)
+    if badge.state != "disconnected":
+        renewable_since = utcnow() - timedelta(days=settings.linkedin_refresh_grace_days)
+        if not repository.has_usable_pairing(session, user_id, renewable_since):
+            badge = EXPIRED
     people, messages = repository.linkedin_stats(session, user_id)
     return LinkedinStatus(
         profiles_synced=people,
         messages_synced=messages,
         last_sync_at=account.last_synced_at if account else None,
-        status=badge.state,
-        error=badge.error,
+        badge=badge,
+        display_name=(account.display_name or account.external_id) if account else None,
     )
 
 

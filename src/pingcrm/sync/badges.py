@@ -7,7 +7,7 @@ from typing import Literal
 
 from pingcrm.models import PlatformAccount
 
-BadgeState = Literal["connected", "disconnected", "error"]
+BadgeState = Literal["connected", "disconnected", "error", "expired"]
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,25 @@ def get_run(session: Session, user_id: int, run_id: int) -> SyncRun:
 
 
 def mark_running(run: SyncRun) -> None:
-    """A queued (or interrupted) run is running again."""
+    """A queued (or interrupted) run is running again (an old error text goes)."""
     run.status = RunStatus.RUNNING
     run.finished_at = None
+    run.error_text = None
+
+
+MAX_ERROR_TEXT = 2000
+
+
+def note_error(run: SyncRun, message: str) -> None:
+    """Record why part of ``run`` failed while it goes on: Sync History shows it when the
+    run ends partial. Several notes are joined (each once)."""
+    message = message.strip()
+    if not message:
+        return
+    current = run.error_text or ""
+    if message in current:
+        return
+    run.error_text = (f"{current} {message}" if current else message)[:MAX_ERROR_TEXT]
 
 
 def record_batch(run: SyncRun, update: RunUpdate) -> None:
@@ -94,10 +110,12 @@ def record_batch(run: SyncRun, update: RunUpdate) -> None:
 
 
 def finish_run(run: SyncRun, status: RunStatus, error: str | None = None) -> None:
-    """Close ``run`` with ``status`` (and the error text a user reads)."""
+    """Close ``run`` with ``status`` and the error text a user reads: ``error``, or, for
+    a partial run, what :func:`note_error` recorded along the way (kept visible)."""
     run.status = status
     run.finished_at = utcnow()
-    run.error_text = error
+    if error is not None or status is not RunStatus.PARTIAL:
+        run.error_text = error
     if status in (RunStatus.SUCCESS, RunStatus.PARTIAL) and run.progress_total is not None:
         run.progress_done = run.progress_total
 

@@ -19,6 +19,7 @@ from pingcrm.models import (
     Interaction,
     OAuthState,
     Platform,
+    PlatformAccount,
     TelegramPeer,
 )
 
@@ -93,6 +94,36 @@ def telegram_ids_of(session: Session, user_id: int, contact_id: int) -> list[int
         )
     ).all()
     return [int(v) for v in values if v.isdigit()]
+
+
+def reachable_contact_ids(session: Session, user_id: int, contact_ids: Sequence[int]) -> set[int]:
+    """Those of ``contact_ids`` whose Telegram user id a connected Telegram account of the
+    user has a peer (chat or shared group) for: the ones a message can be sent to."""
+    by_peer: dict[int, set[int]] = {}
+    for chunk in _chunks(sorted(set(contact_ids))):
+        for contact_id, value in session.execute(
+            select(ContactIdentifier.contact_id, ContactIdentifier.value).where(
+                ContactIdentifier.user_id == user_id,
+                ContactIdentifier.contact_id.in_(chunk),
+                ContactIdentifier.kind == IdentifierKind.TELEGRAM_ID,
+            )
+        ):
+            if value.isdigit():
+                by_peer.setdefault(int(value), set()).add(contact_id)
+    reachable: set[int] = set()
+    for chunk in _chunks(sorted(by_peer)):
+        for peer_id in session.scalars(
+            select(TelegramPeer.peer_id)
+            .join(PlatformAccount, PlatformAccount.id == TelegramPeer.platform_account_id)
+            .where(
+                TelegramPeer.user_id == user_id,
+                TelegramPeer.peer_id.in_(chunk),
+                PlatformAccount.user_id == user_id,
+                PlatformAccount.credentials_encrypted.is_not(None),
+            )
+        ):
+            reachable |= by_peer.get(int(peer_id), set())
+    return reachable
 
 
 def mark_read(session: Session, user_id: int, thread: str, upto_provider_id: str) -> None:

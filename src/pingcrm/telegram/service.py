@@ -357,6 +357,14 @@ class SentMessage:
     provider_id: str
 
 
+def sendable_contact_ids(session: Session, user_id: int, contact_ids: list[int]) -> set[int]:
+    """Which of these contacts "Send on Telegram" can reach: a connected Telegram account
+    has a chat (or a shared group) with them."""
+    if not contact_ids:
+        return set()
+    return repository.reachable_contact_ids(session, user_id, contact_ids)
+
+
 def _target(session: Session, user_id: int, contact_id: int) -> tuple[PlatformAccount, int, int]:
     peer_ids = repository.telegram_ids_of(session, user_id, contact_id)
     for account in accounts.list_accounts(session, user_id, Provider.TELEGRAM):

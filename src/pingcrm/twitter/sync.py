@@ -33,6 +33,7 @@ from pingcrm.models import Direction, IdentifierKind, InteractionKind, Platform
 from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
+from pingcrm.sync.runs import note_error
 from pingcrm.twitter import repository
 from pingcrm.twitter.client import XClient, XForbidden, XRateLimited
 
@@ -401,6 +402,7 @@ class XSync:
             self.ctx.session.rollback()
             account.sync_settings = {**(account.sync_settings or {}), DM_ACCESS: DM_FORBIDDEN_TEXT}
             self.ctx.counts.errors += 1
+            note_error(self.ctx.run, DM_FORBIDDEN_TEXT)  # Sync History says why: partial
             self.ctx.commit()
             return
         if (account.sync_settings or {}).get(DM_ACCESS):

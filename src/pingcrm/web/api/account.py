@@ -1,6 +1,9 @@
-"""``/api/v1/account``: who am I, change password or email, delete the account."""
+"""``/api/v1/account``: who am I, change password or email, signed-in browsers and
+"sign out everywhere", delete the account."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -32,6 +35,22 @@ class AccountDeletion(BaseModel):
 
 class Deleted(BaseModel):
     deleted: bool
+
+
+class SignOutEverywhere(BaseModel):
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class SessionOut(BaseModel):
+    created_at: datetime = Field(description="When this browser signed in")
+    current: bool = Field(description="True for the browser session making this call")
+
+
+class SessionsEnded(BaseModel):
+    ended_sessions: int = Field(description="How many signed-in browsers were signed out")
+    tokens_revoked: bool = Field(
+        description="Every access token of the account (this call's too) stopped working"
+    )
 
 
 @router.get("", summary="The account")
@@ -68,6 +87,31 @@ def change_email(
     """Change the email after checking the password; other browser sessions end."""
     accounts.change_email(session, user, body.new_email, body.password, current_session_id(request))
     return one(UserOut.model_validate(user))
+
+
+@router.get("/sessions", summary="The signed-in browsers")
+def list_sessions(
+    request: Request, session: SessionDep, settings: SettingsDep, user: ApiUser
+) -> Envelope[list[SessionOut]]:
+    """The browsers signed in to the account (web sessions not yet ended or expired),
+    newest first; ``current`` marks the session making this call, if it is one."""
+    browsers = accounts.signed_in_browsers(
+        session, user, settings.session_days, current_session_id(request)
+    )
+    return one([SessionOut(created_at=b.created_at, current=b.current) for b in browsers])
+
+
+@router.post("/sessions/end", summary="Sign out everywhere")
+def end_sessions(
+    body: SignOutEverywhere, request: Request, session: SessionDep, user: ApiUser
+) -> Envelope[SessionsEnded]:
+    """ "Sign out everywhere" after checking the password: every signed-in browser and
+    every access token of the account stops working at once, the one making this call
+    included (get a new token from ``POST /api/v1/auth/token``)."""
+    ended = accounts.sign_out_everywhere(session, user, body.password)
+    if request.session.get("uid") == user.id:
+        request.session.clear()
+    return one(SessionsEnded(ended_sessions=ended, tokens_revoked=True))
 
 
 @router.delete("", summary="Delete the account and all its data")

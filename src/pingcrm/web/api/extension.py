@@ -102,8 +102,10 @@ def disconnect(
 
 
 @router.get("/status", summary="The extension's connection and sync counts")
-def extension_status(session: SessionDep, user: ExtensionUser) -> Envelope[StatusOut]:
-    found = service.status(session, user.id)
+def extension_status(
+    session: SessionDep, settings: SettingsDep, user: ExtensionUser
+) -> Envelope[StatusOut]:
+    found = service.status(session, settings, user.id)
     return one(
         StatusOut(
             user=user.email,

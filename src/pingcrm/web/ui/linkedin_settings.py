@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 def linkedin_context(session: Session, settings: Settings, user: User) -> dict[str, Any]:
     """What the LinkedIn card shows."""
-    return {"linkedin": service.status(session, user.id)}
+    return {"linkedin": service.status(session, settings, user.id)}
 
 
 @router.get("/settings/linkedin/connect")

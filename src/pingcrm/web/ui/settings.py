@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm import Session
 
 from pingcrm.errors import NotFound, ValidationFailed
@@ -66,7 +67,8 @@ SECTION_IDS = frozenset(anchor for anchor, _ in SECTIONS)
 def available_providers(request: Request) -> set[str]:
     """Integrations that can be connected in this build: those whose connect flow has a
     route (``/settings/<provider>/…``). One not there yet shows no "Disconnected" badge."""
-    paths = [str(getattr(route, "path", "")) for route in request.app.routes]
+    # Included routers stay nested in ``app.routes``: walk them all.
+    paths = [str(ctx.path) for ctx in iter_route_contexts(request.app.routes)]
     return {
         provider.value
         for provider in CONNECTABLE

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from pingcrm.kit.bounds import DbId, PageNumber
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import SuggestionStatus
 from pingcrm.suggestions import service
 from pingcrm.suggestions.rules import SNOOZE_LABELS
+from pingcrm.suggestions.service import SuggestionView
+from pingcrm.telegram import service as telegram
 from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.responses import redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 TABS = [("pending", "To do"), ("snoozed", "Snoozed"), ("done", "Done"), ("dismissed", "Dismissed")]
+
+
+def telegram_sendable(session: Session, user_id: int, items: Iterable[SuggestionView]) -> set[int]:
+    """The contacts of these Telegram suggestions that "Send on Telegram" can reach (the
+    button shows only for them)."""
+    ids = [item.contact.id for item in items if item.suggestion.channel == "telegram"]
+    return telegram.sendable_contact_ids(session, user_id, ids)
 
 
 @router.get("/suggestions")
@@ -34,7 +45,13 @@ def suggestions_page(
     return render(
         request,
         "suggestions/list.html",
-        {"result": result, "status": chosen.value, "tabs": TABS, "snooze_labels": SNOOZE_LABELS},
+        {
+            "result": result,
+            "status": chosen.value,
+            "tabs": TABS,
+            "snooze_labels": SNOOZE_LABELS,
+            "telegram_sendable": telegram_sendable(session, user.id, result.items),
+        },
         session=session,
         user=user,
         block="cards",
@@ -68,7 +85,12 @@ def _card(
     response = render(
         request,
         "suggestions/_card.html",
-        {"item": view, "snooze_labels": SNOOZE_LABELS, "flash": message},
+        {
+            "item": view,
+            "snooze_labels": SNOOZE_LABELS,
+            "flash": message,
+            "telegram_sendable": telegram_sendable(session, user.id, [view]),
+        },
         session=session,
         user=user,
     )

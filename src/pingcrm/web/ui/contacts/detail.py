@@ -23,6 +23,7 @@ from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
 from pingcrm.web.ui.contacts.common import TIMELINE_PAGE, base_context
 from pingcrm.web.ui.contacts.form import ContactForm
 from pingcrm.web.ui.responses import is_htmx, redirect, render, toast
+from pingcrm.web.ui.suggestions import telegram_sendable
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -65,6 +66,9 @@ def detail_context(
     log_values: dict[str, str] | None = None,
     log_errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    pending = suggestions.list_suggestions(
+        session, user.id, PageRequest(limit=1), contact_id=contact.id
+    ).items
     return {
         **base_context(),
         "contact": contact,
@@ -74,9 +78,8 @@ def detail_context(
         "bcc_address": contacts.bcc_address(session, user.id, contact),
         "notes": notes.list_notes(session, user.id, contact.id),
         "upcoming": calendar.upcoming_meetings(session, user.id, contact.id),
-        "pending_suggestions": suggestions.list_suggestions(
-            session, user.id, PageRequest(limit=1), contact_id=contact.id
-        ).items,
+        "pending_suggestions": pending,
+        "telegram_sendable": telegram_sendable(session, user.id, pending),
         "snooze_labels": SNOOZE_LABELS,
         "editing": editing,
         "values": values or ContactForm.of(contact).values(),
