@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, case, cast, func, select, update
+from sqlalchemy import Float, and_, bindparam, case, cast, func, select, text, update
 from sqlalchemy.orm import Session
 
+from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, Direction, Interaction, InteractionKind
+from pingcrm.models.base import UTCDateTime
 from pingcrm.scoring.rules import AGE_WEIGHTS, OLDEST_WEIGHT, ContactActivity
 
 UPDATE_BATCH = 5_000
@@ -82,7 +85,13 @@ def current_scores(
 def write_scores(
     session: Session, user_id: int, rows: Iterable[tuple[int, int, dict[str, float]]]
 ) -> None:
-    """Store ``(contact_id, score, parts)`` in batches of executemany updates."""
+    """Store ``(contact_id, score, parts)``: on PostgreSQL one UPDATE … FROM unnest(…)
+    per 5,000 rows (an executemany of single-row updates is planned without statistics
+    after a bulk load as a walk over every contact of the user, per row); on SQLite
+    batches of executemany updates (primary-key lookups)."""
+    if session.get_bind().dialect.name == "postgresql":
+        _write_scores_postgresql(session, user_id, list(rows))
+        return
     statement = (
         update(Contact.__table__)  # type: ignore[arg-type]
         .where(
@@ -98,3 +107,32 @@ def write_scores(
             batch = []
     if batch:
         session.execute(statement, batch)
+
+
+_SCORES_POSTGRESQL = text(
+    """
+    UPDATE contacts AS c
+    SET score = v.score, score_parts = CAST(v.parts AS json), updated_at = :now
+    FROM unnest(CAST(:ids AS integer[]), CAST(:scores AS integer[]), CAST(:parts AS text[]))
+        AS v(id, score, parts)
+    WHERE c.id = v.id AND c.user_id = :user_id
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _write_scores_postgresql(
+    session: Session, user_id: int, rows: list[tuple[int, int, dict[str, float]]]
+) -> None:
+    now = utcnow()
+    for start in range(0, len(rows), UPDATE_BATCH):
+        batch = rows[start : start + UPDATE_BATCH]
+        session.execute(
+            _SCORES_POSTGRESQL,
+            {
+                "ids": [contact_id for contact_id, _score, _parts in batch],
+                "scores": [score for _cid, score, _parts in batch],
+                "parts": [json.dumps(parts) for _cid, _score, parts in batch],
+                "now": now,
+                "user_id": user_id,
+            },
+        )
