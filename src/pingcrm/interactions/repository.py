@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Dialect
@@ -16,6 +16,9 @@ from sqlalchemy.orm.util import identity_key
 from pingcrm.contacts.repository import valid_id
 from pingcrm.models import Contact, Interaction
 from pingcrm.models.base import UTCDateTime
+
+if TYPE_CHECKING:
+    import psycopg
 
 ID_CHUNK = 500
 # Rows per multi-row INSERT on SQLite (16 values each: well under its 32,766 variables);
@@ -106,8 +109,7 @@ def _insert_postgresql(connection: Connection, values: list[tuple[Any, ...]]) ->
     # Emptied at each commit; emptied here too, in case one transaction inserts twice.
     connection.exec_driver_sql(_STAGING_DDL)
     connection.exec_driver_sql(f"TRUNCATE {STAGING}")
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
+    raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
     columns = ", ".join(COLUMNS)
     with (
         raw.cursor() as cursor,
