@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, case, cast, func, select, text, update
+from sqlalchemy import Connection, Float, and_, bindparam, case, cast, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -17,6 +17,14 @@ from pingcrm.models.base import UTCDateTime
 from pingcrm.scoring.rules import AGE_WEIGHTS, OLDEST_WEIGHT, ContactActivity
 
 UPDATE_BATCH = 5_000
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection for a Core query, flushed first as ``session.execute``
+    would (autoflush)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 def _owner(user_id: int, contact_ids: Sequence[int] | None) -> ColumnElement[bool]:
@@ -69,7 +77,8 @@ def activity_by_contact(
     if contact_ids is not None:
         query = query.where(Contact.id.in_(contact_ids))
     result: dict[int, ContactActivity] = {}
-    for row in session.execute(query):
+    # Core execution on the session's connection: plain rows, no ORM row processing.
+    for row in _connection(session).execute(query):
         result[row[0]] = ContactActivity(
             inbound=int(row[1]),
             outbound=int(row[2]),
@@ -91,7 +100,8 @@ def current_scores(
     )
     if contact_ids is not None:
         query = query.where(Contact.id.in_(contact_ids))
-    return {row[0]: (row[1], row[2] or {}) for row in session.execute(query)}
+    rows = _connection(session).execute(query)
+    return {row[0]: (row[1], row[2] or {}) for row in rows}
 
 
 def write_scores(
