@@ -79,6 +79,55 @@ def test_thousand_rows_use_a_bounded_number_of_statements_and_rerun_inserts_noth
     assert first.is_second_tier is False
 
 
+def test_two_batches_in_one_transaction_record_each_row_once_with_every_field(
+    session: Session,
+) -> None:
+    user = create_user(session)
+    contacts = [create_contact(session, user, f"Person {i}") for i in range(2)]
+    rows = _rows(contacts, 30)
+    rows.append(
+        service.NewInteraction(
+            contact_id=contacts[1].id,
+            platform=Platform.TELEGRAM,
+            kind=InteractionKind.MESSAGE,
+            direction=Direction.OUTBOUND,
+            occurred_at=NOW - timedelta(minutes=5),
+            ended_at=NOW - timedelta(minutes=4),
+            provider_id="tg:1:2:000000000007",
+            preview="See you   there",
+            thread_id="tg:1:2",
+            is_read=True,
+            extra={"media": "photo"},
+        )
+    )
+    # The second batch overlaps the first: only its new rows count, in the same transaction.
+    assert service.record_interactions(session, user.id, rows[:20]) == 20
+    assert service.record_interactions(session, user.id, rows[10:]) == 11
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Interaction)) == 31
+    email = session.scalars(select(Interaction).where(Interaction.provider_id == "gmail-5")).one()
+    assert (email.subject, email.preview) == ("Subject 5", "Subject 5 — snippet number 5")
+    assert email.occurred_at == NOW - timedelta(hours=6)
+    assert (email.ended_at, email.thread_id, email.is_read, email.extra) == (None, None, None, None)
+    message = session.scalars(
+        select(Interaction).where(Interaction.provider_id == "tg:1:2:000000000007")
+    ).one()
+    assert message.preview == "See you there"
+    assert (message.occurred_at, message.ended_at) == (
+        NOW - timedelta(minutes=5),
+        NOW - timedelta(minutes=4),
+    )
+    assert (message.thread_id, message.is_read, message.extra) == (
+        "tg:1:2",
+        True,
+        {"media": "photo"},
+    )
+    assert message.direction == Direction.OUTBOUND
+    session.refresh(contacts[1])
+    assert contacts[1].interaction_count == 16
+    assert contacts[1].last_interaction_at == NOW - timedelta(minutes=5)
+
+
 def test_email_preview_is_subject_dash_snippet_trimmed_to_500(session: Session) -> None:
     user = create_user(session)
     contact = create_contact(session, user, "Ada")

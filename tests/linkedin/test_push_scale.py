@@ -52,9 +52,10 @@ def test_a_push_of_5000_messages_is_batched(
     body = _body()
     event.listen(engine, "before_cursor_execute", count)
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         first = client.post("/api/v1/linkedin/push", json=body, headers=extension)
         first_seconds = time.perf_counter() - started
+        first_cpu = time.process_time() - cpu
         first_statements = len(statements)
         statements.clear()
         started = time.perf_counter()
@@ -74,7 +75,7 @@ def test_a_push_of_5000_messages_is_batched(
     assert session.execute(select(func.count()).select_from(Interaction)).scalar_one() == 5000
     print(
         f"\nlinkedin push {engine.dialect.name}: 500 conversations / 5,000 messages "
-        f"first {first_seconds:.2f} s ({first_statements} statements), "
+        f"first {first_seconds:.2f} s ({first_cpu:.2f} s CPU, {first_statements} statements), "
         f"again {again_seconds:.2f} s ({again_statements} statements)"
     )
     assert first_statements <= MAX_STATEMENTS, first_statements

@@ -200,7 +200,12 @@ def _identifier_counts(session: Session, user_id: int, contact_ids: list[int]) -
     for chunk in _chunks(contact_ids):
         rows = session.execute(
             select(ContactIdentifier.contact_id, func.count())
-            .where(ContactIdentifier.user_id == user_id, ContactIdentifier.contact_id.in_(chunk))
+            # ``user_id + 0``: through the contact_id index whatever the statistics (not
+            # a walk over every identifier of the user).
+            .where(
+                (ContactIdentifier.user_id + 0) == user_id,
+                ContactIdentifier.contact_id.in_(chunk),
+            )
             .group_by(ContactIdentifier.contact_id)
         ).all()
         counts.update({int(cid): int(n) for cid, n in rows})
@@ -339,7 +344,7 @@ def upsert_contacts(
     contacts: dict[int, Contact] = {}
     for chunk in _chunks(existing_ids):
         for contact in session.execute(
-            select(Contact).where(Contact.user_id == user_id, Contact.id.in_(chunk))
+            select(Contact).where((Contact.user_id + 0) == user_id, Contact.id.in_(chunk))
         ).scalars():
             contacts[contact.id] = contact
     changed: set[int] = set()

@@ -2,45 +2,142 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, func, select, text, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from pingcrm.contacts.repository import valid_id
 from pingcrm.models import Contact, Interaction
+from pingcrm.models.base import UTCDateTime
 
-INSERT_CHUNK = 2000
+if TYPE_CHECKING:
+    import psycopg
+
 ID_CHUNK = 500
+# Rows per multi-row INSERT on SQLite (16 values each: well under its 32,766 variables);
+# every full chunk reuses one statement text, so SQLite's statement cache parses it once.
+SQLITE_ROWS = 500
+# The columns a bulk insert writes, in this order.
+COLUMNS = (
+    "user_id",
+    "contact_id",
+    "platform",
+    "kind",
+    "direction",
+    "occurred_at",
+    "ended_at",
+    "subject",
+    "preview",
+    "provider_id",
+    "thread_id",
+    "platform_account_id",
+    "is_read",
+    "extra",
+    "created_at",
+    "updated_at",
+)
+# PostgreSQL: the rows of one insert are copied into this per-connection temporary table
+# (emptied at each commit), then moved over with one INSERT … SELECT.
+STAGING = "pingcrm_staged_interactions"
+_STAGING_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} ("
+    "seq integer NOT NULL, user_id integer NOT NULL, contact_id integer NOT NULL, "
+    "platform varchar(16) NOT NULL, kind varchar(16) NOT NULL, direction varchar(16) NOT NULL, "
+    "occurred_at timestamp NOT NULL, ended_at timestamp, subject varchar(500), "
+    "preview varchar(500) NOT NULL, provider_id varchar(255) NOT NULL, thread_id varchar(255), "
+    "platform_account_id integer, is_read boolean, extra json, "
+    "created_at timestamp NOT NULL, updated_at timestamp NOT NULL) ON COMMIT DELETE ROWS"
+)
+_CONFLICT = "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id"
+
+Processor = Callable[[Any], Any] | None
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+@lru_cache(maxsize=8)
+def _processors(dialect: Dialect) -> tuple[Processor, ...]:
+    """The bind processors of ``COLUMNS`` for ``dialect`` (enum → value, aware → naive
+    UTC timestamp, JSON → text on SQLite): the values a Core insert would send."""
+    columns = Interaction.__table__.c
+    return tuple(columns[name].type.bind_processor(dialect) for name in COLUMNS)
+
+
+def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """``rows`` as parameter tuples in ``COLUMNS`` order, processed once per value (no
+    per-row statement compilation, no per-row dictionaries inside the driver)."""
+    processors = _processors(dialect)
+    json_column = COLUMNS.index("extra")
+    # PostgreSQL's JSON type leaves serialising to the driver: like it, None is JSON null.
+    serialize_json = processors[json_column] is None
+    result: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [row[name] for name in COLUMNS]
+        for index, process in enumerate(processors):
+            if process is not None:
+                values[index] = process(values[index])
+        if serialize_json:
+            values[json_column] = json.dumps(values[json_column])
+        result.append(tuple(values))
+    return result
+
+
+@lru_cache(maxsize=4)
+def _sqlite_insert_sql(count: int) -> str:
+    # Only constant identifiers and placeholders are formatted in; values are bound.
+    one = "(" + ", ".join("?" * len(COLUMNS)) + ")"
+    values = ", ".join([one] * count)
+    return f"INSERT INTO interactions ({', '.join(COLUMNS)}) VALUES {values} {_CONFLICT}"  # noqa: S608
+
+
+def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> list[int]:
+    inserted: list[int] = []
+    for start in range(0, len(values), SQLITE_ROWS):
+        chunk = values[start : start + SQLITE_ROWS]
+        flat = tuple(value for row in chunk for value in row)
+        result = connection.exec_driver_sql(_sqlite_insert_sql(len(chunk)), flat)
+        inserted.extend(row[0] for row in result)
+    return inserted
+
+
+def _insert_postgresql(connection: Connection, values: list[tuple[Any, ...]]) -> list[int]:
+    # Emptied at each commit; emptied here too, in case one transaction inserts twice.
+    connection.exec_driver_sql(_STAGING_DDL)
+    connection.exec_driver_sql(f"TRUNCATE {STAGING}")
+    raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+    columns = ", ".join(COLUMNS)
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {STAGING} (seq, {columns}) FROM STDIN") as copy,
+    ):
+        for seq, row in enumerate(values):
+            copy.write_row((seq, *row))
+    result = connection.exec_driver_sql(
+        f"INSERT INTO interactions ({columns}) SELECT {columns} FROM {STAGING} "  # noqa: S608
+        f"ORDER BY seq {_CONFLICT}"
+    )
+    return [row[0] for row in result]
 
 
 def insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert rows, skipping those whose (user_id, platform, provider_id) exists; returns
     the contact id of every row actually inserted.
 
-    One cached statement run as an executemany (SQLAlchemy batches it into multi-row
-    INSERTs with RETURNING): compiling a fresh VALUES list per chunk cost more than the
-    inserts themselves."""
+    Set-based and without per-row statement work: on PostgreSQL the rows are COPYed into
+    a temporary staging table and moved with one INSERT … SELECT … ON CONFLICT DO NOTHING
+    RETURNING; on SQLite one cached multi-row INSERT … RETURNING per 500 rows."""
     if not rows:
         return []
-    statement = (
-        _insert(session)(Interaction.__table__)
-        .on_conflict_do_nothing(index_elements=["user_id", "platform", "provider_id"])
-        .returning(Interaction.__table__.c.contact_id)
-    )
-    inserted: list[int] = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        result = session.execute(statement, list(rows[start : start + INSERT_CHUNK]))
-        inserted.extend(result.scalars())
-    return inserted
+    connection = session.connection()
+    values = _tuples(connection.dialect, rows)
+    if connection.dialect.name == "postgresql":
+        return _insert_postgresql(connection, values)
+    return _insert_sqlite(connection, values)
 
 
 def recompute_counters(
@@ -52,11 +149,25 @@ def recompute_counters(
     clear_second_tier: bool,
 ) -> None:
     """Set ``interaction_count``/``last_interaction_at`` from the interactions table for
-    these contacts, set-based (one UPDATE per 500 contacts). Only interactions that
-    happened by ``now`` count: an upcoming meeting is not an interaction yet."""
+    these contacts, set-based (one UPDATE per 500 contacts on SQLite, per 5,000 on
+    PostgreSQL, where unchanged rows are left alone). Only interactions that happened by
+    ``now`` count: an upcoming meeting is not an interaction yet."""
+    ids = sorted(set(contact_ids))
+    if session.get_bind().dialect.name == "postgresql":
+        _recompute_counters_postgresql(session, user_id, ids, now, clear_second_tier)
+    else:
+        _recompute_counters_sqlite(session, user_id, ids, now, clear_second_tier)
+    for cid in ids:
+        loaded = session.identity_map.get(identity_key(Contact, cid))
+        if loaded is not None:
+            session.expire(loaded, ["interaction_count", "last_interaction_at", "is_second_tier"])
+
+
+def _recompute_counters_sqlite(
+    session: Session, user_id: int, ids: list[int], now: datetime, clear_second_tier: bool
+) -> None:
     table = Contact.__table__
     interactions = Interaction.__table__
-    ids = sorted(set(contact_ids))
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start : start + ID_CHUNK]
         values: dict[str, Any] = {
@@ -76,10 +187,46 @@ def recompute_counters(
             .where(table.c.user_id == user_id, table.c.id.in_(chunk))
             .values(**values)
         )
-    for cid in ids:
-        loaded = session.identity_map.get(identity_key(Contact, cid))
-        if loaded is not None:
-            session.expire(loaded, ["interaction_count", "last_interaction_at", "is_second_tier"])
+
+
+# Driven by the array of ids (a primary-key probe each, whatever the statistics: a
+# freshly loaded table has none, and ``user_id = ? AND id IN (…)`` then walks every
+# contact of the user per statement); rows whose counters did not change are not
+# rewritten (each rewrite of the wide contact row updates its ~14 indexes).
+_COUNTERS_POSTGRESQL = text(
+    """
+    UPDATE contacts AS c
+    SET interaction_count = a.n, last_interaction_at = a.last_at,
+        is_second_tier = c.is_second_tier AND NOT :clear, updated_at = :now
+    FROM (
+        SELECT k.id,
+            (SELECT count(*) FROM interactions AS i
+             WHERE i.contact_id = k.id AND i.occurred_at <= :now) AS n,
+            (SELECT max(i.occurred_at) FROM interactions AS i
+             WHERE i.contact_id = k.id AND i.occurred_at <= :now) AS last_at
+        FROM unnest(CAST(:ids AS integer[])) AS k(id)
+    ) AS a
+    WHERE c.id = a.id AND c.user_id = :user_id
+      AND (c.interaction_count IS DISTINCT FROM a.n
+           OR c.last_interaction_at IS DISTINCT FROM a.last_at
+           OR (c.is_second_tier AND :clear))
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _recompute_counters_postgresql(
+    session: Session, user_id: int, ids: list[int], now: datetime, clear_second_tier: bool
+) -> None:
+    for start in range(0, len(ids), ID_CHUNK * 10):
+        session.execute(
+            _COUNTERS_POSTGRESQL,
+            {
+                "ids": ids[start : start + ID_CHUNK * 10],
+                "now": now,
+                "user_id": user_id,
+                "clear": clear_second_tier,
+            },
+        )
 
 
 def get_interaction(session: Session, user_id: int, interaction_id: int) -> Interaction | None:

@@ -136,6 +136,10 @@ def mark_read(session: Session, user_id: int, thread: str, upto_provider_id: str
             Interaction.thread_id == thread,
             Interaction.direction == Direction.OUTBOUND,
             or_(Interaction.is_read.is_(False), Interaction.is_read.is_(None)),
+            # The chat's provider ids share the thread's prefix ("tg:me:peer:<id>"): the
+            # lower bound keeps the scan of the (user, platform, provider_id) index
+            # to this chat instead of every chat sorted before it.
+            Interaction.provider_id > thread + ":",
             Interaction.provider_id <= upto_provider_id,
         )
         .values(is_read=True)
