@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     # Contacts whose bio is refreshed per run (each at most weekly).
     telegram_bio_batch: int = Field(default=100, ge=0, le=1000)
     telegram_bio_interval_days: int = Field(default=7, ge=1, le=365)
+    # Profile photos downloaded per run (new contacts, or a photo that changed).
+    telegram_avatar_batch: int = Field(default=100, ge=0, le=1000)
     # Seconds a pending login (phone -> code -> password) stays usable.
     telegram_login_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     telegram_timeout_seconds: float = Field(default=30.0, gt=0, le=300)

@@ -19,6 +19,8 @@ demo world (any phone number, code 12345; numbers ending in 9 ask for the passwo
 from __future__ import annotations
 
 import bisect
+import functools
+import io
 import json
 import os
 import threading
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from PIL import Image
 from telethon import errors
 from telethon.tl import types as tl
 
@@ -62,6 +65,21 @@ def user(
         phone=phone,
         photo=tl.UserProfilePhoto(photo_id=user_id * 31, dc_id=2) if photo else None,
     )
+
+
+def set_photo(person: tl.User, photo_id: int | None) -> None:
+    """Give ``person`` a new profile photo (a new id, as Telegram does), or remove it."""
+    person.photo = tl.UserProfilePhoto(photo_id=photo_id, dc_id=2) if photo_id else None
+
+
+@functools.lru_cache(maxsize=256)
+def photo_bytes(photo_id: int) -> bytes:
+    """The JPEG Telegram serves for profile photo ``photo_id`` (160×160, one colour per
+    id, so a changed photo is a different image)."""
+    colour = (photo_id * 67 % 256, photo_id * 131 % 256, photo_id * 29 % 256)
+    out = io.BytesIO()
+    Image.new("RGB", (160, 160), colour).save(out, format="JPEG", quality=90)
+    return out.getvalue()
 
 
 def voice() -> tl.MessageMediaDocument:
@@ -513,6 +531,14 @@ class FakeConnection:
         self.world._call("about", peer.user_id)
         self._live()
         return self.account.bios.get(peer.user_id)
+
+    def profile_photo(self, user: tl.User) -> bytes | None:
+        self.world._call("profile_photo", user.id)
+        self._live()
+        photo = getattr(user, "photo", None)
+        if isinstance(photo, tl.UserProfilePhoto):
+            return photo_bytes(int(photo.photo_id))
+        return None
 
     def send(self, peer: tl.InputPeerUser, text: str) -> tl.Message:
         self.world._call("send", peer.user_id)

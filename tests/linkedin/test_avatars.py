@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings, load_settings
+from pingcrm.contacts import avatars
 from pingcrm.kit.clock import FrozenClock, use_clock
-from pingcrm.linkedin import avatar_store
 from pingcrm.linkedin.avatar_fetch import AvatarRefused, download, is_public_address
 from pingcrm.models import Contact, User
 from tests.fakes.linkedin_cdn import FakeCdn, image_bytes, serve_cdn
@@ -53,7 +53,7 @@ def _refused(settings: Settings, url: str) -> AvatarRefused:
 def test_an_allowed_image_is_downloaded_and_reencoded(settings: Settings, cdn: FakeCdn) -> None:
     got = download(settings, f"{cdn.base}/dms/image/photo.jpg")
     assert got.content_type == "image/jpeg"
-    jpeg = avatar_store.reencode(got.content, got.content_type)
+    jpeg = avatars.reencode(got.content, got.content_type)
     assert jpeg.startswith(b"\xff\xd8\xff")
     import io
 
@@ -63,7 +63,7 @@ def test_an_allowed_image_is_downloaded_and_reencoded(settings: Settings, cdn: F
         assert image.format == "JPEG"
         assert max(image.size) == 400  # 800×600 bounded to 400 px
     png = download(settings, f"{cdn.base}/dms/image/photo.png")
-    assert avatar_store.reencode(png.content, png.content_type).startswith(b"\xff\xd8\xff")
+    assert avatars.reencode(png.content, png.content_type).startswith(b"\xff\xd8\xff")
 
 
 def test_redirects_are_followed_only_on_the_allowlist(settings: Settings, cdn: FakeCdn) -> None:
@@ -124,11 +124,11 @@ def test_size_type_and_content_are_checked(settings: Settings, cdn: FakeCdn) -> 
     assert "size cap" in _refused(settings, f"{cdn.base}/dms/image/huge.jpg").reason
     assert "not an image" in _refused(settings, f"{cdn.base}/dms/image/page.jpg").reason
     liar = download(settings, f"{cdn.base}/dms/image/liar.jpg")
-    with pytest.raises(avatar_store.UnsupportedImage):
-        avatar_store.reencode(liar.content, liar.content_type)
+    with pytest.raises(avatars.UnsupportedImage):
+        avatars.reencode(liar.content, liar.content_type)
     garbage = download(settings, f"{cdn.base}/dms/image/garbage.jpg")
-    with pytest.raises(avatar_store.UnsupportedImage):
-        avatar_store.reencode(garbage.content, garbage.content_type)
+    with pytest.raises(avatars.UnsupportedImage):
+        avatars.reencode(garbage.content, garbage.content_type)
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ def test_profiles_store_avatars_and_list_the_ones_the_cdn_refused(
             }
         ],
     }
-    path = avatar_store.avatar_path(settings, ada.id, ids["Ada Lovelace"])
+    path = avatars.avatar_path(settings, ada.id, ids["Ada Lovelace"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     session.expire_all()
     stored = session.get(Contact, ids["Ada Lovelace"])

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from pingcrm.accounts import service as accounts
 from pingcrm.config import Settings
+from pingcrm.contacts import avatars
 from pingcrm.contacts.identifiers import new_bcc_hash, normalize_identifier
 from pingcrm.contacts.search_text import build_search_text, sort_name
 from pingcrm.imports.service import rejected_path
 from pingcrm.kit.clock import utcnow
-from pingcrm.linkedin import avatar_store
 from pingcrm.models import (
     Base,
     CalendarEvent,
@@ -386,7 +386,7 @@ def write_files(settings: Settings, session: Session, world: World) -> None:
     contact's stored LinkedIn avatar."""
     contact = session.get(Contact, world.first("contact"))
     assert contact is not None
-    contact.avatar_url = avatar_store.store(
+    contact.avatar_url = avatars.store(
         settings, world.user.id, contact.id, f"JPEG of {world.marker}".encode()
     )
     session.commit()

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
+from pingcrm.contacts import avatars
 from pingcrm.contacts.identifiers import linkedin_slug
 from pingcrm.contacts.search_text import build_search_text
 from pingcrm.errors import NotFound, PayloadTooLarge
 from pingcrm.kit.clock import utcnow
-from pingcrm.linkedin import avatar_fetch, avatar_store, repository
+from pingcrm.linkedin import avatar_fetch, repository
 from pingcrm.linkedin.schemas import ProfileIn, ProfilesIn
 from pingcrm.linkedin.urns import member_id
 from pingcrm.models import Contact, IdentifierKind
@@ -96,12 +97,12 @@ def update_profiles(
         if profile.avatar_url and AVATAR not in (contact.edited_fields or []):
             try:
                 downloaded = avatar_fetch.download(settings, profile.avatar_url)
-                jpeg = avatar_store.reencode(downloaded.content, downloaded.content_type)
-            except (avatar_fetch.AvatarRefused, avatar_store.UnsupportedImage) as exc:
+                jpeg = avatars.reencode(downloaded.content, downloaded.content_type)
+            except (avatar_fetch.AvatarRefused, avatars.UnsupportedImage) as exc:
                 log.info("linkedin.avatar.refused contact=%s reason=%s", contact.id, exc)
                 result.needed.append((contact.id, profile.avatar_url))
             else:
-                contact.avatar_url = avatar_store.store(settings, user_id, contact.id, jpeg)
+                contact.avatar_url = avatars.store(settings, user_id, contact.id, jpeg)
                 result.avatars_stored += 1
     repository.record_profile_fetches(session, user_id, {c for c in matches if c}, utcnow())
     session.flush()
@@ -126,9 +127,9 @@ def store_upload(
             "The image is larger than the avatar limit.",
             details={"limit_bytes": settings.linkedin_avatar_max_bytes},
         )
-    jpeg = avatar_store.reencode(data, content_type)
+    jpeg = avatars.reencode(data, content_type)
     if AVATAR in (contact.edited_fields or []):
         return False
-    contact.avatar_url = avatar_store.store(settings, user_id, contact.id, jpeg)
+    contact.avatar_url = avatars.store(settings, user_id, contact.id, jpeg)
     session.flush()
     return True

@@ -67,6 +67,11 @@ class Connection(Protocol):
         """The user's bio (``UserFull.about``)."""
         ...
 
+    def profile_photo(self, user: tl.User) -> bytes | None:
+        """The small (160×160) current profile photo of ``user`` (the full ``User`` a
+        dialog or participant list gave); None when it has none."""
+        ...
+
     def send(self, peer: tl.InputPeerUser, text: str) -> tl.Message: ...
 
     def log_out(self) -> None: ...
@@ -201,6 +206,10 @@ class _TelethonConnection:
         full = self._wait(self.client(functions.users.GetFullUserRequest(peer)))
         about = getattr(full.full_user, "about", None)
         return str(about) if about else None
+
+    def profile_photo(self, user: tl.User) -> bytes | None:
+        data = self._wait(self.client.download_profile_photo(user, file=bytes, download_big=False))
+        return data if isinstance(data, bytes) and data else None
 
     def send(self, peer: tl.InputPeerUser, text: str) -> tl.Message:
         message: tl.Message = self._wait(self.client.send_message(peer, text))

@@ -55,11 +55,12 @@ def full_name(user: tl.User) -> str:
     return name or (f"@{user.username}" if user.username else f"Telegram user {user.id}")
 
 
-def avatar_url(user: tl.User) -> str | None:
-    """A public picture URL when the user has a username and a profile photo (Telegram's
-    t.me page serves it); None otherwise."""
-    if isinstance(user.photo, tl.UserProfilePhoto) and user.username:
-        return f"https://t.me/i/userpic/320/{user.username}.jpg"
+def photo_id(user: tl.User) -> int | None:
+    """The id of the user's current profile photo (it changes with the photo); None when
+    the user has none (or hides it from this account)."""
+    photo = getattr(user, "photo", None)
+    if isinstance(photo, tl.UserProfilePhoto) and photo.photo_id:
+        return int(photo.photo_id)
     return None
 
 
@@ -77,7 +78,6 @@ def contact_input(user: tl.User, *, bio: str | None = None) -> ContactInput:
         full_name=full_name(user),
         given_name=user.first_name or None,
         family_name=user.last_name or None,
-        avatar_url=avatar_url(user),
         telegram_bio=bio,
         identifiers=identifiers,
     )

@@ -8,17 +8,26 @@ New messages are fetched oldest first in pages of ``telegram_batch_size`` with n
 rows are written in batches, each committed with the watermarks it covers, so a killed
 run resumes at the last commit and the interactions' unique key makes re-recording
 harmless.
+
+Profile photos: at most ``telegram_avatar_batch`` per run are downloaded through the
+gateway, for chat partners and group members with a contact that has no stored avatar
+yet, or whose Telegram photo id changed since the last download (the checkpoint
+``telegram.photos`` maps each peer to the photo id stored). Each is re-encoded and stored
+like every avatar (``contacts.avatars``) and committed at once, so a flood wait keeps the
+photos already stored.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from pingcrm.contacts import avatars
 from pingcrm.contacts.identifiers import normalize_identifier
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
 from pingcrm.interactions.service import NewInteraction, record_interactions
@@ -33,7 +42,12 @@ from pingcrm.telegram.gate import GatedConnection
 from pingcrm.telegram.gateway import gateway_for, tl
 from pingcrm.telegram.settings import TelegramSyncSettings, sync_settings
 
+log = logging.getLogger(__name__)
 WATERMARKS = "telegram.chats"
+PHOTOS = "telegram.photos"
+AVATAR = "avatar_url"
+# Earlier versions linked Telegram's public picture page instead of storing the photo.
+LEGACY_AVATAR = "https://t.me/i/userpic/"
 MATCH_ORDER = (IdentifierKind.TELEGRAM_ID, IdentifierKind.TELEGRAM_USERNAME, IdentifierKind.PHONE)
 SCORE_CHUNK = 500
 
@@ -45,6 +59,7 @@ class ChatSyncResult:
     messages: int = 0
     groups: int = 0
     bios: int = 0
+    photos: int = 0
     touched: set[int] = field(default_factory=set)
 
 
@@ -65,6 +80,8 @@ class ChatSync:
         self.marks: dict[str, list[int]] = {}
         self.pending: list[NewInteraction] = []
         self.pending_reads: dict[int, int] = {}
+        # Telegram user id -> (the user as Telegram sent it, contact id), chats first.
+        self.photo_candidates: dict[int, tuple[Any, int]] = {}
 
     # --- watermarks -------------------------------------------------------------------
 
@@ -105,6 +122,7 @@ class ChatSync:
         groups = [(d, e) for d, e in dialogs if mapping.group_title(e)]
         self.ctx.run.progress_total = len(chats)
         contact_of = self._resolve([e for _d, e in chats], create=True)
+        self._want_photos({int(u.id): u for _d, u in chats}, contact_of)
         for done, (dialog, user) in enumerate(chats, start=1):
             self._chat(dialog, user, contact_of.get(int(user.id)))
             self.ctx.run.progress_done = done
@@ -113,6 +131,7 @@ class ChatSync:
             for _dialog, entity in groups:
                 self._group(entity)
             self._commit()
+        self._photos()
         self._bios()
         self._scores()
         return self.result
@@ -239,6 +258,7 @@ class ChatSync:
             found.update(created)
         if not found:
             return
+        self._want_photos(people, found)
         repository.save_peers(
             self.session,
             self.user_id,
@@ -266,6 +286,63 @@ class ChatSync:
         repository.mark_second_tier(self.session, self.user_id, sorted(set(ids.values())))
         self.ctx.counts.new_contacts += result.created
         return ids
+
+    def _want_photos(self, people: dict[int, Any], contact_of: dict[int, int]) -> None:
+        for peer_id, contact_id in contact_of.items():
+            if peer_id in people:
+                self.photo_candidates.setdefault(peer_id, (people[peer_id], contact_id))
+
+    def _photos(self) -> None:
+        """Download and store the profile photos that are missing or changed (capped)."""
+        settings = self.ctx.settings
+        limit = settings.telegram_avatar_batch
+        if limit <= 0 or not self.photo_candidates:
+            return
+        raw = checkpoints.load(self.session, self.account_id, PHOTOS)
+        marks = {str(k): int(v) for k, v in (json.loads(raw) if raw else {}).items()}
+        contacts = repository.contacts_by_id(
+            self.session, self.user_id, [c for _u, c in self.photo_candidates.values()]
+        )
+        due: list[tuple[int, Any, Any, int]] = []
+        cleared = False
+        for peer_id, (user, contact_id) in self.photo_candidates.items():
+            current = mapping.photo_id(user)
+            contact = contacts.get(contact_id)
+            if contact is None or AVATAR in (contact.edited_fields or []):
+                continue
+            if current is None:
+                if (contact.avatar_url or "").startswith(LEGACY_AVATAR):
+                    contact.avatar_url = None  # an old sync's t.me link to a removed photo
+                    cleared = True
+                continue
+            known = marks.get(str(peer_id))
+            # A stored photo stays when it is this one, or came from elsewhere (LinkedIn).
+            if known in (None, current) and avatars.exists(settings, self.user_id, contact_id):
+                continue
+            due.append((peer_id, user, contact, current))
+            if len(due) >= limit:
+                break
+        if cleared:
+            self.ctx.commit()
+        for peer_id, user, contact, current in due:
+            data = self.conn.profile_photo(user)
+            self.result.photos += 1
+            marks[str(peer_id)] = current
+            if data:
+                self._store_photo(contact, data)
+            checkpoints.save(
+                self.session, self.account_id, PHOTOS, json.dumps(marks, sort_keys=True)
+            )
+            self.ctx.commit()
+
+    def _store_photo(self, contact: Any, data: bytes) -> None:
+        settings = self.ctx.settings
+        try:
+            jpeg = avatars.reencode(data, avatars.sniff(data) or "application/octet-stream")
+        except avatars.UnsupportedImage as exc:
+            log.info("telegram.avatar.refused contact=%s reason=%s", contact.id, exc)
+            return
+        contact.avatar_url = avatars.store(settings, self.user_id, contact.id, jpeg)
 
     def _bios(self) -> None:
         limit = self.ctx.settings.telegram_bio_batch

@@ -1,5 +1,4 @@
-"""Settings → LinkedIn: Connect (pairing code modal), status, Disconnect; and the
-owner-only route that serves a contact's stored avatar."""
+"""Settings → LinkedIn: Connect (pairing code modal), status, Disconnect."""
 
 from __future__ import annotations
 
@@ -10,8 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
-from pingcrm.errors import NotFound
-from pingcrm.linkedin import avatar_store, pairing, service
+from pingcrm.linkedin import pairing, service
 from pingcrm.models import User
 from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.responses import redirect, templates
@@ -56,19 +54,3 @@ def disconnect(request: Request, session: SessionDep, user: PageUser) -> Respons
     revoked = pairing.disconnect_all(session, user.id)
     message = "LinkedIn extension disconnected." if revoked else "The extension was not connected."
     return redirect(request, "/settings/linkedin", toast=message)
-
-
-@router.get("/contacts/{contact_id}/avatar")
-def contact_avatar(
-    contact_id: int, session: SessionDep, settings: SettingsDep, user: PageUser
-) -> Response:
-    """A contact's stored avatar, for its owner only."""
-    service.contact_of_user(session, user.id, contact_id)
-    data = avatar_store.read(settings, user.id, contact_id)
-    if data is None:
-        raise NotFound("This contact has no stored photo.")
-    return Response(
-        data,
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, max-age=86400"},
-    )

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from pingcrm.contacts import avatars
 from pingcrm.contacts import service as contacts
-from pingcrm.errors import ValidationFailed
+from pingcrm.errors import NotFound, ValidationFailed
 from pingcrm.interactions import service as interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import PageRequest
@@ -19,7 +20,7 @@ from pingcrm.notes import service as notes
 from pingcrm.suggestions import service as suggestions
 from pingcrm.suggestions.rules import SNOOZE_LABELS
 from pingcrm.tags import service as tags
-from pingcrm.web.deps import PageUser, SessionDep, verify_csrf
+from pingcrm.web.deps import PageUser, SessionDep, SettingsDep, verify_csrf
 from pingcrm.web.ui.contacts.common import TIMELINE_PAGE, base_context
 from pingcrm.web.ui.contacts.form import ContactForm
 from pingcrm.web.ui.responses import is_htmx, redirect, render, toast
@@ -178,3 +179,19 @@ def contact_delete(
     name = contact.full_name
     contacts.delete_contact(session, user.id, contact_id)
     return redirect(request, "/contacts", toast=f"Deleted {name}.")
+
+
+@router.get("/contacts/{contact_id}/avatar")
+def contact_avatar(
+    contact_id: int, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    """A contact's stored avatar (LinkedIn, Telegram), for its owner only."""
+    contacts.get_contact(session, user.id, contact_id)
+    data = avatars.read(settings, user.id, contact_id)
+    if data is None:
+        raise NotFound("This contact has no stored photo.")
+    return Response(
+        data,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )

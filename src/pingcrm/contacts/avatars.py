@@ -1,6 +1,7 @@
-"""Avatars: check an image's bytes, re-encode it to a bounded JPEG, store it (mode 0600)
-under ``<data dir>/avatars/<user id>/<contact id>.jpg``; only the owner's page route
-serves it (``/contacts/{id}/avatar``)."""
+"""Contact avatars, whichever provider brought them (LinkedIn, Telegram): check an image's
+bytes, re-encode it to a bounded JPEG, store it (mode 0600) under
+``<data dir>/avatars/<user id>/<contact id>.jpg``; only the owner's page route serves it
+(``/contacts/{id}/avatar``)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ def _magic_ok(data: bytes, fmt: str) -> bool:
     if fmt == "WEBP":
         return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
     return any(data.startswith(m) for m in MAGIC[fmt])
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the magic number of ``data`` names (JPEG, PNG, WebP, GIF)."""
+    for content_type, fmt in FORMATS.items():
+        if _magic_ok(data, fmt):
+            return content_type
+    return None
 
 
 def reencode(data: bytes, content_type: str) -> bytes:
@@ -74,6 +83,7 @@ def reencode(data: bytes, content_type: str) -> bytes:
 
 
 def avatar_path(settings: Settings, user_id: int, contact_id: int) -> Path:
+    """Where the avatar of ``contact_id`` is stored."""
     return settings.data_dir / "avatars" / str(int(user_id)) / f"{int(contact_id)}.jpg"
 
 
@@ -90,7 +100,13 @@ def store(settings: Settings, user_id: int, contact_id: int, jpeg: bytes) -> str
     return f"/contacts/{int(contact_id)}/avatar?v={version}"
 
 
+def exists(settings: Settings, user_id: int, contact_id: int) -> bool:
+    """Whether the contact has a stored avatar."""
+    return avatar_path(settings, user_id, contact_id).is_file()
+
+
 def read(settings: Settings, user_id: int, contact_id: int) -> bytes | None:
+    """The stored JPEG; None when there is none."""
     path = avatar_path(settings, user_id, contact_id)
     try:
         return path.read_bytes()
