@@ -460,3 +460,32 @@ def test_settings_count_2nd_tier_contacts_the_list_hides_them_and_delete_all_rem
         ).text
     assert "Deleted 1 2nd-tier contacts." in page
     assert set(_contacts(session, owner.id)) == {"Friend Two"}
+
+
+def test_a_member_who_left_a_group_loses_it_from_common_groups_at_the_next_sync(
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
+) -> None:
+    owner = create_user(session)
+    stays = user(2001, "Ada", "Lovelace")
+    leaves = user(2002, "Grace", "Hopper")
+    for person in (stays, leaves):
+        world.add_chat(PHONE, person)
+        world.add_message(PHONE, person.id, "hi")
+    rust = world.add_group(PHONE, 5001, "Rust Meetup", [stays, leaves])
+    world.add_group(PHONE, 5002, "Chess Club", [leaves])
+    account = connect(session, tg_settings, world, owner.id)
+    run_sync(tg_settings, engine, session_factory, account)
+    people = _contacts(session, owner.id)
+    assert people["Grace Hopper"].common_groups == ["Rust Meetup", "Chess Club"]
+
+    rust.members.remove(leaves)
+    run = run_sync(tg_settings, engine, session_factory, account)
+
+    assert run.status is RunStatus.SUCCESS
+    people = _contacts(session, owner.id)
+    assert people["Grace Hopper"].common_groups == ["Chess Club"]
+    assert people["Ada Lovelace"].common_groups == ["Rust Meetup"]

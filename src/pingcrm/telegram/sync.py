@@ -9,6 +9,9 @@ rows are written in batches, each committed with the watermarks it covers, so a 
 run resumes at the last commit and the interactions' unique key makes re-recording
 harmless.
 
+Groups: the checkpoint ``telegram.groups`` keeps each group's member contacts, so a member
+who left is taken off that group's common groups at the next sync.
+
 Profile photos: at most ``telegram_avatar_batch`` per run are downloaded through the
 gateway, for chat partners and group members with a contact that has no stored avatar
 yet, or whose Telegram photo id changed since the last download (the checkpoint
@@ -45,6 +48,7 @@ from pingcrm.telegram.settings import TelegramSyncSettings, sync_settings
 log = logging.getLogger(__name__)
 WATERMARKS = "telegram.chats"
 PHOTOS = "telegram.photos"
+GROUPS = "telegram.groups"
 AVATAR = "avatar_url"
 # Earlier versions linked Telegram's public picture page instead of storing the photo.
 LEGACY_AVATAR = "https://t.me/i/userpic/"
@@ -82,6 +86,8 @@ class ChatSync:
         self.pending_reads: dict[int, int] = {}
         # Telegram user id -> (the user as Telegram sent it, contact id), chats first.
         self.photo_candidates: dict[int, tuple[Any, int]] = {}
+        # Group id -> the contact ids that were its members (checkpoint ``telegram.groups``).
+        self.group_members: dict[str, list[int]] = {}
 
     # --- watermarks -------------------------------------------------------------------
 
@@ -128,8 +134,18 @@ class ChatSync:
             self.ctx.run.progress_done = done
         self._commit()
         if self.prefs.sync_groups:
+            raw = checkpoints.load(self.session, self.account_id, GROUPS)
+            self.group_members = {
+                str(k): [int(c) for c in v] for k, v in (json.loads(raw) if raw else {}).items()
+            }
             for _dialog, entity in groups:
                 self._group(entity)
+            checkpoints.save(
+                self.session,
+                self.account_id,
+                GROUPS,
+                json.dumps(self.group_members, sort_keys=True),
+            )
             self._commit()
         self._photos()
         self._bios()
@@ -256,6 +272,7 @@ class ChatSync:
             new = [people[p] for p in people if p not in found]
             created = self._create_second_tier(new)
             found.update(created)
+        self._drop_leavers(entity, title, set(found.values()))
         if not found:
             return
         self._want_photos(people, found)
@@ -269,6 +286,23 @@ class ChatSync:
         changed = {cid: [*groups, title] for cid, groups in current.items() if title not in groups}
         repository.set_common_groups(self.session, self.user_id, changed)
         self.ctx.counts.updated_contacts += len([c for c in changed if current[c]])
+
+    def _drop_leavers(self, entity: Any, title: str, members: set[int]) -> None:
+        """Take the group off the common groups of contacts that were members at the last
+        sync and are not any more; remember the members for the next one."""
+        key = str(int(entity.id))
+        gone = set(self.group_members.get(key, [])) - members
+        self.group_members[key] = sorted(members)
+        if not gone:
+            return
+        current = repository.common_groups(self.session, self.user_id, gone)
+        changed = {
+            cid: [g for g in groups if g != title]
+            for cid, groups in current.items()
+            if title in groups
+        }
+        repository.set_common_groups(self.session, self.user_id, changed)
+        self.ctx.counts.updated_contacts += len(changed)
 
     def _create_second_tier(self, users: list[Any]) -> dict[int, int]:
         if not users:
