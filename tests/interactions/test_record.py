@@ -79,6 +79,51 @@ def test_thousand_rows_use_a_bounded_number_of_statements_and_rerun_inserts_noth
     assert first.is_second_tier is False
 
 
+def _contact_writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("UPDATE CONTACTS")]
+
+
+def test_a_batch_rewrites_each_touched_contact_once_with_counters_and_score(
+    session: Session,
+) -> None:
+    user = create_user(session)
+    contacts = [create_contact(session, user, f"Person {i}") for i in range(20)]
+    linked = create_contact(session, user, "Only Connected")
+    rows = _rows(contacts, 1000)
+    rows.append(
+        service.NewInteraction(
+            contact_id=linked.id,
+            platform=Platform.LINKEDIN,
+            kind=InteractionKind.CONNECTION,
+            direction=Direction.MUTUAL,
+            occurred_at=NOW - timedelta(days=3),
+            provider_id="connection-1",
+            preview="Connected on LinkedIn",
+        )
+    )
+    with count_statements(session) as statements:
+        service.record_interactions(session, user.id, rows)
+    # Counters and score of all 21 contacts in one statement, not one each.
+    assert len(_contact_writes(statements)) == 1, statements
+    session.commit()
+    session.expire_all()
+    first = session.get(Contact, contacts[0].id)
+    assert first is not None
+    assert (first.interaction_count, first.last_interaction_at) == (50, NOW - timedelta(hours=1))
+    assert first.score > 0
+    assert set(first.score_parts) == {"reciprocity", "recency", "frequency", "breadth", "tenure"}
+    only_connected = session.get(Contact, linked.id)
+    assert only_connected is not None
+    # A connection counts as an interaction but is no conversation: no score.
+    assert only_connected.interaction_count == 1
+    assert (only_connected.score, only_connected.score_parts) == (0, {})
+
+    # Nothing new: no contact row is rewritten.
+    with count_statements(session) as statements:
+        assert service.record_interactions(session, user.id, rows) == 0
+    assert _contact_writes(statements) == []
+
+
 def test_two_batches_in_one_transaction_record_each_row_once_with_every_field(
     session: Session,
 ) -> None:

@@ -22,7 +22,7 @@ from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.pagination import Page, PageRequest
 from pingcrm.models import Direction, Interaction, InteractionKind, Platform
-from pingcrm.scoring.service import recompute_scores
+from pingcrm.scoring.service import refresh_contacts
 
 PREVIEW_LENGTH = 500
 SUBJECT_LENGTH = 500
@@ -127,9 +127,9 @@ def record_interactions(
     touched = repository.insert_ignoring_duplicates(session, prepared)
     if touched:
         ids = sorted(set(touched))
-        repository.recompute_counters(session, user_id, ids, now, clear_second_tier=True)
-        # The score reflects the new rows at once, not after the nightly refresh.
-        recompute_scores(session, user_id, ids)
+        # Counters and score in one write per changed contact; the score reflects the new
+        # rows at once, not after the nightly refresh.
+        refresh_contacts(session, user_id, ids, now, clear_second_tier=True)
     return len(touched)
 
 
@@ -190,10 +190,7 @@ def update_interaction(
         )
     interaction.updated_at = utcnow()
     session.flush()
-    repository.recompute_counters(
-        session, user_id, [interaction.contact_id], utcnow(), clear_second_tier=False
-    )
-    recompute_scores(session, user_id, [interaction.contact_id])
+    refresh_contacts(session, user_id, [interaction.contact_id], utcnow(), clear_second_tier=False)
     return interaction
 
 
@@ -202,8 +199,7 @@ def delete_interaction(session: Session, user_id: int, interaction_id: int) -> i
     interaction = get_interaction(session, user_id, interaction_id)
     contact_id = interaction.contact_id
     repository.delete_interaction(session, interaction)
-    repository.recompute_counters(session, user_id, [contact_id], utcnow(), clear_second_tier=False)
-    recompute_scores(session, user_id, [contact_id])
+    refresh_contacts(session, user_id, [contact_id], utcnow(), clear_second_tier=False)
     return contact_id
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from pingcrm.kit.clock import utcnow
 from pingcrm.scoring import repository
 from pingcrm.scoring.rules import score_parts, total_score
+
+# Contacts per refresh query (ids bound in an IN list).
+REFRESH_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,44 @@ def recompute_scores(
     repository.write_scores(session, user_id, changed)
     session.flush()
     return RecomputeResult(contacts_scored=len(stored), contacts_changed=len(changed))
+
+
+def refresh_contacts(
+    session: Session,
+    user_id: int,
+    contact_ids: Sequence[int],
+    now: datetime,
+    *,
+    clear_second_tier: bool,
+) -> RecomputeResult:
+    """After new interactions: recompute the counters (``interaction_count``,
+    ``last_interaction_at``; interactions up to ``now``) and the score of these contacts
+    together, and rewrite each changed contact once (not once for the counters and again
+    for the score). ``clear_second_tier`` also clears their 2nd-tier flag."""
+    ids = sorted(set(contact_ids))
+    changed: list[tuple[int, repository.StoredContact]] = []
+    scored = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        stored = repository.stored_contacts(session, user_id, chunk)
+        facts = repository.facts_by_contact(session, user_id, now, chunk)
+        for contact_id, old in stored.items():
+            fact = facts.get(contact_id)
+            parts: dict[str, float] = {}
+            score = 0
+            if fact is not None and fact.activity is not None:
+                parts = score_parts(fact.activity, now)
+                score = total_score(parts)
+            new = repository.StoredContact(
+                score=score,
+                parts=parts,
+                interaction_count=fact.interaction_count if fact is not None else 0,
+                last_interaction_at=fact.last_interaction_at if fact is not None else None,
+                is_second_tier=old.is_second_tier and not clear_second_tier,
+            )
+            if new != old:
+                changed.append((contact_id, new))
+        scored += len(stored)
+    repository.write_contacts(session, user_id, changed)
+    session.flush()
+    return RecomputeResult(contacts_scored=scored, contacts_changed=len(changed))
