@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import JSON
 
 from pingcrm.contacts.identifiers import (
@@ -70,6 +71,8 @@ FILLABLE = (
     "telegram_bio",
 )
 _CHUNK = 400
+# Columns a fill of an existing contact reads besides ``FILLABLE``.
+_READ = ("id", "edited_fields", "organization_id", "search_text")
 # At most this many identifiers per contact from bulk paths: a hostile or broken file
 # (one person with 100,000 email columns, or rows all matching one contact) cannot blow
 # one contact up; further identifiers are ignored.
@@ -420,13 +423,17 @@ def upsert_contacts(
 
     # Existing contacts: fill empty fields (never edited ones), add missing identifiers.
     existing_ids = sorted({cid for cid in match if cid is not None})
-    contacts: dict[int, Contact] = {}
+    # Plain rows of the few columns a fill reads (no ORM objects, no JSON processing of
+    # the wide row); pending ORM changes are flushed first by the select.
+    wanted = [getattr(Contact, name) for name in (*_READ, *FILLABLE)]
+    contacts: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(existing_ids):
-        for contact in session.execute(
-            select(Contact).where((Contact.user_id + 0) == user_id, Contact.id.in_(chunk))
-        ).scalars():
-            contacts[contact.id] = contact
+        for row in session.execute(
+            select(*wanted).where((Contact.user_id + 0) == user_id, Contact.id.in_(chunk))
+        ).mappings():
+            contacts[int(row["id"])] = dict(row)
     changed: set[int] = set()
+    dirty: dict[int, set[str]] = {}
     id_counts = _identifier_counts(session, user_id, existing_ids)
     for index, contact_id in enumerate(match):
         prep = prepared[index]
@@ -434,19 +441,22 @@ def upsert_contacts(
             continue
         contact = contacts[contact_id]
         result.contact_ids[index] = contact_id
-        edited = set(contact.edited_fields or [])
+        edited = set(contact["edited_fields"] or [])
         for name in FILLABLE:
             value = getattr(prep.row, name)
             if isinstance(value, str):
                 value = _clean(value, _LIMITS.get(name, 10_000))
-            if value is None or name in edited or getattr(contact, name) not in (None, ""):
+            if value is None or name in edited or contact[name] not in (None, ""):
                 continue
-            setattr(contact, name, value)
+            contact[name] = value
             changed.add(contact_id)
-            if isinstance(value, str):
-                _extend_search_text(contact, [value])
-            if name == "company" and contact.organization_id is None:
-                contact.organization_id = orgs.resolve(session, user_id, value, None)
+            fields = dirty.setdefault(contact_id, set())
+            fields.add(name)
+            if isinstance(value, str) and _extend_search_text(contact, [value]):
+                fields.add("search_text")
+            if name == "company" and contact["organization_id"] is None:
+                contact["organization_id"] = orgs.resolve(session, user_id, value, None)
+                fields.add("organization_id")
         for kind, value, display, label in prep.ids:
             if id_counts.get(contact_id, 0) >= MAX_IDENTIFIERS_PER_CONTACT:
                 break
@@ -458,7 +468,9 @@ def upsert_contacts(
                 )
                 if kind is not IdentifierKind.SOURCE_RECORD:
                     changed.add(contact_id)
-                    _extend_search_text(contact, [display])
+                    if _extend_search_text(contact, [display]):
+                        dirty.setdefault(contact_id, set()).add("search_text")
+    _write_filled(session, user_id, contacts, dirty, now)
     # New contacts: one multi-row INSERT … RETURNING, then their identifiers.
     companies: dict[str, tuple[str, str | None]] = {}
     for members in groups:
@@ -511,8 +523,6 @@ def upsert_contacts(
                     new_identifiers.append(
                         _identifier_row(user_id, contact_id, kind, value, display, label, now)
                     )
-    if changed:
-        session.flush()
     if new_identifiers:
         _bulk_insert(
             session.connection(),
@@ -597,10 +607,42 @@ def _new_contact_row(
     }
 
 
-def _extend_search_text(contact: Contact, words: list[str]) -> None:
+def _extend_search_text(contact: dict[str, Any], words: list[str]) -> bool:
     """Append newly learned words (identifiers, filled fields) to the contact's search text,
-    keeping what other features put there (tags, notes)."""
-    text = contact.search_text or ""
+    keeping what other features put there (tags, notes); whether it changed."""
+    text = contact["search_text"] or ""
     additions = [w.lower() for w in words if w and w.lower() not in text]
-    if additions:
-        contact.search_text = " ".join([text, *additions]).strip()[:20000]
+    if not additions:
+        return False
+    contact["search_text"] = " ".join([text, *additions]).strip()[:20000]
+    return True
+
+
+def _write_filled(
+    session: Session,
+    user_id: int,
+    contacts: dict[int, dict[str, Any]],
+    dirty: dict[int, set[str]],
+    now: Any,
+) -> None:
+    """Write the filled fields of existing contacts: one executemany UPDATE per set of
+    changed columns (only those columns are written), then expire any loaded copy."""
+    if not dirty:
+        return
+    table = Contact.__table__
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for contact_id, fields in dirty.items():
+        shape = tuple(sorted(fields))
+        params = {f"v_{name}": contacts[contact_id][name] for name in shape}
+        by_shape.setdefault(shape, []).append({"b_id": contact_id, "v_updated_at": now, **params})
+    for shape, rows in by_shape.items():
+        stmt = (
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("b_id"), table.c.user_id == user_id)
+            .values({name: bindparam(f"v_{name}") for name in (*shape, "updated_at")})
+        )
+        session.execute(stmt, rows)
+    for contact_id in dirty:
+        loaded = session.identity_map.get(identity_key(Contact, contact_id))
+        if loaded is not None:
+            session.expire(loaded)
