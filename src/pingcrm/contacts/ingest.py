@@ -15,14 +15,18 @@ Everything is batched: a fixed number of queries per batch, never one per row.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.types import JSON
 
 from pingcrm.contacts.identifiers import (
     email_domain,
@@ -35,6 +39,9 @@ from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
+
+if TYPE_CHECKING:
+    import psycopg
 
 # Matching order: the first identifier kind that matches wins.
 MATCH_ORDER = (
@@ -64,6 +71,8 @@ FILLABLE = (
     "telegram_bio",
 )
 _CHUNK = 400
+# Columns a fill of an existing contact reads besides ``FILLABLE``.
+_READ = ("id", "edited_fields", "organization_id", "search_text")
 # At most this many identifiers per contact from bulk paths: a hostile or broken file
 # (one person with 100,000 email columns, or rows all matching one contact) cannot blow
 # one contact up; further identifiers are ignored.
@@ -192,6 +201,79 @@ def _insert_fn(session: Session) -> Any:
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# Rows per multi-row INSERT of the bulk paths (at most ~28 columns: well under SQLite's
+# 32,766 and PostgreSQL's 65,535 bound parameters); every full chunk reuses one statement
+# text, so the driver's statement cache parses it once.
+_INSERT_ROWS = 500
+_Processor = Callable[[Any], Any] | None
+
+
+def _processors(
+    dialect: Dialect, table: Table, columns: Sequence[str]
+) -> list[tuple[_Processor, bool]]:
+    """Each column's bind processor for ``dialect`` (enum → value, aware → naive UTC
+    timestamp, JSON → text on SQLite) and whether the driver expects JSON text from us."""
+    result: list[tuple[_Processor, bool]] = []
+    for name in columns:
+        column_type = table.c[name].type
+        process = column_type.bind_processor(dialect)
+        result.append((process, process is None and isinstance(column_type, JSON)))
+    return result
+
+
+def _bulk_insert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    suffix: str = "",
+) -> list[Any]:
+    """Insert ``rows`` (dicts with every column but ``id``), the values processed once in
+    Python (no per-row statement work inside SQLAlchemy): one pipelined ``executemany``
+    on PostgreSQL (psycopg sends every row without waiting for replies), one multi-row
+    INSERT per ``_INSERT_ROWS`` rows on SQLite. Returns the rows of ``suffix``'s
+    RETURNING, if any (in no particular order)."""
+    if not rows:
+        return []
+    dialect = connection.dialect
+    columns = [c.name for c in table.c if c.name != "id"]
+    processors = _processors(dialect, table, columns)
+    returning = "RETURNING" in suffix
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values: list[Any] = []
+        for name, (process, as_json) in zip(columns, processors, strict=True):
+            value = row.get(name)
+            if as_json:
+                value = json.dumps(value)
+            elif process is not None:
+                value = process(value)
+            values.append(value)
+        params.append(tuple(values))
+    # Only the table's own identifiers and placeholders are formatted in; values are bound.
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608
+    tail = " " + suffix if suffix else ""
+    returned: list[Any] = []
+    if dialect.name == "postgresql":
+        sql = head + "(" + ", ".join(["%s"] * len(columns)) + ")" + tail
+        raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+        with raw.cursor() as cursor:
+            cursor.executemany(sql, params, returning=returning)
+            while returning:
+                returned.extend(cursor.fetchall())
+                if not cursor.nextset():
+                    break
+        return returned
+    one = "(" + ", ".join(["?"] * len(columns)) + ")"
+    for chunk in _chunks(params, _INSERT_ROWS):
+        sql = head + ", ".join([one] * len(chunk)) + tail
+        flat = tuple(value for values in chunk for value in values)
+        result = connection.exec_driver_sql(sql, flat)
+        if returning:
+            returned.extend(result.all())
+    return returned
 
 
 def _identifier_counts(session: Session, user_id: int, contact_ids: list[int]) -> dict[int, int]:
@@ -341,13 +423,17 @@ def upsert_contacts(
 
     # Existing contacts: fill empty fields (never edited ones), add missing identifiers.
     existing_ids = sorted({cid for cid in match if cid is not None})
-    contacts: dict[int, Contact] = {}
+    # Plain rows of the few columns a fill reads (no ORM objects, no JSON processing of
+    # the wide row); pending ORM changes are flushed first by the select.
+    wanted = [getattr(Contact, name) for name in (*_READ, *FILLABLE)]
+    contacts: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(existing_ids):
-        for contact in session.execute(
-            select(Contact).where((Contact.user_id + 0) == user_id, Contact.id.in_(chunk))
-        ).scalars():
-            contacts[contact.id] = contact
+        for row in session.execute(
+            select(*wanted).where((Contact.user_id + 0) == user_id, Contact.id.in_(chunk))
+        ).mappings():
+            contacts[int(row["id"])] = dict(row)
     changed: set[int] = set()
+    dirty: dict[int, set[str]] = {}
     id_counts = _identifier_counts(session, user_id, existing_ids)
     for index, contact_id in enumerate(match):
         prep = prepared[index]
@@ -355,19 +441,22 @@ def upsert_contacts(
             continue
         contact = contacts[contact_id]
         result.contact_ids[index] = contact_id
-        edited = set(contact.edited_fields or [])
+        edited = set(contact["edited_fields"] or [])
         for name in FILLABLE:
             value = getattr(prep.row, name)
             if isinstance(value, str):
                 value = _clean(value, _LIMITS.get(name, 10_000))
-            if value is None or name in edited or getattr(contact, name) not in (None, ""):
+            if value is None or name in edited or contact[name] not in (None, ""):
                 continue
-            setattr(contact, name, value)
+            contact[name] = value
             changed.add(contact_id)
-            if isinstance(value, str):
-                _extend_search_text(contact, [value])
-            if name == "company" and contact.organization_id is None:
-                contact.organization_id = orgs.resolve(session, user_id, value, None)
+            fields = dirty.setdefault(contact_id, set())
+            fields.add(name)
+            if isinstance(value, str) and _extend_search_text(contact, [value]):
+                fields.add("search_text")
+            if name == "company" and contact["organization_id"] is None:
+                contact["organization_id"] = orgs.resolve(session, user_id, value, None)
+                fields.add("organization_id")
         for kind, value, display, label in prep.ids:
             if id_counts.get(contact_id, 0) >= MAX_IDENTIFIERS_PER_CONTACT:
                 break
@@ -379,7 +468,9 @@ def upsert_contacts(
                 )
                 if kind is not IdentifierKind.SOURCE_RECORD:
                     changed.add(contact_id)
-                    _extend_search_text(contact, [display])
+                    if _extend_search_text(contact, [display]):
+                        dirty.setdefault(contact_id, set()).add("search_text")
+    _write_filled(session, user_id, contacts, dirty, now)
     # New contacts: one multi-row INSERT … RETURNING, then their identifiers.
     companies: dict[str, tuple[str, str | None]] = {}
     for members in groups:
@@ -405,20 +496,17 @@ def upsert_contacts(
         members_prepared = [p for p in (prepared[i] for i in members) if p is not None]
         new_rows.append(_new_contact_row(session, user_id, members_prepared, orgs, source, now))
     if new_rows:
-        # A plain executemany (batched into multi-row INSERTs by SQLAlchemy), then the new
-        # ids by their unique BCC hash: RETURNING in parameter order would fall back to
-        # one statement per row on SQLite.
-        for chunk in _chunks(new_rows, 1000):
-            # Core executemany: the ORM bulk path cost more than the inserts themselves.
-            session.execute(insert(Contact.__table__), list(chunk))  # type: ignore[arg-type]
-        ids_by_hash: dict[str, int] = {}
-        for hashes in _chunks([r["bcc_hash"] for r in new_rows]):
-            for bcc_hash, contact_id in session.execute(
-                select(Contact.bcc_hash, Contact.id).where(
-                    Contact.user_id == user_id, Contact.bcc_hash.in_(hashes)
-                )
-            ).all():
-                ids_by_hash[bcc_hash] = contact_id
+        # Multi-row INSERT … RETURNING: the new ids come back with their unique BCC hash
+        # (no lookup by hash afterwards, whose plan depends on statistics).
+        ids_by_hash: dict[str, int] = {
+            bcc_hash: int(contact_id)
+            for contact_id, bcc_hash in _bulk_insert(
+                session.connection(),
+                Contact.__table__,  # type: ignore[arg-type]
+                new_rows,
+                suffix="RETURNING id, bcc_hash",
+            )
+        }
         inserted = [ids_by_hash[r["bcc_hash"]] for r in new_rows]
         for group_index, contact_id in enumerate(inserted):
             seen: set[tuple[IdentifierKind, str]] = set()
@@ -435,12 +523,13 @@ def upsert_contacts(
                     new_identifiers.append(
                         _identifier_row(user_id, contact_id, kind, value, display, label, now)
                     )
-    if changed:
-        session.flush()
     if new_identifiers:
-        stmt = _insert_fn(session)(ContactIdentifier).on_conflict_do_nothing()
-        for chunk in _chunks(new_identifiers, 1000):
-            session.execute(stmt, list(chunk))
+        _bulk_insert(
+            session.connection(),
+            ContactIdentifier.__table__,  # type: ignore[arg-type]
+            new_identifiers,
+            suffix="ON CONFLICT DO NOTHING",
+        )
 
     result.created = len(groups)
     result.updated = len(changed)
@@ -518,10 +607,42 @@ def _new_contact_row(
     }
 
 
-def _extend_search_text(contact: Contact, words: list[str]) -> None:
+def _extend_search_text(contact: dict[str, Any], words: list[str]) -> bool:
     """Append newly learned words (identifiers, filled fields) to the contact's search text,
-    keeping what other features put there (tags, notes)."""
-    text = contact.search_text or ""
+    keeping what other features put there (tags, notes); whether it changed."""
+    text = contact["search_text"] or ""
     additions = [w.lower() for w in words if w and w.lower() not in text]
-    if additions:
-        contact.search_text = " ".join([text, *additions]).strip()[:20000]
+    if not additions:
+        return False
+    contact["search_text"] = " ".join([text, *additions]).strip()[:20000]
+    return True
+
+
+def _write_filled(
+    session: Session,
+    user_id: int,
+    contacts: dict[int, dict[str, Any]],
+    dirty: dict[int, set[str]],
+    now: Any,
+) -> None:
+    """Write the filled fields of existing contacts: one executemany UPDATE per set of
+    changed columns (only those columns are written), then expire any loaded copy."""
+    if not dirty:
+        return
+    table = Contact.__table__
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for contact_id, fields in dirty.items():
+        shape = tuple(sorted(fields))
+        params = {f"v_{name}": contacts[contact_id][name] for name in shape}
+        by_shape.setdefault(shape, []).append({"b_id": contact_id, "v_updated_at": now, **params})
+    for shape, rows in by_shape.items():
+        stmt = (
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("b_id"), table.c.user_id == user_id)
+            .values({name: bindparam(f"v_{name}") for name in (*shape, "updated_at")})
+        )
+        session.execute(stmt, rows)
+    for contact_id in dirty:
+        loaded = session.identity_map.get(identity_key(Contact, contact_id))
+        if loaded is not None:
+            session.expire(loaded)
