@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
-from pingcrm.models import PlatformAccount, Provider, SyncRun
+from pingcrm.models import Contact, PlatformAccount, Provider, SyncRun
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
@@ -76,3 +76,11 @@ def run_sync(
             .order_by(SyncRun.id.desc())
             .limit(1)
         ).one()
+
+
+def contacts_by_name(session: Session, user_id: int) -> dict[str, Contact]:
+    """The user's contacts by full name, read afresh."""
+    session.expire_all()
+    return {
+        c.full_name: c for c in session.scalars(select(Contact).where(Contact.user_id == user_id))
+    }

@@ -19,18 +19,16 @@ from telethon import errors
 from pingcrm.config import Settings
 from pingcrm.contacts import avatars
 from pingcrm.kit.clock import FrozenClock, use_clock
-from pingcrm.models import Contact, Interaction, PlatformAccount, RunStatus
-from tests.fakes.telegram import FakeTelegram, set_photo, use_world, user
+from pingcrm.models import Interaction, PlatformAccount, RunStatus
+from tests.fakes.telegram import FakeTelegram, set_photo, user
 from tests.fixtures.builders import create_user, login
-from tests.telegram.fake_account import PHONE, connect, run_sync, telegram_settings
-
-
-@pytest.fixture
-def world() -> Any:
-    fake = FakeTelegram()
-    fake.add_account(PHONE, 1000)
-    with use_world(fake):
-        yield fake
+from tests.telegram.fake_account import (
+    PHONE,
+    connect,
+    contacts_by_name,
+    run_sync,
+    telegram_settings,
+)
 
 
 @pytest.fixture
@@ -43,13 +41,6 @@ def app(tg_settings: Settings, engine: Engine) -> FastAPI:
     from pingcrm.app import create_app
 
     return create_app(tg_settings, engine=engine)
-
-
-def _contacts(session: Session, user_id: int) -> dict[str, Contact]:
-    session.expire_all()
-    return {
-        c.full_name: c for c in session.scalars(select(Contact).where(Contact.user_id == user_id))
-    }
 
 
 def _chat(world: FakeTelegram, person: Any) -> None:
@@ -90,7 +81,7 @@ def test_a_contact_with_a_photo_shows_it_to_its_owner_and_to_nobody_else(
     run = run_sync(tg_settings, engine, session_factory, account)
 
     assert run.status is RunStatus.SUCCESS
-    people = _contacts(session, owner.id)
+    people = contacts_by_name(session, owner.id)
     ada, grace = people["Ada Lovelace"], people["Grace Hopper"]
     assert ada.avatar_url is not None
     assert ada.avatar_url.startswith(f"/contacts/{ada.id}/avatar?v=")
@@ -132,21 +123,21 @@ def test_a_rerun_downloads_nothing_and_a_changed_photo_is_downloaded_again(
     owner = create_user(session)
     account = connect(session, tg_settings, world, owner.id)
     run_sync(tg_settings, engine, session_factory, account)
-    first = _contacts(session, owner.id)["Ada Lovelace"].avatar_url
+    first = contacts_by_name(session, owner.id)["Ada Lovelace"].avatar_url
     assert world.count("profile_photo") == 1
 
     again = run_sync(tg_settings, engine, session_factory, account)
 
     assert again.status is RunStatus.SUCCESS
     assert world.count("profile_photo") == 1
-    assert _contacts(session, owner.id)["Ada Lovelace"].avatar_url == first
+    assert contacts_by_name(session, owner.id)["Ada Lovelace"].avatar_url == first
 
     set_photo(ada, 777)
     changed = run_sync(tg_settings, engine, session_factory, account)
 
     assert changed.status is RunStatus.SUCCESS
     assert world.count("profile_photo") == 2
-    contact = _contacts(session, owner.id)["Ada Lovelace"]
+    contact = contacts_by_name(session, owner.id)["Ada Lovelace"]
     assert contact.avatar_url is not None
     assert contact.avatar_url != first
     stored = avatars.read(tg_settings, owner.id, contact.id)
@@ -168,7 +159,7 @@ def test_downloads_per_run_are_capped_and_the_rest_come_next_run(
     account = connect(session, capped, world, owner.id)
 
     def with_photo() -> int:
-        return sum(1 for c in _contacts(session, owner.id).values() if c.avatar_url)
+        return sum(1 for c in contacts_by_name(session, owner.id).values() if c.avatar_url)
 
     run_sync(capped, engine, session_factory, account)
     assert (world.count("profile_photo"), with_photo()) == (2, 2)
@@ -201,7 +192,7 @@ def test_a_flood_wait_while_downloading_keeps_the_run_and_the_photos_stored(
     assert run.status is RunStatus.DEFERRED
     session.expire_all()
     assert len(list(session.scalars(select(Interaction)))) == 3  # the messages stay
-    with_photo = [c.full_name for c in _contacts(session, owner.id).values() if c.avatar_url]
+    with_photo = [c.full_name for c in contacts_by_name(session, owner.id).values() if c.avatar_url]
     assert with_photo == ["Person2001"]
     gated = session.get(PlatformAccount, account.id)
     assert gated is not None
@@ -212,7 +203,7 @@ def test_a_flood_wait_while_downloading_keeps_the_run_and_the_photos_stored(
         later = run_sync(tg_settings, engine, session_factory, account)
 
     assert later.status is RunStatus.SUCCESS
-    assert all(c.avatar_url for c in _contacts(session, owner.id).values())
+    assert all(c.avatar_url for c in contacts_by_name(session, owner.id).values())
     downloaded = [d for m, d in world.calls if m == "profile_photo"]
     assert downloaded == [2001, 2002, 2002, 2003]  # Person2001's photo is not fetched again
 
@@ -235,14 +226,14 @@ def test_an_old_telegram_picture_link_is_replaced_by_the_stored_photo_or_dropped
         account,
     )
     assert world.count("profile_photo") == 0
-    for name, contact in _contacts(session, owner.id).items():
+    for name, contact in contacts_by_name(session, owner.id).items():
         handle = "ada" if name.startswith("Ada") else "grace"
         contact.avatar_url = f"https://t.me/i/userpic/320/{handle}.jpg"  # what it used to be
     session.commit()
 
     run_sync(tg_settings, engine, session_factory, account)
 
-    people = _contacts(session, owner.id)
+    people = contacts_by_name(session, owner.id)
     assert (people["Ada Lovelace"].avatar_url or "").startswith(
         f"/contacts/{people['Ada Lovelace'].id}/avatar?v="
     )

@@ -19,17 +19,15 @@ from pingcrm.models import (
     PlatformAccount,
     RunStatus,
 )
-from tests.fakes.telegram import FakeTelegram, file, photo, sticker, use_world, user, video, voice
+from tests.fakes.telegram import FakeTelegram, file, photo, sticker, user, video, voice
 from tests.fixtures.builders import create_contact, create_user
-from tests.telegram.fake_account import PHONE, connect, run_sync, telegram_settings
-
-
-@pytest.fixture
-def world() -> Any:
-    fake = FakeTelegram()
-    fake.add_account(PHONE, 1000)
-    with use_world(fake):
-        yield fake
+from tests.telegram.fake_account import (
+    PHONE,
+    connect,
+    contacts_by_name,
+    run_sync,
+    telegram_settings,
+)
 
 
 @pytest.fixture
@@ -48,14 +46,7 @@ def _interactions(session: Session, user_id: int) -> list[Interaction]:
     )
 
 
-def _contacts(session: Session, user_id: int) -> dict[str, Contact]:
-    session.expire_all()
-    return {
-        c.full_name: c for c in session.scalars(select(Contact).where(Contact.user_id == user_id))
-    }
-
-
-def test_chats_become_interactions_with_direction_previews_and_new_contacts(
+def test_chats_become_interactions_with_direction_previews_and_newcontacts_by_name(
     world: FakeTelegram,
     tg_settings: Settings,
     engine: Engine,
@@ -95,7 +86,7 @@ def test_chats_become_interactions_with_direction_previews_and_new_contacts(
         ("outbound", "[File: deck.pdf] the slides", False),
         ("inbound", "[Video]", None),
     ]
-    people = _contacts(session, owner.id)
+    people = contacts_by_name(session, owner.id)
     assert set(people) == {"Ada Lovelace", "Grace Hopper"}
     ada_url = people["Ada Lovelace"].avatar_url or ""
     assert ada_url.startswith(f"/contacts/{people['Ada Lovelace'].id}/avatar?v=")
@@ -159,7 +150,7 @@ def test_a_chat_of_20000_messages_is_synced_completely_in_batches(
 
     assert run.new_interactions == 20_000
     assert world.count("messages") == 10  # 2,000 a page, no cap
-    assert _contacts(session, owner.id)["Chatty"].interaction_count == 20_000
+    assert contacts_by_name(session, owner.id)["Chatty"].interaction_count == 20_000
 
 
 def test_contacts_are_matched_by_telegram_id_then_username_then_phone_never_by_name(
@@ -187,7 +178,7 @@ def test_contacts_are_matched_by_telegram_id_then_username_then_phone_never_by_n
     assert by_username.id in people
     assert by_phone.id in people
     assert namesake.id not in people
-    assert len([c for c in _contacts(session, owner.id) if c == "Same Name"]) == 1
+    assert len([c for c in contacts_by_name(session, owner.id) if c == "Same Name"]) == 1
     session.expire_all()
     assert (
         len(
@@ -248,7 +239,7 @@ def test_group_members_become_common_groups_and_2nd_tier_contacts_when_on(
 
     run = run_sync(tg_settings, engine, session_factory, account)
 
-    people = _contacts(session, owner.id)
+    people = contacts_by_name(session, owner.id)
     assert people["Known Member"].common_groups == ["Rust Meetup"]
     assert people["Known Member"].id == known.id
     assert not people["Known Member"].is_second_tier
@@ -263,7 +254,7 @@ def test_group_members_become_common_groups_and_2nd_tier_contacts_when_on(
         assert run.new_contacts == 0
     again = run_sync(tg_settings, engine, session_factory, account)
     assert again.new_contacts == 0
-    assert _contacts(session, owner.id)["Known Member"].common_groups == ["Rust Meetup"]
+    assert contacts_by_name(session, owner.id)["Known Member"].common_groups == ["Rust Meetup"]
 
 
 def test_a_2nd_tier_contact_loses_the_flag_at_the_first_direct_message(
@@ -278,12 +269,12 @@ def test_a_2nd_tier_contact_loses_the_flag_at_the_first_direct_message(
     owner = create_user(session)
     account = connect(session, tg_settings, world, owner.id, second_tier=True)
     run_sync(tg_settings, engine, session_factory, account)
-    assert _contacts(session, owner.id)["Stranger One"].is_second_tier
+    assert contacts_by_name(session, owner.id)["Stranger One"].is_second_tier
 
     world.add_chat(PHONE, stranger)
     world.add_message(PHONE, 2002, "hello from the meetup")
     run_sync(tg_settings, engine, session_factory, account)
-    person = _contacts(session, owner.id)["Stranger One"]
+    person = contacts_by_name(session, owner.id)["Stranger One"]
     assert not person.is_second_tier
     assert person.interaction_count == 1
 
@@ -305,7 +296,7 @@ def test_bios_are_read_at_most_weekly_and_a_changed_bio_is_a_detected_event(
     owner = create_user(session)
     account = connect(session, tg_settings, world, owner.id)
     run_sync(tg_settings, engine, session_factory, account)
-    assert _contacts(session, owner.id)["Ada"].telegram_bio == "Mathematician"
+    assert contacts_by_name(session, owner.id)["Ada"].telegram_bio == "Mathematician"
     assert world.count("about") == 1
 
     world.accounts[PHONE].bios[2001] = "Head of Engines at Babbage & Co"
@@ -315,7 +306,9 @@ def test_bios_are_read_at_most_weekly_and_a_changed_bio_is_a_detected_event(
     with use_clock(FrozenClock(utcnow() + timedelta(days=8))):
         run_sync(tg_settings, engine, session_factory, account)
     assert world.count("about") == 2
-    assert _contacts(session, owner.id)["Ada"].telegram_bio == "Head of Engines at Babbage & Co"
+    assert (
+        contacts_by_name(session, owner.id)["Ada"].telegram_bio == "Head of Engines at Babbage & Co"
+    )
     events = session.scalars(select(DetectedEvent).where(DetectedEvent.user_id == owner.id)).all()
     assert [(e.kind, e.source) for e in events] == [("job_change", "telegram")]
     assert "Head of Engines" in events[0].summary
@@ -459,7 +452,7 @@ def test_settings_count_2nd_tier_contacts_the_list_hides_them_and_delete_all_rem
             "/settings/telegram/second-tier/delete", headers={"HX-Request": "true"}
         ).text
     assert "Deleted 1 2nd-tier contacts." in page
-    assert set(_contacts(session, owner.id)) == {"Friend Two"}
+    assert set(contacts_by_name(session, owner.id)) == {"Friend Two"}
 
 
 def test_a_member_who_left_a_group_loses_it_from_common_groups_at_the_next_sync(
@@ -479,13 +472,13 @@ def test_a_member_who_left_a_group_loses_it_from_common_groups_at_the_next_sync(
     world.add_group(PHONE, 5002, "Chess Club", [leaves])
     account = connect(session, tg_settings, world, owner.id)
     run_sync(tg_settings, engine, session_factory, account)
-    people = _contacts(session, owner.id)
+    people = contacts_by_name(session, owner.id)
     assert people["Grace Hopper"].common_groups == ["Rust Meetup", "Chess Club"]
 
     rust.members.remove(leaves)
     run = run_sync(tg_settings, engine, session_factory, account)
 
     assert run.status is RunStatus.SUCCESS
-    people = _contacts(session, owner.id)
+    people = contacts_by_name(session, owner.id)
     assert people["Grace Hopper"].common_groups == ["Chess Club"]
     assert people["Ada Lovelace"].common_groups == ["Rust Meetup"]
