@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import anyio
 from mcp.server import MCPServer
@@ -30,6 +30,24 @@ DRAIN_SECONDS = 300.0
 def _key(request_id: Any) -> str:
     # JSON-RPC ids are strings or numbers; the answer echoes the same value.
     return f"{type(request_id).__name__}:{request_id}"
+
+
+class _ClosesOnExit:
+    """``async with stream:`` closes it on the way out, as the SDK's streams do."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 class InFlight:
@@ -59,7 +77,7 @@ class InFlight:
             await self._idle.wait()
 
 
-class DrainingReadStream:
+class DrainingReadStream(_ClosesOnExit):
     """The transport's read stream, noting each request; at end of input it waits until
     the requests in flight are answered before ending too."""
 
@@ -113,20 +131,8 @@ class DrainingReadStream:
         except anyio.EndOfStream:
             raise StopAsyncIteration from None
 
-    async def __aenter__(self) -> DrainingReadStream:
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> bool | None:
-        await self.aclose()
-        return None
-
-
-class AnsweringWriteStream:
+class AnsweringWriteStream(_ClosesOnExit):
     """The transport's write stream, crossing off each request once its answer is out."""
 
     def __init__(self, inner: Any, in_flight: InFlight) -> None:
@@ -141,18 +147,6 @@ class AnsweringWriteStream:
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-    async def __aenter__(self) -> AnsweringWriteStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> bool | None:
-        await self.aclose()
-        return None
 
 
 async def serve_stdio(server: MCPServer, drain_seconds: float = DRAIN_SECONDS) -> None:
