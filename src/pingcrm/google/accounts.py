@@ -14,7 +14,9 @@ from pingcrm.errors import NotFound
 from pingcrm.google import oauth, quota
 from pingcrm.google.client import GoogleApiError, GoogleClient
 from pingcrm.models import PlatformAccount, Provider
+from pingcrm.platform_accounts import oauth2
 from pingcrm.platform_accounts import service as accounts
+from pingcrm.platform_accounts.oauth2 import OAuthError
 from pingcrm.settings import repository as settings_repository
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
@@ -50,17 +52,11 @@ def finish_connect(
     code, learn the Gmail address, store the tokens encrypted. Never creates or switches a
     PingCRM user; reconnecting an address updates its account."""
     verifier = oauth.consume_state(session, settings, user_id, state or "")
-    if error:
-        raise oauth.OAuthError(
-            "Google did not grant access (you cancelled, or an error occurred). "
-            "Nothing was connected."
-        )
-    if not code:
-        raise oauth.OAuthError("Google sent no authorization code. Click Connect again.")
+    code = oauth2.check_callback("Google", code=code, error=error)
     tokens = oauth.exchange_code(settings, code, verifier, http=http)
     credentials = tokens.as_credentials()
     if oauth.GMAIL_READONLY not in tokens.scopes:
-        raise oauth.OAuthError(
+        raise OAuthError(
             'Gmail read access was not granted: tick "Read your email" on Google\'s '
             "consent screen to connect."
         )
@@ -70,12 +66,12 @@ def finish_connect(
             client.gmail_url("/profile"), units=quota.UNITS["gmail.getProfile"]
         )
     except (GoogleApiError, ProviderAuthError, ProviderTransientError) as exc:
-        raise oauth.OAuthError(f"Google's profile could not be read: {exc}") from exc
+        raise OAuthError(f"Google's profile could not be read: {exc}") from exc
     finally:
         client.close()
     address = str(profile.get("emailAddress") or "").strip().lower()
     if not address:
-        raise oauth.OAuthError("Google did not tell which Gmail address this is.")
+        raise OAuthError("Google did not tell which Gmail address this is.")
     account = accounts.connect(
         session,
         settings,

@@ -4,17 +4,13 @@ from ``platform_accounts.oauth_states``), the code exchange, token refresh and r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
-
 import httpx2
 from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from pingcrm.errors import PingError
-from pingcrm.kit.clock import utcnow
-from pingcrm.platform_accounts import oauth_states
+from pingcrm.platform_accounts import oauth2
+from pingcrm.platform_accounts.oauth2 import OAuthError, TokenSet
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
@@ -29,7 +25,6 @@ SCOPES: tuple[str, ...] = (
     CALENDAR_READONLY,
     GMAIL_SEND,
 )
-STATE_TTL = oauth_states.STATE_TTL
 PROVIDER = "google"
 TESTING_APP_HINT = (
     "Google refused the stored authorization (invalid_grant): it was revoked, or the "
@@ -38,35 +33,9 @@ TESTING_APP_HINT = (
 )
 
 
-class OAuthError(PingError):
-    """The authorization could not be completed (bad state, refused code, …)."""
-
-    status_code = 400
-    code = "oauth_failed"
-
-
 class GoogleNotConfigured(PingError):
     status_code = 409
     code = "google_not_configured"
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    """What the token endpoint granted."""
-
-    access_token: str
-    expires_at: float
-    scopes: frozenset[str]
-    refresh_token: str | None = None
-
-    def as_credentials(self) -> dict[str, Any]:
-        """The dict stored (encrypted) on the platform account."""
-        return {
-            "access_token": self.access_token,
-            "refresh_token": self.refresh_token,
-            "expires_at": self.expires_at,
-            "scope": " ".join(sorted(self.scopes)),
-        }
 
 
 def require_configured(settings: Settings) -> None:
@@ -81,67 +50,47 @@ def require_configured(settings: Settings) -> None:
 def authorization_url(session: Session, settings: Settings, user_id: int) -> str:
     """Store a fresh state + PKCE verifier for ``user_id``; the consent-screen URL."""
     require_configured(settings)
-    pending = oauth_states.issue(session, settings, user_id, PROVIDER)
-    query = {
-        "client_id": settings.google_client_id,
-        "redirect_uri": settings.resolved_google_redirect_uri,
-        "response_type": "code",
-        "scope": " ".join(SCOPES),
-        "access_type": "offline",
-        "prompt": "consent",
-        "include_granted_scopes": "true",
-        "state": pending.state,
-        "code_challenge": pending.code_challenge,
-        "code_challenge_method": pending.code_challenge_method,
-    }
-    return f"{settings.google_auth_url}?{urlencode(query)}"
-
-
-def consume_state(session: Session, settings: Settings, user_id: int, state: str) -> str:
-    """The PKCE verifier of ``state`` if it was issued to ``user_id`` and is fresh.
-
-    The state is single-use: it is deleted whatever the outcome."""
-    verifier = oauth_states.consume(session, settings, user_id, PROVIDER, state)
-    if verifier is None:
-        raise OAuthError("This Google authorization is unknown or expired. Click Connect again.")
-    return verifier
-
-
-def _token_error(response: httpx2.Response) -> tuple[str, str]:
-    try:
-        body = response.json()
-    except ValueError:
-        return "", response.text[:200]
-    if not isinstance(body, dict):
-        return "", ""
-    return str(body.get("error") or ""), str(body.get("error_description") or "")
-
-
-def _token_set(body: dict[str, Any], previous_refresh: str | None = None) -> TokenSet:
-    access = body.get("access_token")
-    if not isinstance(access, str) or not access:
-        raise OAuthError("Google's token answer had no access token.")
-    expires_in = float(body.get("expires_in") or 3600)
-    scopes = frozenset(str(body.get("scope") or "").split())
-    refresh = body.get("refresh_token") or previous_refresh
-    return TokenSet(
-        access_token=access,
-        expires_at=utcnow().timestamp() + expires_in,
-        scopes=scopes,
-        refresh_token=str(refresh) if refresh else None,
+    return oauth2.authorization_url(
+        session,
+        settings,
+        user_id,
+        provider=PROVIDER,
+        endpoint=settings.google_auth_url,
+        params={
+            "client_id": settings.google_client_id,
+            "redirect_uri": settings.resolved_google_redirect_uri,
+            "response_type": "code",
+            "scope": " ".join(SCOPES),
+            "access_type": "offline",
+            "prompt": "consent",
+            "include_granted_scopes": "true",
+        },
     )
 
 
+def consume_state(session: Session, settings: Settings, user_id: int, state: str) -> str:
+    """The PKCE verifier of ``state`` (single use; OAuthError when unknown/expired)."""
+    return oauth2.consume_state(
+        session, settings, user_id, state, provider=PROVIDER, label="Google"
+    )
+
+
+def _token_set(body: object, previous_refresh: str | None = None) -> TokenSet:
+    missing = OAuthError("Google's token answer had no access token.")
+    return oauth2.token_set(
+        body, default_lifetime=3600, missing=missing, previous_refresh=previous_refresh
+    )
+
+
+def _post_form_to(
+    http: httpx2.Client, settings: Settings, url: str, data: dict[str, str]
+) -> httpx2.Response:
+    timeout = settings.google_timeout_seconds
+    return oauth2.post_form(http, url, data, label="Google", timeout=timeout)
+
+
 def _post_token(http: httpx2.Client, settings: Settings, data: dict[str, str]) -> httpx2.Response:
-    try:
-        return http.post(
-            settings.google_token_url,
-            data=data,
-            headers={"Accept": "application/json"},
-            timeout=settings.google_timeout_seconds,
-        )
-    except httpx2.TransportError as exc:
-        raise ProviderTransientError(f"Google could not be reached: {exc}") from exc
+    return _post_form_to(http, settings, settings.google_token_url, data)
 
 
 def exchange_code(
@@ -149,30 +98,26 @@ def exchange_code(
 ) -> TokenSet:
     """Trade the callback's ``code`` (and our PKCE verifier) for tokens."""
     require_configured(settings)
-    client = http or httpx2.Client()
     try:
-        response = _post_token(
-            client,
-            settings,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "code_verifier": verifier,
-                "client_id": settings.google_client_id,
-                "client_secret": settings.google_client_secret,
-                "redirect_uri": settings.resolved_google_redirect_uri,
-            },
-        )
+        with oauth2.client(http) as client:
+            response = _post_token(
+                client,
+                settings,
+                {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "code_verifier": verifier,
+                    "client_id": settings.google_client_id,
+                    "client_secret": settings.google_client_secret,
+                    "redirect_uri": settings.resolved_google_redirect_uri,
+                },
+            )
     except ProviderTransientError as exc:
         raise OAuthError(str(exc)) from exc
-    finally:
-        if http is None:
-            client.close()
     if response.status_code != 200:
-        error, description = _token_error(response)
         raise OAuthError(
-            f"Google refused the authorization ({error or response.status_code}"
-            f"{': ' + description if description else ''}). Click Connect again."
+            f"Google refused the authorization ({oauth2.describe_refusal(response)}). "
+            "Click Connect again."
         )
     tokens = _token_set(response.json())
     if not tokens.refresh_token:
@@ -197,7 +142,7 @@ def refresh(settings: Settings, refresh_token: str, http: httpx2.Client) -> Toke
     )
     if response.status_code == 200:
         return _token_set(response.json(), refresh_token)
-    error, description = _token_error(response)
+    error, _ = oauth2.error_of(response)
     if error in ("invalid_grant", "unauthorized_client", "invalid_client"):
         message = (
             TESTING_APP_HINT
@@ -211,23 +156,16 @@ def refresh(settings: Settings, refresh_token: str, http: httpx2.Client) -> Toke
     if response.status_code == 429 or response.status_code >= 500:
         raise ProviderTransientError(f"Google's token endpoint answered {response.status_code}.")
     raise ProviderAuthError(
-        f"Google refused to refresh the access token ({error or response.status_code}"
-        f"{': ' + description if description else ''}). Reconnect the account."
+        f"Google refused to refresh the access token ({oauth2.describe_refusal(response)}). "
+        "Reconnect the account."
     )
 
 
 def revoke(settings: Settings, token: str, *, http: httpx2.Client | None = None) -> bool:
     """Revoke ``token`` at Google (best effort): whether Google confirmed it."""
-    client = http or httpx2.Client()
     try:
-        response = client.post(
-            settings.google_revoke_url,
-            data={"token": token},
-            timeout=settings.google_timeout_seconds,
-        )
-    except httpx2.HTTPError:
+        with oauth2.client(http) as client:
+            response = _post_form_to(client, settings, settings.google_revoke_url, {"token": token})
+    except (ProviderTransientError, httpx2.HTTPError):
         return False
-    finally:
-        if http is None:
-            client.close()
     return response.status_code == 200

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.errors import NotFound
 from pingcrm.models import PlatformAccount, Provider
+from pingcrm.platform_accounts import oauth2
 from pingcrm.platform_accounts import service as accounts
+from pingcrm.platform_accounts.oauth2 import OAuthError
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
 from pingcrm.twitter import oauth
@@ -51,16 +53,11 @@ def finish_connect(
     code, learn who the X user is, store the tokens encrypted. Reconnecting the same X
     user updates its account."""
     verifier = oauth.consume_state(session, settings, user_id, state or "")
-    if error:
-        raise oauth.XOAuthError(
-            "X did not grant access (you cancelled, or an error occurred). Nothing was connected."
-        )
-    if not code:
-        raise oauth.XOAuthError("X sent no authorization code. Click Connect again.")
+    code = oauth2.check_callback("X", code=code, error=error)
     tokens = oauth.exchange_code(settings, code, verifier, http=http)
     missing = {"tweet.read", "users.read"} - tokens.scopes if tokens.scopes else set()
     if missing:
-        raise oauth.XOAuthError(
+        raise OAuthError(
             f"X did not grant {', '.join(sorted(missing))}; PingCRM needs it to sync. "
             "Click Connect again and allow it."
         )
@@ -68,7 +65,7 @@ def finish_connect(
     try:
         me = client.me()
     except (XApiError, ProviderAuthError, ProviderTransientError) as exc:
-        raise oauth.XOAuthError(f"X's profile could not be read: {exc}") from exc
+        raise OAuthError(f"X's profile could not be read: {exc}") from exc
     finally:
         client.close()
     handle = str(me.get("username") or "")

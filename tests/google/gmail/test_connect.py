@@ -19,6 +19,7 @@ from pingcrm.app import create_app
 from pingcrm.config import Settings
 from pingcrm.models import Interaction, PlatformAccount, Provider, User, UserSettings
 from pingcrm.platform_accounts import service as accounts
+from pingcrm.platform_accounts.oauth2 import OAuthError
 from tests.fakes.google.state import GMAIL_SEND, FakeGoogle
 from tests.fixtures.builders import create_contact, create_interaction, create_user, login
 from tests.google.fake_account import google_settings, served
@@ -151,7 +152,7 @@ def test_a_wrong_pkce_verifier_is_refused_by_google(web: Web) -> None:
 
     location = consent(web)
     code = parse_qs(urlsplit(location).query)["code"][0]
-    with pytest.raises(oauth.OAuthError, match="invalid_grant"):
+    with pytest.raises(OAuthError, match="invalid_grant"):
         oauth.exchange_code(web.settings, code, "not-the-verifier")
 
 
