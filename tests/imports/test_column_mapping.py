@@ -373,6 +373,35 @@ def test_the_api_proposes_a_mapping_and_imports_with_one(
     assert client.get("/api/v1/imports", headers=headers).json()["meta"]["total"] == 3
 
 
+def test_the_api_lists_and_forgets_saved_mappings(client: TestClient, session: Session) -> None:
+    create_user(session)
+    headers = api_token(client)
+    assert client.get("/api/v1/imports/mappings", headers=headers).json()["data"] == []
+    client.post(
+        "/api/v1/imports",
+        files={"file": ("odd.csv", ODD.encode("utf-8"))},
+        data={"mapping": '["name", "email", "phone", "company", "ignore"]'},
+        headers=headers,
+    )
+    saved = client.get("/api/v1/imports/mappings", headers=headers).json()["data"]
+    assert len(saved) == 1
+    assert saved[0]["columns"][:2] == [
+        {"column": "Kontakt", "field": "name", "label": "Full name"},
+        {"column": "Adresse électronique", "field": "email", "label": "Email (one or a list)"},
+    ]
+
+    forgotten = client.delete(f"/api/v1/imports/mappings/{saved[0]['key']}", headers=headers)
+    assert forgotten.status_code == 200, forgotten.text
+    assert client.get("/api/v1/imports/mappings", headers=headers).json()["data"] == []
+    # The same header asks again; an unknown key is a 404.
+    again = client.post(
+        "/api/v1/imports", files={"file": ("b.csv", ODD_AGAIN.encode("utf-8"))}, headers=headers
+    ).json()["data"]
+    assert again["status"] == "needs_mapping"
+    missing = client.delete(f"/api/v1/imports/mappings/{saved[0]['key']}", headers=headers)
+    assert missing.status_code == 404
+
+
 def test_the_cli_accepts_map_options(
     session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -275,6 +275,7 @@ class SavedMapping:
     key: str
     columns: list[tuple[str, str]]  # (column, field label)
     saved_at: str
+    fields: list[str]  # the field id of each column
 
 
 def list_saved(session: Session, user_id: int) -> list[SavedMapping]:
@@ -290,6 +291,7 @@ def list_saved(session: Session, user_id: int) -> list[SavedMapping]:
                 key=key,
                 columns=[(h, FIELD_LABELS.get(f, f)) for h, f in zip(header, fields, strict=False)],
                 saved_at=str(entry.get("saved_at", "")),
+                fields=fields[: len(header)],
             )
         )
     return sorted(result, key=lambda m: m.saved_at, reverse=True)

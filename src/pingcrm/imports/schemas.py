@@ -62,6 +62,28 @@ class MappingProposalOut(BaseModel):
     fields: list[FieldOut]
 
 
+class SavedColumnOut(BaseModel):
+    """One column of a remembered mapping."""
+
+    column: str
+    field: str
+    label: str
+
+
+class SavedMappingOut(BaseModel):
+    """A column mapping remembered for files with one header (``key`` identifies it)."""
+
+    key: str
+    columns: list[SavedColumnOut]
+    saved_at: str
+
+
+class ForgottenMappingOut(BaseModel):
+    """The key of the mapping forgotten."""
+
+    key: str
+
+
 class MappingIn(BaseModel):
     """The columns' fields: a list with one field id per column (``ignore`` to skip one),
     or ``{"column header": "field id"}`` changing only those columns of the proposal

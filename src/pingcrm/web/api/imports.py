@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from pingcrm.errors import NotFound, ValidationFailed
@@ -14,9 +14,12 @@ from pingcrm.imports.mapping import FIELD_LABELS, SINGLE_VALUED, MappingInvalid
 from pingcrm.imports.schemas import (
     ColumnOut,
     FieldOut,
+    ForgottenMappingOut,
     ImportOut,
     MappingIn,
     MappingProposalOut,
+    SavedColumnOut,
+    SavedMappingOut,
 )
 from pingcrm.imports.tasks import import_call
 from pingcrm.kit.bounds import DbId, PageNumber
@@ -87,6 +90,35 @@ def _parse_mapping(text: str) -> list[str] | dict[str, str]:
         raise MappingInvalid(
             'mapping must be JSON: a list of field ids, or {"column": "field id"}.'
         ) from exc
+
+
+@router.get("/mappings", summary="List the saved column mappings")
+def list_saved_mappings(session: SessionDep, user: ApiUser) -> Envelope[list[SavedMappingOut]]:
+    """The column mappings remembered for CSV headers (newest first): a file with one of
+    these headers imports at once with its mapping."""
+    return one(
+        [
+            SavedMappingOut(
+                key=saved.key,
+                columns=[
+                    SavedColumnOut(column=column, field=field, label=label)
+                    for (column, label), field in zip(saved.columns, saved.fields, strict=False)
+                ],
+                saved_at=saved.saved_at,
+            )
+            for saved in service.saved_mappings(session, user.id)
+        ]
+    )
+
+
+@router.delete("/mappings/{key}", summary="Forget a saved column mapping")
+def forget_saved_mapping(
+    key: Annotated[str, Path(max_length=100)], session: SessionDep, user: ApiUser
+) -> Envelope[ForgottenMappingOut]:
+    """Forget one saved mapping: the next file with its header asks for a mapping
+    again. 404 for a key the caller has not saved."""
+    service.forget_mapping(session, user.id, key)
+    return one(ForgottenMappingOut(key=key))
 
 
 @router.get("/{import_id}/mapping", summary="Get the proposed column mapping")
