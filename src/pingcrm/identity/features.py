@@ -174,9 +174,13 @@ def build(
     if given_all and family_all:
         forms |= {given_all + family_all, given_all[0] + family_all, family_all + given_all[0]}
     features.forms = frozenset(forms - {""})
+    # Usernames the person chose: handles and personal (webmail) addresses. A work
+    # address is given by the employer ("j.smith2@acme.io" says nothing of a handle).
+    chosen = [local for local, _, domain in (e.partition("@") for e in features.emails)
+              if domain not in features.domains]  # fmt: skip
     features.usernames = frozenset(
         part
-        for raw in (*features.raw_handles.values(), *(e.split("@", 1)[0] for e in features.emails))
+        for raw in (*features.raw_handles.values(), *chosen)
         for part in username_parts(raw)
         if part not in features.forms
     )
@@ -185,11 +189,12 @@ def build(
 
 def username_parts(raw: str) -> set[str]:
     """The parts of a username or email local part that could identify a person: the
-    pieces between separators (``tg_jsmith84`` → ``jsmith84``), of at least five
-    characters with a letter, neither a generated hex suffix nor a plus tag."""
-    local = raw.split("+", 1)[0]
+    whole without separators (``j.smith_84`` → ``jsmith84``) and the pieces between
+    separators (``tg_jsmith84`` → ``jsmith84``), of at least five characters with a
+    letter, neither a generated hex id nor a plus tag."""
+    pieces = _USERNAME_SEPARATORS.split(fold(raw.split("+", 1)[0]))
     parts = set()
-    for piece in _USERNAME_SEPARATORS.split(fold(local)):
+    for piece in (*pieces, "".join(pieces)):
         if len(piece) >= 5 and not piece.isdigit() and not _HEX_ID.match(piece):
             parts.add(piece)
     return parts
