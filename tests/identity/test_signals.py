@@ -379,6 +379,25 @@ def test_typos_and_transliterations_meet_in_a_block() -> None:
     assert {(p.a, p.b) for p in result.pairs} == {(1, 2), (3, 4)}
 
 
+def test_a_shared_username_meets_in_a_block_whatever_the_names() -> None:
+    # "Фёкла" folds to "Fekla", not the "Fyokla" she writes in Latin letters; the
+    # username she uses on Telegram and in her address still brings the two together.
+    rows, idents = [], {}
+    for contact_id, (name, ident) in enumerate(
+        [
+            ("Фёкла Денисова", (K.TELEGRAM_USERNAME, "tg_fyoklad1988")),
+            ("Fyokla Denisova", (K.EMAIL, "fyoklad1988@gmail.com")),
+            ("Carla Jones", (K.EMAIL, "carla1988@gmail.com")),
+        ],
+        start=1,
+    ):
+        row, ids = person(contact_id, name, ident)
+        rows.append(row)
+        idents[contact_id] = ids
+    features = [build(r, idents[r.id]) for r in rows]
+    assert blocking.candidate_pairs(features, max_block=100).pairs == {(1, 2)}
+
+
 def test_oversized_blocks_are_skipped_and_counted() -> None:
     rows, idents = [], {}
     for contact_id in range(1, 8):
