@@ -166,6 +166,76 @@ def test_a_rare_name_across_platforms_is_probable_a_common_one_is_not() -> None:
     assert common.score < verdict.score
 
 
+def test_a_username_repeated_across_platforms_queues_even_a_common_name() -> None:
+    # A Gmail sender and a LinkedIn connection: "John Smith" alone is not enough, but
+    # the address and the profile share a username the person chose.
+    gmail = feat(1, "John Smith", (K.EMAIL, "jsmith_1984@gmail.com"))
+    linkedin = feat(2, "John Smith", (K.LINKEDIN_SLUG, "jsmith-1984-a1b2c3d4"), company="Acme")
+    telegram = feat(3, "John Smith", (K.TELEGRAM_USERNAME, "jsmith_1984"))
+    other = feat(4, "John Smith", (K.LINKEDIN_SLUG, "john-smith-77"), company="Acme")
+    for a, b in ((gmail, telegram), (gmail, linkedin), (linkedin, telegram)):
+        verdict = score_pair(a, b, LIMITS, BIG)
+        assert verdict.tier == 2, verdict
+        assert "username" in verdict.signals
+    assert score_pair(gmail, other, LIMITS, BIG).tier == 0
+    # A username that is just the name written as one word is the name again.
+    plain = feat(5, "John Smith", (K.EMAIL, "johnsmith@gmail.com"))
+    assert score_pair(plain, feat(6, "John Smith", (K.TELEGRAM_USERNAME, "johnsmith")),
+                      LIMITS, BIG).tier == 0  # fmt: skip
+
+
+def test_a_work_address_is_not_a_username_the_person_chose() -> None:
+    # "jsmith84@acme.io" was handed out by the employer: it says nothing of @jsmith84.
+    work = feat(1, "John Smith", (K.EMAIL, "jsmith84@acme.io"))
+    handle = feat(2, "John Smith", (K.TELEGRAM_USERNAME, "jsmith84"))
+    verdict = score_pair(work, handle, LIMITS, BIG)
+    assert "username" not in verdict.signals
+    assert verdict.tier == 0
+
+
+def test_a_username_many_contacts_share_says_little() -> None:
+    a = feat(1, "John Smith", (K.EMAIL, "photography@gmail.com"))
+    b = feat(2, "John Smith", (K.TELEGRAM_USERNAME, "photography"))
+    assert score_pair(a, b, LIMITS, BIG).tier == 2
+    # The same word as the username of 400 contacts of the book.
+    common = book("john * x300", "* smith x250")
+    common.username["photography"] = 400
+    assert score_pair(a, b, LIMITS, common).tier == 0
+
+
+def test_usernames_of_one_name_with_different_numbers_are_two_people() -> None:
+    # Two Maria Kowalskas who each needed a number after their taken name.
+    a = feat(1, "Maria Kowalska", (K.EMAIL, "mariakowalska84@gmail.com"))
+    b = feat(2, "Maria Kowalska", (K.TELEGRAM_USERNAME, "mariakowalska1207"))
+    c = feat(3, "Maria Kowalska", (K.TELEGRAM_ID, "77"))
+    apart = score_pair(a, b, LIMITS, BIG)
+    assert apart.tier == 0
+    assert score_pair(a, c, LIMITS, BIG).tier == 2
+
+
+def test_a_company_and_the_others_work_domain_agree() -> None:
+    # A LinkedIn connection at Allegro and a Google contact writing from allegro.pl.
+    linkedin = feat(1, "Piotr Zielinski", (K.LINKEDIN_SLUG, "pz-1a2b3c4d"), company="Allegro")
+    work = feat(2, "Piotr Zielinski", (K.EMAIL, "piotr.zielinski@allegro.pl"))
+    gmail = feat(3, "Piotr Zielinski", (K.EMAIL, "piotr.zielinski@gmail.com"))
+    elsewhere = feat(4, "Piotr Zielinski", (K.EMAIL, "piotr.zielinski@globex.com"))
+    same = score_pair(linkedin, work, LIMITS, BIG)
+    assert "company" in same.signals
+    assert same.score > score_pair(linkedin, gmail, LIMITS, BIG).score
+    assert (
+        score_pair(linkedin, elsewhere, LIMITS, BIG).score
+        < score_pair(linkedin, gmail, LIMITS, BIG).score
+    )
+
+
+def test_a_one_letter_typo_in_a_short_surname_at_the_same_company() -> None:
+    a = feat(1, "Maria Plana", (K.LINKEDIN_SLUG, "mplana-1a2b3c4d"), company="Globex")
+    b = feat(2, "Maria Plnna", (K.EMAIL, "m.plana@globex.com"), company="Globex")
+    verdict = score_pair(a, b, LIMITS, BIG)
+    assert verdict.tier == 2
+    assert "name" in verdict.signals
+
+
 def test_conflicting_identifiers_lower_the_score_sharply() -> None:
     a = feat(1, "Wojciech Wojciechowski", (K.LINKEDIN_SLUG, "wwojc"), company="Allegro")
     b = feat(2, "Wojciech Wojciechowski", (K.LINKEDIN_SLUG, "wojciech-w"), company="Allegro")
@@ -307,6 +377,25 @@ def test_typos_and_transliterations_meet_in_a_block() -> None:
         idents[contact_id] = ids
     result = find_pairs(rows, idents, LIMITS, max_block=100)
     assert {(p.a, p.b) for p in result.pairs} == {(1, 2), (3, 4)}
+
+
+def test_a_shared_username_meets_in_a_block_whatever_the_names() -> None:
+    # "Фёкла" folds to "Fekla", not the "Fyokla" she writes in Latin letters; the
+    # username she uses on Telegram and in her address still brings the two together.
+    rows, idents = [], {}
+    for contact_id, (name, ident) in enumerate(
+        [
+            ("Фёкла Денисова", (K.TELEGRAM_USERNAME, "tg_fyoklad1988")),
+            ("Fyokla Denisova", (K.EMAIL, "fyoklad1988@gmail.com")),
+            ("Carla Jones", (K.EMAIL, "carla1988@gmail.com")),
+        ],
+        start=1,
+    ):
+        row, ids = person(contact_id, name, ident)
+        rows.append(row)
+        idents[contact_id] = ids
+    features = [build(r, idents[r.id]) for r in rows]
+    assert blocking.candidate_pairs(features, max_block=100).pairs == {(1, 2)}
 
 
 def test_oversized_blocks_are_skipped_and_counted() -> None:

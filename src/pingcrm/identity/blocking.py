@@ -35,6 +35,10 @@ def keys(f: Features) -> set[str]:
     for text in (*f.handles.values(), *f.email_locals):
         if len(text) >= 4:
             found.add(f"u:{text}")
+    # A username the person chose, whatever the names say ("tg_fyokla84" and
+    # fyokla84@gmail.com of "Фёкла" and "Fyokla").
+    for part in f.usernames:
+        found.add(f"u:{part}")
     # Company and work domain, narrowed by how the last name sounds (a whole company
     # is one oversized block; its people with one surname are the candidates).
     sound = phonetic(f.last) if f.last else f.first

@@ -14,7 +14,7 @@ from pingcrm.contacts.identifiers import (
     normalize_email,
     normalize_phone,
 )
-from pingcrm.identity.names import alnum, letters, tokens
+from pingcrm.identity.names import alnum, fold, letters, tokens
 from pingcrm.models import IdentifierKind
 from pingcrm.organizations.resolution import normalize_company
 
@@ -25,6 +25,9 @@ _PHONE_IN_TEXT = re.compile(r"\+\d[\d ()\-.]{6,18}\d")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _GMAIL_SUFFIXES = ("@gmail.com", "@googlemail.com")
 _SLUG_SUFFIX = re.compile(r"-[0-9a-f]{5,}$")
+_USERNAME_SEPARATORS = re.compile(r"[^a-z0-9]+")
+# A generated id ("4a1b2c3"): hex digits with at least one digit.
+_HEX_ID = re.compile(r"^(?=.*\d)[0-9a-f]+$")
 
 # Identifier kinds that name exactly one person (tier 1), and how they are keyed.
 STRONG_KINDS: dict[IdentifierKind, str] = {
@@ -64,6 +67,10 @@ class Features:
     bio_strong: set[tuple[str, str]] = field(default_factory=set)
     company: str = ""
     groups: frozenset[str] = frozenset()
+    # The parts of every username and email local part that are not the contact's own
+    # name spelled out ("jsmith84" of "jsmith84@gmail.com", "tg_jsmith84", the slug
+    # "jsmith84-1a2b"): a part chosen by the person, which another record may repeat.
+    usernames: frozenset[str] = frozenset()
 
     @property
     def has_full_name(self) -> bool:
@@ -167,7 +174,30 @@ def build(
     if given_all and family_all:
         forms |= {given_all + family_all, given_all[0] + family_all, family_all + given_all[0]}
     features.forms = frozenset(forms - {""})
+    # Usernames the person chose: handles and personal (webmail) addresses. A work
+    # address is given by the employer ("j.smith2@acme.io" says nothing of a handle).
+    chosen = [local for local, _, domain in (e.partition("@") for e in features.emails)
+              if domain not in features.domains]  # fmt: skip
+    features.usernames = frozenset(
+        part
+        for raw in (*features.raw_handles.values(), *chosen)
+        for part in username_parts(raw)
+        if part not in features.forms
+    )
     return features
+
+
+def username_parts(raw: str) -> set[str]:
+    """The parts of a username or email local part that could identify a person: the
+    whole without separators (``j.smith_84`` → ``jsmith84``) and the pieces between
+    separators (``tg_jsmith84`` → ``jsmith84``), of at least five characters with a
+    letter, neither a generated hex id nor a plus tag."""
+    pieces = _USERNAME_SEPARATORS.split(fold(raw.split("+", 1)[0]))
+    parts = set()
+    for piece in (*pieces, "".join(pieces)):
+        if len(piece) >= 5 and not piece.isdigit() and not _HEX_ID.match(piece):
+            parts.add(piece)
+    return parts
 
 
 def name_forms(f: Features) -> set[str]:

@@ -1,18 +1,24 @@
 """The tier-2 model: Fellegi–Sunter match weights with term-frequency adjustment.
 
-Each comparison of a pair (first name, last name, company, work domain, email vs name,
-usernames, shared groups, conflicting identifiers) falls into one *level*; a level adds
-``log2(m / u)`` to the pair's match weight, where ``m`` is how often the level is seen
-when the two records are one person and ``u`` how often when they are two. For exact
-agreement on a name, a company or a domain, ``u`` is the value's own frequency in the
-user's book (the term-frequency adjustment): sharing "Smith" says little, sharing
-"Wojciechowski" says a lot. The prior is the chance that two records of a book of ``N``
-are one person; the score is the posterior probability ``2^w / (1 + 2^w)``.
+Each comparison of a pair (first name, last name, company, work domain, company against
+the other's work domain, email vs name, usernames, shared groups, conflicting
+identifiers) falls into one *level*; a level adds ``log2(m / u)`` to the pair's match
+weight, where ``m`` is how often the level is seen when the two records are one person
+and ``u`` how often when they are two. For exact agreement on a name, a company, a
+domain or a username part, ``u`` is the value's own frequency in the user's book (the
+term-frequency adjustment): sharing "Smith" says little, sharing "Wojciechowski" says a
+lot. The prior is the chance that two records of a book of ``N`` are one person; the
+score is the posterior probability ``2^w / (1 + 2^w)``. A value missing on either side
+adds nothing.
 
 This is the model of Splink (Fellegi–Sunter with TF adjustments), fitted to a personal
-CRM: the ``m`` values are fixed from the benchmark's labelled data rather than
-re-estimated by EM on every scan, and the term frequencies come from the user's own book
-at every scan. A missing value (no company on one side) adds nothing.
+CRM: the ``m`` values are fixed rather than re-estimated by EM on every scan (EM on a
+few thousand blocked pairs of a personal book is unstable: measured with Splink itself,
+it converges to "same company" as the match class unless trained on well-chosen blocks),
+and the term frequencies come from the user's own book at every scan. Beyond Splink's
+same-column comparisons it compares across fields: a nickname or transliteration of the
+first name, a company against the other record's work email domain, and a username part
+(``jsmith84``) that one record has as an email local part and the other as a handle.
 """
 
 from __future__ import annotations
@@ -22,10 +28,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from pingcrm.identity.features import Features
-from pingcrm.identity.names import latin_key, phonetic, same_first_name, spelling
+from pingcrm.identity.names import alnum, latin_key, phonetic, same_first_name, spelling
 
 # A book smaller than this still counts names as if it were this large: frequencies
 # measured on a handful of contacts say nothing about how rare a name is.
@@ -49,6 +55,9 @@ U_LAST_OTHER = 0.98
 # A fuzzy level (typo, variant spelling, transliteration) of a value is this many bits
 # weaker than exact agreement on the same value.
 FUZZY_PENALTY = 3.0
+# A company read from a work email domain ("acme" of jane@acme.io) is one bit weaker
+# than the company written on both records: the domain may be a parent's or a brand's.
+DOMAIN_AS_COMPANY_PENALTY = 1.0
 M_COMPANY_SAME = 0.60
 M_COMPANY_OTHER = 0.30  # people change jobs
 M_DOMAIN_SAME = 0.60
@@ -57,6 +66,13 @@ M_DOMAIN_OTHER = 0.35
 # company have two mailboxes), rarely one person with an alias.
 W_SAME_DOMAIN_OTHER_ADDRESS = -12.0
 W_EMAIL_NAME = 5.0
+# A username part (``jsmith84``) found in both records, as a handle or an email local
+# part: m is how often one person's two records repeat a username they chose; u is the
+# part's own frequency in the book.
+M_USERNAME_PART = 0.5
+# Two usernames of one name with different numbers ("jsmith84" and "jsmith1207"): each
+# person took a number because the plain name was taken; one person mostly reuses theirs.
+W_USERNAME_NUMBERS = -4.0
 W_USERNAME = 9.0
 W_USERNAME_DERIVED = 4.0
 W_GROUPS = 2.0
@@ -89,6 +105,7 @@ class BookStats:
     last: Counter[str] = field(default_factory=Counter)
     company: Counter[str] = field(default_factory=Counter)
     domain: Counter[str] = field(default_factory=Counter)
+    username: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def of(cls, features: Iterable[Features]) -> BookStats:
@@ -103,6 +120,8 @@ class BookStats:
                 stats.company[f.company] += 1
             for domain in f.domains:
                 stats.domain[domain] += 1
+            for part in f.usernames:
+                stats.username[part] += 1
         return stats
 
     @property
@@ -163,6 +182,7 @@ def _first_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float
         and (
             JaroWinkler.similarity(fa, fb) >= 0.9
             or JaroWinkler.similarity(latin_key(fa), latin_key(fb)) >= 0.92
+            or OSA.distance(fa, fb) <= 1
         )
     ):
         return "typo", max(exact - FUZZY_PENALTY, _log2(M_FIRST_TYPO / 0.003))
@@ -180,7 +200,11 @@ def _last_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float]
         return "exact", exact
     if spelling(la) == spelling(lb) or latin_key(la) == latin_key(lb):
         return "variant", exact - FUZZY_PENALTY
-    if len(la) >= 4 and len(lb) >= 4 and JaroWinkler.similarity(la, lb) >= 0.92:
+    if (
+        len(la) >= 4
+        and len(lb) >= 4
+        and (JaroWinkler.similarity(la, lb) >= 0.92 or OSA.distance(la, lb) <= 1)
+    ):
         return "typo", max(exact - FUZZY_PENALTY, _log2(M_LAST_TYPO / 0.002))
     if len(la) > 3 and phonetic(la) == phonetic(lb):
         return "sound", max(exact - 2 * FUZZY_PENALTY, 1.0)
@@ -235,10 +259,23 @@ def compare(
                 parts["domain"] = W_SAME_DOMAIN_OTHER_ADDRESS
         else:
             parts["domain"] = _log2(M_DOMAIN_OTHER)
+    if "company" not in parts and "domain" not in parts:
+        employer = _company_domain(a, b, stats)
+        if employer is not None:
+            parts["company"] = employer
     if email_name:
         parts["email_name"] = W_EMAIL_NAME * email_name
     if username:
         parts["username"] = W_USERNAME if username >= 0.9 else W_USERNAME_DERIVED
+
+    shared_usernames = a.usernames & b.usernames
+    if shared_usernames:
+        weight = _log2(M_USERNAME_PART / stats.tf(stats.username, *shared_usernames))
+        parts["username"] = max(parts.get("username", 0.0), weight)
+    elif "username" not in parts and _numbered_apart(a, b):
+        parts["username"] = W_USERNAME_NUMBERS
+    elif "username" not in parts and a.usernames and b.usernames:
+        parts["username"] = _log2(1 - M_USERNAME_PART)
     if a.groups and b.groups and a.groups & b.groups:
         parts["groups"] = W_GROUPS
     found = conflicts(a, b)
@@ -247,6 +284,61 @@ def compare(
     weight = stats.prior + sum(parts.values())
     name_level = f"{first_level}/{last_level}"
     return Comparison(weight=weight, parts=parts, conflicts=found, name_level=name_level)
+
+
+def _company_domain(a: Features, b: Features, stats: BookStats) -> float | None:
+    """One record's company against the other's work email domain, when the other has
+    no company of its own ("Acme Inc." and jane@acme.io): the same employer counts as a
+    company agreement a bit weaker, another employer as a different company; None when
+    there is nothing to compare."""
+    found: float | None = None
+    for mine, other in ((a, b), (b, a)):
+        if not mine.company or not other.domains or other.company:
+            continue
+        name = alnum(mine.company)
+        if len(name) < 3:
+            continue
+        agree = any(_employer_domain(name, domain) for domain in other.domains)
+        if agree:
+            exact = _log2(M_COMPANY_SAME / stats.tf(stats.company, mine.company))
+            weight = exact - DOMAIN_AS_COMPANY_PENALTY
+        else:
+            weight = _log2(M_COMPANY_OTHER)
+        found = weight if found is None else max(found, weight)
+    return found
+
+
+def _employer_domain(company: str, domain: str) -> bool:
+    """Whether a work domain is the company's ("acme" and acme.io, eu.acmeinc.com;
+    "meta platforms" and meta.com)."""
+    for label in domain.split(".")[:-1]:  # not the top-level domain
+        label = alnum(label)
+        if len(label) >= 3 and label.startswith(company):
+            return True
+        if len(label) >= 4 and company.startswith(label):
+            return True
+    return False
+
+
+def _numbered_apart(a: Features, b: Features) -> bool:
+    """Whether both records have a username of one name with a number, and the
+    numbers differ ("jsmith84" and "jsmith1207")."""
+    mine = _numbered(a)
+    if not mine:
+        return False
+    theirs = _numbered(b)
+    return any(stem in theirs and theirs[stem] != number for stem, number in mine.items())
+
+
+def _numbered(f: Features) -> dict[str, str]:
+    """The contact's usernames that are its own name and a number: name → number."""
+    found: dict[str, str] = {}
+    for part in f.usernames:
+        stem = part.rstrip("0123456789")
+        number = part[len(stem) :]
+        if len(number) >= 2 and stem in f.forms:
+            found[stem] = number
+    return found
 
 
 def _same_local_at(a: Features, b: Features, domains: set[str]) -> bool:
