@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.selectable import TextualSelect
 
 from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.errors import ValidationFailed
@@ -272,28 +274,137 @@ def _text_matches(session: Session, user_id: int, tokens: list[str]) -> Select[A
     )
 
 
-def _preview_matches(session: Session, user_id: int, tokens: list[str]) -> Select[Any] | None:
-    """Ids of contacts with an interaction whose preview contains every token: FTS5 on
-    SQLite (words starting with each token of three characters or more, shorter tokens as
-    whole words: a one-letter prefix would match most of the index), trigram-indexed LIKE
-    on PostgreSQL."""
-    if _is_postgresql(session):
-        return select(Interaction.contact_id).where(
-            Interaction.user_id == user_id,
-            *[func.lower(Interaction.preview).contains(t, autoescape=True) for t in tokens],
-        )
-    fts_tokens = [t for t in tokens if any(ch.isalnum() for ch in t)]
-    if not fts_tokens:
+# Search words of the contacts' interaction previews (table ``contact_words`` of 0017: on
+# SQLite an FTS5 table whose rowid is the contact id, on PostgreSQL a ``tsvector`` per
+# contact with a GIN index). One row per contact, however many interactions it has.
+_WORD = re.compile(r"\w+")
+
+
+def _word_prefixes(token: str) -> list[str]:
+    """The words of ``token`` as the index splits them (``go-to-market``: go, to, market)."""
+    return _WORD.findall(token)
+
+
+def _preview_matches(session: Session, tokens: list[str]) -> TextualSelect | None:
+    """Ids of contacts whose interaction previews hold every token, each as the start of
+    a word (a token shorter than three characters as a whole word: a one-letter prefix
+    would match most contacts). None when no token has a letter or digit. The caller
+    keeps the user's own contacts."""
+    pieces = [(p, len(t) >= TRIGRAM) for t in tokens for p in _word_prefixes(t)]
+    if not pieces:
         return None
-    match = " ".join(_fts_phrase(t) + ("*" if len(t) >= TRIGRAM else "") for t in fts_tokens)
-    matching_rows = (
-        text("SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH :fts_match")
-        .bindparams(fts_match=match)
+    if _is_postgresql(session):
+        query = " & ".join(p + (":*" if prefix else "") for p, prefix in pieces)
+        return (
+            text(
+                "SELECT contact_id FROM contact_words "
+                "WHERE words @@ to_tsquery('simple', :words_query)"
+            )
+            .bindparams(words_query=query)
+            .columns(column("contact_id", Integer))
+        )
+    match = " ".join(_fts_phrase(p) + ("*" if prefix else "") for p, prefix in pieces)
+    return (
+        text("SELECT rowid FROM contact_words WHERE contact_words MATCH :words_match")
+        .bindparams(words_match=match)
         .columns(column("rowid", Integer))
     )
-    return select(Interaction.contact_id).where(
-        Interaction.user_id == user_id, Interaction.id.in_(matching_rows)
-    )
+
+
+def add_search_words(session: Session, previews: Sequence[tuple[int, str]]) -> None:
+    """Add the words of new interactions' ``(contact_id, preview)`` to their contacts'
+    search documents: one statement per 500 contacts on PostgreSQL (the ``tsvector``
+    union keeps each word once), a read and one executemany per 500 on SQLite."""
+    by_contact: dict[int, set[str]] = {}
+    for contact_id, preview in previews:
+        by_contact.setdefault(contact_id, set()).update(_WORD.findall(preview.lower()))
+    ids = sorted(by_contact)
+    postgresql = _is_postgresql(session)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        if postgresql:
+            session.execute(
+                _ADD_WORDS_POSTGRESQL,
+                {"ids": chunk, "texts": [" ".join(sorted(by_contact[c])) for c in chunk]},
+            )
+            continue
+        existing: dict[int, str] = {
+            row[0]: row[1]
+            for row in session.execute(
+                text("SELECT rowid, words FROM contact_words WHERE rowid IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": chunk},
+            )
+        }
+        rows = []
+        for cid in chunk:
+            words = by_contact[cid]
+            old = existing.get(cid)
+            if old is not None:
+                known = set(_WORD.findall(old.lower()))
+                if words <= known:
+                    continue
+                words = known | words
+            rows.append({"cid": cid, "words": " ".join(sorted(words))})
+        changed = [row["cid"] for row in rows if row["cid"] in existing]
+        if changed:
+            session.execute(
+                text("DELETE FROM contact_words WHERE rowid IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": changed},
+            )
+        if rows:
+            session.execute(
+                text("INSERT INTO contact_words(rowid, words) VALUES (:cid, :words)"), rows
+            )
+
+
+_ADD_WORDS_POSTGRESQL = text(
+    "INSERT INTO contact_words (contact_id, words) "
+    "SELECT k.id, strip(to_tsvector('simple', k.words)) "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:texts AS text[])) AS k(id, words) "
+    "ON CONFLICT (contact_id) DO UPDATE SET words = contact_words.words || excluded.words"
+)
+# The document of a contact from all its interactions (after deletions, edits, merges).
+_REBUILD_WORDS = {
+    "postgresql": (
+        "INSERT INTO contact_words (contact_id, words) "
+        "SELECT contact_id, strip(to_tsvector('simple', string_agg(DISTINCT preview, ' '))) "
+        "FROM interactions WHERE contact_id IN {ids} GROUP BY contact_id"
+    ),
+    "sqlite": (
+        "INSERT INTO contact_words(rowid, words) "
+        "SELECT contact_id, group_concat(DISTINCT preview) FROM interactions "
+        "WHERE contact_id IN {ids} GROUP BY contact_id"
+    ),
+}
+_DELETE_WORDS = {
+    "postgresql": "DELETE FROM contact_words WHERE contact_id IN {ids}",
+    "sqlite": "DELETE FROM contact_words WHERE rowid IN {ids}",
+}
+_SINCE = "(SELECT DISTINCT contact_id FROM interactions WHERE id > :since)"
+
+
+def rebuild_search_words(session: Session, contact_ids: Collection[int]) -> None:
+    """Rebuild these contacts' search documents from their interactions as they now are
+    (set-based: a delete and an INSERT … SELECT … GROUP BY per 500 contacts)."""
+    ids = sorted(set(contact_ids))
+    dialect = "postgresql" if _is_postgresql(session) else "sqlite"
+    for start in range(0, len(ids), CHUNK):
+        chunk = {"ids": ids[start : start + CHUNK]}
+        for sql in (_DELETE_WORDS[dialect], _REBUILD_WORDS[dialect]):
+            statement = text(sql.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
+            session.execute(statement, chunk)
+
+
+def rebuild_search_words_since(session: Session, since_id: int) -> None:
+    """Rebuild the search documents of every contact with an interaction whose id is
+    above ``since_id`` (after a bulk load: three statements whatever its size)."""
+    dialect = "postgresql" if _is_postgresql(session) else "sqlite"
+    for sql in (_DELETE_WORDS[dialect], _REBUILD_WORDS[dialect]):
+        session.execute(text(sql.format(ids=_SINCE)), {"since": since_id})
 
 
 @dataclass(frozen=True)
@@ -372,7 +483,7 @@ def _conditions(
     if tokens:
         # One IN over a UNION of matching ids, both sides found through an index.
         in_text = _text_matches(session, user_id, tokens)
-        in_previews = _preview_matches(session, user_id, tokens)
+        in_previews = _preview_matches(session, tokens)
         matches = in_text if in_previews is None else union(in_text, in_previews)
         conditions.append(Contact.id.in_(matches))
     return conditions
