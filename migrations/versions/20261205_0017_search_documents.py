@@ -49,11 +49,12 @@ def upgrade() -> None:
     op.execute(
         "CREATE TABLE contact_words ("
         "contact_id integer PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE, "
-        "words tsvector NOT NULL)"
+        "user_id integer NOT NULL, words tsvector NOT NULL)"
     )
     op.execute(
-        "INSERT INTO contact_words (contact_id, words) "
-        "SELECT contact_id, strip(to_tsvector('simple', string_agg(DISTINCT preview, ' '))) "
+        "INSERT INTO contact_words (contact_id, user_id, words) "
+        "SELECT contact_id, min(user_id), "
+        "strip(to_tsvector('simple', string_agg(DISTINCT preview, ' '))) "
         "FROM interactions GROUP BY contact_id"
     )
     op.execute("CREATE INDEX ix_contact_words ON contact_words USING gin (words)")

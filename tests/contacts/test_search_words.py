@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from pingcrm.contacts import repository
 from pingcrm.contacts import service as contacts
 from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.identity import service as identity
@@ -148,3 +149,38 @@ def test_punctuation_and_accents_in_words(session: Session, me: User) -> None:
     assert found(session, me, "são") == ["Ana Lima"]
     # Nothing a search can look up: no error, no match.
     assert found(session, me, "-") == []
+
+
+def test_a_broad_word_finds_the_same_contacts_and_caps_the_total(
+    session: Session, me: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL tests each contact where it stands once a word is in thousands of
+    documents (here: in two), and reports "10,000+" (here: 3+) once more documents than
+    the cap hold it; the contacts found and their order do not change."""
+    for name in ("Cleo Alpha", "Ben Beta", "Dora Gamma", "Abe Delta"):
+        person = create_contact(session, me, name)
+        create_interaction(session, me, person, preview=f"Budget review with {name}")
+    create_contact(session, me, "Budgetary Person")
+    create_interaction(session, me, create_contact(session, me, "Eve Other"), preview="Lunch")
+    expected = ["Abe Delta", "Ben Beta", "Budgetary Person", "Cleo Alpha", "Dora Gamma"]
+    assert found(session, me, "budget") == expected
+    monkeypatch.setattr(repository, "BROAD_WORDS", 2)
+    assert found(session, me, "budget") == expected
+    assert found(session, me, "review budg") == [
+        "Abe Delta",
+        "Ben Beta",
+        "Cleo Alpha",
+        "Dora Gamma",
+    ]
+    assert found(session, me, "lunch") == ["Eve Other"]
+    monkeypatch.setattr(repository, "SEARCH_COUNT_CAP", 3)
+    page = contacts.list_contacts(
+        session, me.id, ContactListQuery(q="budget"), PageRequest(limit=2)
+    )
+    assert [c.full_name for c in page.items] == expected[:2]
+    assert (page.total, page.total_capped) == (3, True)
+    # A filter beyond the visibility switches: counted, never estimated.
+    tagged = contacts.list_contacts(
+        session, me.id, ContactListQuery(q="budget", tag="vip"), PageRequest(limit=2)
+    )
+    assert (tagged.items, tagged.total) == ([], 0)

@@ -9,16 +9,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     Select,
+    Text,
+    and_,
     bindparam,
     case,
+    cast,
     column,
     delete,
     exists,
     func,
+    literal,
+    literal_column,
+    or_,
     select,
+    table,
     text,
     tuple_,
     union,
@@ -59,6 +67,9 @@ MAX_ID = 2_147_483_647
 # contacts and an exact count of them costs more than the page; past it the total is
 # reported as "10,000+" (rare words keep their exact count).
 SEARCH_COUNT_CAP = 10_000
+# PostgreSQL: a search whose words are in at least this many of the user's documents
+# walks the sort's index, testing each contact (see ``_conditions``).
+BROAD_WORDS = 2_000
 
 
 def valid_id(value: int) -> bool:
@@ -285,6 +296,48 @@ def _word_prefixes(token: str) -> list[str]:
     return _WORD.findall(token)
 
 
+def _words_tsquery(tokens: list[str]) -> str | None:
+    """The PostgreSQL ``tsquery`` text of the tokens' words (prefixes from three
+    characters), or None when no token has a letter or digit."""
+    pieces = [(p, len(t) >= TRIGRAM) for t in tokens for p in _word_prefixes(t)]
+    return " & ".join(p + (":*" if prefix else "") for p, prefix in pieces) or None
+
+
+_CONTACT_WORDS = table("contact_words", column("contact_id"), column("user_id"), column("words"))
+
+
+def _tsquery(words_query: str) -> ColumnElement[Any]:
+    return func.to_tsquery(literal_column("'simple'::regconfig"), cast(literal(words_query), Text))
+
+
+def _words_probe(words_query: str) -> ColumnElement[bool]:
+    """PostgreSQL: whether this contact's document holds the words, read by primary key
+    for each row tested (a correlated scalar subquery, which the planner cannot turn
+    into a scan of every matching document)."""
+    words = _CONTACT_WORDS.c
+    return (
+        select(words.words.op("@@", return_type=Boolean)(_tsquery(words_query)))
+        .where(words.contact_id == Contact.id)
+        .scalar_subquery()
+    )
+
+
+def _documents_with_words(session: Session, user_id: int, words_query: str, cap: int) -> int:
+    """PostgreSQL: how many of the user's contacts' documents hold the words, counted up
+    to ``cap`` (the GIN index for rare words; a broad word stops the scan at ``cap``)."""
+    words = _CONTACT_WORDS.c
+    matching = (
+        select(words.contact_id)
+        .where(
+            words.user_id == user_id,
+            words.words.op("@@", return_type=Boolean)(_tsquery(words_query)),
+        )
+        .limit(cap)
+        .subquery()
+    )
+    return int(session.execute(select(func.count()).select_from(matching)).scalar_one())
+
+
 def _preview_matches(session: Session, tokens: list[str]) -> TextualSelect | None:
     """Ids of contacts whose interaction previews hold every token, each as the start of
     a word (a token shorter than three characters as a whole word: a one-letter prefix
@@ -294,7 +347,7 @@ def _preview_matches(session: Session, tokens: list[str]) -> TextualSelect | Non
     if not pieces:
         return None
     if _is_postgresql(session):
-        query = " & ".join(p + (":*" if prefix else "") for p, prefix in pieces)
+        query = _words_tsquery(tokens)
         return (
             text(
                 "SELECT contact_id FROM contact_words "
@@ -311,7 +364,7 @@ def _preview_matches(session: Session, tokens: list[str]) -> TextualSelect | Non
     )
 
 
-def add_search_words(session: Session, previews: Sequence[tuple[int, str]]) -> None:
+def add_search_words(session: Session, user_id: int, previews: Sequence[tuple[int, str]]) -> None:
     """Add the words of new interactions' ``(contact_id, preview)`` to their contacts'
     search documents: one statement per 500 contacts on PostgreSQL (the ``tsvector``
     union keeps each word once), a read and one executemany per 500 on SQLite."""
@@ -325,7 +378,11 @@ def add_search_words(session: Session, previews: Sequence[tuple[int, str]]) -> N
         if postgresql:
             session.execute(
                 _ADD_WORDS_POSTGRESQL,
-                {"ids": chunk, "texts": [" ".join(sorted(by_contact[c])) for c in chunk]},
+                {
+                    "ids": chunk,
+                    "user_id": user_id,
+                    "texts": [" ".join(sorted(by_contact[c])) for c in chunk],
+                },
             )
             continue
         existing: dict[int, str] = {
@@ -362,16 +419,17 @@ def add_search_words(session: Session, previews: Sequence[tuple[int, str]]) -> N
 
 
 _ADD_WORDS_POSTGRESQL = text(
-    "INSERT INTO contact_words (contact_id, words) "
-    "SELECT k.id, strip(to_tsvector('simple', k.words)) "
+    "INSERT INTO contact_words (contact_id, user_id, words) "
+    "SELECT k.id, :user_id, strip(to_tsvector('simple', k.words)) "
     "FROM unnest(CAST(:ids AS integer[]), CAST(:texts AS text[])) AS k(id, words) "
     "ON CONFLICT (contact_id) DO UPDATE SET words = contact_words.words || excluded.words"
 )
 # The document of a contact from all its interactions (after deletions, edits, merges).
 _REBUILD_WORDS = {
     "postgresql": (
-        "INSERT INTO contact_words (contact_id, words) "
-        "SELECT contact_id, strip(to_tsvector('simple', string_agg(DISTINCT preview, ' '))) "
+        "INSERT INTO contact_words (contact_id, user_id, words) "
+        "SELECT contact_id, min(user_id), "
+        "strip(to_tsvector('simple', string_agg(DISTINCT preview, ' '))) "
         "FROM interactions WHERE contact_id IN {ids} GROUP BY contact_id"
     ),
     "sqlite": (
@@ -437,8 +495,12 @@ def search_tokens(q: str | None) -> list[str]:
 
 
 def _conditions(
-    session: Session, user_id: int, query: ContactListQuery
+    session: Session, user_id: int, query: ContactListQuery, *, broad_words: str | None = None
 ) -> list[ColumnElement[bool]]:
+    """The list's filters. ``broad_words`` (PostgreSQL, a search whose words are in
+    thousands of documents): each row is tested where it stands (its text, then its
+    document by primary key) so that the page walks the sort's index and stops after
+    a page of matches, instead of collecting every match first."""
     conditions: list[ColumnElement[bool]] = [Contact.user_id == user_id]
     if not query.show_second_tier:
         conditions.append(Contact.is_second_tier.is_(False))
@@ -480,7 +542,10 @@ def _conditions(
             )
         )
     tokens = search_tokens(query.q)
-    if tokens:
+    if tokens and broad_words is not None:
+        text_holds = and_(*[Contact.search_text.contains(t, autoescape=True) for t in tokens])
+        conditions.append(or_(text_holds, _words_probe(broad_words)))
+    elif tokens:
         # One IN over a UNION of matching ids, both sides found through an index.
         in_text = _text_matches(session, user_id, tokens)
         in_previews = _preview_matches(session, tokens)
@@ -540,6 +605,19 @@ def _after(keyset: Keyset, sort: str) -> ColumnElement[bool]:
     return tuple_(column_, Contact.id) > tuple_(value, last_id)
 
 
+def _only_visibility_filters(query: ContactListQuery) -> bool:
+    """True when nothing but the search and the 2nd-tier/archived switches narrows the
+    list."""
+    return (
+        query.priority is None
+        and query.tier is None
+        and query.organization_id is None
+        and not query.tag
+        and query.platform is None
+        and not query.has_suggestion
+    )
+
+
 def list_contacts(
     session: Session,
     user_id: int,
@@ -556,7 +634,15 @@ def list_contacts(
     counts exactly (an index-only count, while the page walks an ordered index); a search
     counts at most ``SEARCH_COUNT_CAP`` + 1 matches (a LIMIT inside the count) and reports
     ``SEARCH_COUNT_CAP`` with ``True`` past it."""
-    conditions = _conditions(session, user_id, query)
+    tokens = search_tokens(query.q)
+    words_query = _words_tsquery(tokens) if tokens and _is_postgresql(session) else None
+    in_documents = (
+        _documents_with_words(session, user_id, words_query, SEARCH_COUNT_CAP + 1)
+        if words_query is not None
+        else 0
+    )
+    broad = words_query if in_documents >= BROAD_WORDS else None
+    conditions = _conditions(session, user_id, query, broad_words=broad)
     ordered = select(Contact).where(*conditions).order_by(*_order_by(session, query.sort))
     if after is not None:
         ordered = ordered.where(_after(after, query.sort))
@@ -568,7 +654,13 @@ def list_contacts(
     )
     if offset == 0 and after is None and len(rows) < limit:
         return rows, len(rows), False
-    if search_tokens(query.q):
+    if tokens:
+        if in_documents > SEARCH_COUNT_CAP and _only_visibility_filters(query):
+            # More documents hold the words than the cap: "10,000+" (an estimate only
+            # in that archived and 2nd-tier contacts among them are not subtracted).
+            return rows, SEARCH_COUNT_CAP, True
+        if broad is not None:
+            conditions = _conditions(session, user_id, query)
         matches = select(Contact.id).where(*conditions).limit(SEARCH_COUNT_CAP + 1).subquery()
         found = session.execute(select(func.count()).select_from(matches)).scalar_one()
         if found > SEARCH_COUNT_CAP:

@@ -127,7 +127,7 @@ def record_interactions(
     inserted = repository.insert_ignoring_duplicates(session, prepared)
     if inserted:
         # The new previews' words join their contacts' search documents (set-based).
-        contacts_repository.add_search_words(session, inserted)
+        contacts_repository.add_search_words(session, user_id, inserted)
         ids = sorted({contact_id for contact_id, _ in inserted})
         # Counters and score in one write per changed contact; the score reflects the new
         # rows at once, not after the nightly refresh.
