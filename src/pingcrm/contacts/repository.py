@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -550,7 +551,14 @@ def _conditions(
         in_text = _text_matches(session, user_id, tokens)
         in_previews = _preview_matches(session, tokens)
         matches = in_text if in_previews is None else union(in_text, in_previews)
-        conditions.append(Contact.id.in_(matches))
+        if _is_postgresql(session):
+            # ``id = ANY(ARRAY(…))``: the matches are collected once, then each is read
+            # by primary key. As ``IN (…)`` the planner hash-joins them with a scan of
+            # every contact once it expects a thousand or more (89 ms against 29 ms at
+            # 1,600 matches of 100k contacts).
+            conditions.append(Contact.id == any_(func.array(matches.scalar_subquery())))
+        else:
+            conditions.append(Contact.id.in_(matches))
     return conditions
 
 
