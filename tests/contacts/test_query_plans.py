@@ -8,13 +8,17 @@ with fresh statistics, no prepared statement has a generic plan."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
+from pingcrm.contacts import repository
 from pingcrm.contacts import service as contacts
 from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.db import refresh_planner_statistics
+from pingcrm.demo.service import generate_demo
 from pingcrm.kit.pagination import PageRequest
 from tests.fixtures.builders import create_contact, create_interaction, create_user
 
@@ -58,3 +62,54 @@ def test_search_and_list_keep_custom_plans_after_many_runs(
     # ... and the server planned every execution for its values.
     assert [row.statement for row in prepared if row.generic_plans] == []
     assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
+def test_search_and_list_plans_use_the_search_indexes_after_many_runs(
+    session: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With fresh statistics and after the fifth execution (psycopg prepares), a search
+    for a selective word finds names through the trigram index and preview words through
+    the documents' GIN index; a broad word walks the ordered name index and reads each
+    contact's document by primary key; neither reads the interactions; the list walks
+    the ordered name index."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plans")
+    user = create_user(session)
+    generate_demo(session, user, contacts=1500, interactions=15_000, seed=7)
+    session.commit()
+    refresh_planner_statistics(engine)
+    # "review" is in about a tenth of these 1,500 contacts' documents: broad here.
+    monkeypatch.setattr(repository, "BROAD_WORDS", 50)
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM contacts" in statement and "ORDER BY" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for _ in range(12):
+            for q in ("review", "smith", None):
+                page = contacts.list_contacts(
+                    session, user.id, ContactListQuery(q=q), PageRequest(limit=50)
+                )
+                assert page.items, q
+                session.expunge_all()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    connection = session.connection()
+    plans = [
+        "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql, parameters))
+        for sql, parameters in captured[-3:]
+    ]
+    broad, name, listed = plans
+    assert "ix_contact_words" in name
+    assert "ix_contacts_search_trgm" in name
+    assert "Seq Scan" not in name
+    assert "ix_contacts_user_name" in broad
+    assert "contact_words_pkey" in broad
+    assert "Seq Scan" not in broad
+    for search in (broad, name):
+        assert "interactions" not in search
+    assert "ix_contacts_user_name" in listed
+    assert "Seq Scan" not in listed

@@ -482,3 +482,36 @@ def test_a_member_who_left_a_group_loses_it_from_common_groups_at_the_next_sync(
     people = contacts_by_name(session, owner.id)
     assert people["Grace Hopper"].common_groups == ["Chess Club"]
     assert people["Ada Lovelace"].common_groups == ["Rust Meetup"]
+
+
+def test_words_of_synced_messages_find_their_contact_after_each_run(
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
+) -> None:
+    from pingcrm.contacts import service as contacts
+    from pingcrm.contacts.schemas import ContactListQuery
+    from pingcrm.kit.pagination import PageRequest
+
+    def found(q: str) -> list[str]:
+        session.expire_all()
+        page = contacts.list_contacts(
+            session, owner.id, ContactListQuery(q=q), PageRequest(limit=10)
+        )
+        return [c.full_name for c in page.items]
+
+    world.add_chat(PHONE, user(2001, "Ada", "Lovelace", username="ada"))
+    world.add_message(PHONE, 2001, "The analytical engine weaves algebraic patterns")
+    owner = create_user(session)
+    account = connect(session, tg_settings, world, owner.id)
+    run_sync(tg_settings, engine, session_factory, account)
+    assert found("algebra") == ["Ada Lovelace"]
+    assert found("jacquard") == []
+
+    world.add_message(PHONE, 2001, "Jacquard looms, punched cards", out=True)
+    run = run_sync(tg_settings, engine, session_factory, account)
+    assert run.new_interactions == 1
+    assert found("jacquard punch") == ["Ada Lovelace"]
+    assert found("algebra") == ["Ada Lovelace"]

@@ -194,6 +194,13 @@ def _split_name(full_name: str) -> tuple[str | None, str | None]:
     return (given[:150] or None, family.strip()[:150] or None)
 
 
+def refresh_search_words(session: Session, contact_ids: Sequence[int]) -> None:
+    """Rebuild the search documents (interaction preview words) of these contacts from
+    their interactions as they now are: after interactions moved, changed or went."""
+    session.flush()
+    repository.rebuild_search_words(session, contact_ids)
+
+
 def refresh_search_text(session: Session, contact_ids: Sequence[int]) -> None:
     """Rebuild ``search_text`` of these contacts from their current rows (batched)."""
     session.flush()

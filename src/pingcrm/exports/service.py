@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from pingcrm.contacts.search_text import build_search_text, sort_name
+from pingcrm.contacts.service import refresh_search_words
 from pingcrm.errors import Conflict, ValidationFailed
 from pingcrm.exports import repository
 from pingcrm.exports.schemas import (
@@ -459,7 +460,8 @@ def import_account_json(session: Session, user: User, document: dict[str, Any]) 
         ]
         repository.insert_rows(session, table.model, rows)
         counts[table.key] = len(rows)
-    session.flush()
+    # The restored interactions' preview words, in each contact's search document.
+    refresh_search_words(session, contact_ids)
     return counts
 
 

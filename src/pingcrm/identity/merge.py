@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pingcrm.contacts.service import refresh_search_text
+from pingcrm.contacts.service import refresh_search_text, refresh_search_words
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
 from pingcrm.identity import repository
 from pingcrm.interactions.repository import recompute_counters
@@ -210,6 +210,7 @@ def _refresh(session: Session, user_id: int, ids: list[int], *, scores: bool = T
     if scores:
         recompute_scores(session, user_id, ids)
     refresh_search_text(session, ids)
+    refresh_search_words(session, ids)
     session.expire_all()
 
 

@@ -55,7 +55,7 @@ _STAGING_DDL = (
     "platform_account_id integer, is_read boolean, extra json, "
     "created_at timestamp NOT NULL, updated_at timestamp NOT NULL) ON COMMIT DELETE ROWS"
 )
-_CONFLICT = "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id"
+_CONFLICT = "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id, preview"
 
 Processor = Callable[[Any], Any] | None
 
@@ -95,17 +95,19 @@ def _sqlite_insert_sql(count: int) -> str:
     return f"INSERT INTO interactions ({', '.join(COLUMNS)}) VALUES {values} {_CONFLICT}"  # noqa: S608
 
 
-def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> list[int]:
-    inserted: list[int] = []
+def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    inserted: list[tuple[int, str]] = []
     for start in range(0, len(values), SQLITE_ROWS):
         chunk = values[start : start + SQLITE_ROWS]
         flat = tuple(value for row in chunk for value in row)
         result = connection.exec_driver_sql(_sqlite_insert_sql(len(chunk)), flat)
-        inserted.extend(row[0] for row in result)
+        inserted.extend((row[0], row[1]) for row in result)
     return inserted
 
 
-def _insert_postgresql(connection: Connection, values: list[tuple[Any, ...]]) -> list[int]:
+def _insert_postgresql(
+    connection: Connection, values: list[tuple[Any, ...]]
+) -> list[tuple[int, str]]:
     # Emptied at each commit; emptied here too, in case one transaction inserts twice.
     connection.exec_driver_sql(_STAGING_DDL)
     connection.exec_driver_sql(f"TRUNCATE {STAGING}")
@@ -121,12 +123,14 @@ def _insert_postgresql(connection: Connection, values: list[tuple[Any, ...]]) ->
         f"INSERT INTO interactions ({columns}) SELECT {columns} FROM {STAGING} "  # noqa: S608
         f"ORDER BY seq {_CONFLICT}"
     )
-    return [row[0] for row in result]
+    return [(row[0], row[1]) for row in result]
 
 
-def insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+def insert_ignoring_duplicates(
+    session: Session, rows: Sequence[dict[str, Any]]
+) -> list[tuple[int, str]]:
     """Insert rows, skipping those whose (user_id, platform, provider_id) exists; returns
-    the contact id of every row actually inserted.
+    the ``(contact_id, preview)`` of every row actually inserted.
 
     Set-based and without per-row statement work: on PostgreSQL the rows are COPYed into
     a temporary staging table and moved with one INSERT … SELECT … ON CONFLICT DO NOTHING

@@ -124,13 +124,15 @@ def record_interactions(
     if len(contacts_repository.owned_ids(session, user_id, contact_ids)) != len(contact_ids):
         raise NotFound("This contact does not exist.")
     session.flush()
-    touched = repository.insert_ignoring_duplicates(session, prepared)
-    if touched:
-        ids = sorted(set(touched))
+    inserted = repository.insert_ignoring_duplicates(session, prepared)
+    if inserted:
+        # The new previews' words join their contacts' search documents (set-based).
+        contacts_repository.add_search_words(session, user_id, inserted)
+        ids = sorted({contact_id for contact_id, _ in inserted})
         # Counters and score in one write per changed contact; the score reflects the new
         # rows at once, not after the nightly refresh.
         refresh_contacts(session, user_id, ids, now, clear_second_tier=True)
-    return len(touched)
+    return len(inserted)
 
 
 def log_interaction(session: Session, user_id: int, data: InteractionCreate) -> Interaction:
@@ -190,6 +192,7 @@ def update_interaction(
         )
     interaction.updated_at = utcnow()
     session.flush()
+    contacts_repository.rebuild_search_words(session, [interaction.contact_id])
     refresh_contacts(session, user_id, [interaction.contact_id], utcnow(), clear_second_tier=False)
     return interaction
 
@@ -199,6 +202,7 @@ def delete_interaction(session: Session, user_id: int, interaction_id: int) -> i
     interaction = get_interaction(session, user_id, interaction_id)
     contact_id = interaction.contact_id
     repository.delete_interaction(session, interaction)
+    contacts_repository.rebuild_search_words(session, [contact_id])
     refresh_contacts(session, user_id, [contact_id], utcnow(), clear_second_tier=False)
     return contact_id
 

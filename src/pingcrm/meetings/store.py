@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
 from pingcrm.contacts.repository import identifier_owners
+from pingcrm.contacts.service import refresh_search_words
 from pingcrm.interactions import repository as interactions_repository
 from pingcrm.interactions.service import NewInteraction, compose_preview, record_interactions
 from pingcrm.kit.clock import utcnow
@@ -210,9 +211,12 @@ def _sync_interactions(
     existing = repository.meeting_interactions(session, user_id, set(wanted) | old_keys)
     by_key = {i.provider_id: i for i in existing}
     changed_contacts: set[int] = set()
+    # Contacts whose previews went or changed: their search documents are rebuilt.
+    reworded: set[int] = set()
     remove = [i for i in existing if i.provider_id not in wanted and i.provider_id not in claimed]
     for item in remove:
         changed_contacts.add(item.contact_id)
+        reworded.add(item.contact_id)
     if remove:
         ids = [i.id for i in remove]
         for item in remove:
@@ -232,6 +236,8 @@ def _sync_interactions(
         ):
             if current.occurred_at != new.occurred_at:
                 changed_contacts.add(current.contact_id)
+            if current.preview != preview:
+                reworded.add(current.contact_id)
             current.occurred_at = new.occurred_at
             current.ended_at = new.ended_at
             current.subject = new.subject
@@ -242,6 +248,8 @@ def _sync_interactions(
     if fresh:
         session.flush()
         counts.new_interactions += record_interactions(session, user_id, fresh)
+    if reworded:
+        refresh_search_words(session, sorted(reworded))
     if changed_contacts:
         session.flush()
         interactions_repository.recompute_counters(
