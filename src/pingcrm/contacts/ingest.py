@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
@@ -212,6 +212,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
 # text, so the driver's statement cache parses it once.
 _INSERT_ROWS = 500
 _Processor = Callable[[Any], Any] | None
+_EMPTY_JSON: dict[type, str] = {list: "[]", dict: "{}"}
 
 
 def _processors(
@@ -246,14 +247,23 @@ def _bulk_insert(
     processors = _processors(dialect, table, columns)
     returning = "RETURNING" in suffix
     params: list[tuple[Any, ...]] = []
+    # Rows of a batch share their timestamps and empty JSON values: each processed once.
+    done: dict[tuple[int, Any], Any] = {}
     for row in rows:
         values: list[Any] = []
-        for name, (process, as_json) in zip(columns, processors, strict=True):
+        for index, (name, (process, as_json)) in enumerate(zip(columns, processors, strict=True)):
             value = row.get(name)
             if as_json:
-                value = json.dumps(value)
+                empty = None if value else _EMPTY_JSON.get(type(value))
+                value = empty if empty is not None else json.dumps(value)
             elif process is not None:
-                value = process(value)
+                if type(value) is datetime:
+                    key = (index, value)
+                    if key not in done:
+                        done[key] = process(value)
+                    value = done[key]
+                else:
+                    value = process(value)
             values.append(value)
         params.append(tuple(values))
     # Only the table's own identifiers and placeholders are formatted in; values are bound.
