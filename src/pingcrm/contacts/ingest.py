@@ -317,48 +317,50 @@ def _identifier_counts(session: Session, user_id: int, contact_ids: list[int]) -
     return counts
 
 
-# The keys a batch looks up: a per-connection temporary table joined to the unique
-# (user_id, kind, value) index, one probe per key whatever the statistics (a 400-value
-# IN list was planned without them as a walk over the user's identifiers).
+# The keys a batch looks up are joined to the unique (user_id, kind, value) index, one
+# probe per key whatever the statistics (a 400-value IN list was planned without them
+# as a walk over the user's identifiers). PostgreSQL: a per-connection temporary table
+# filled by COPY; a LATERAL subquery with LIMIT is never flattened into a join, so each
+# key probes the index. SQLite: the keys as one JSON array read by ``json_each`` (no
+# write: a temporary table's DML would open the transaction, and a snapshot taken then
+# cannot become the writer if a job-lease heartbeat commits meanwhile); CROSS JOIN keeps
+# the keys as the outer loop.
 _KEYS = "pingcrm_lookup_keys"
-_KEYS_DDL = {
-    "postgresql": f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} "
-    "(kind varchar(24) NOT NULL, value varchar(320) NOT NULL) ON COMMIT DELETE ROWS",
-    "sqlite": f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} "
-    "(kind varchar(24) NOT NULL, value varchar(320) NOT NULL)",
-}
-# PostgreSQL: a LATERAL subquery with LIMIT is never flattened into a join, so each key
-# probes the unique index. SQLite: CROSS JOIN keeps the keys as the outer loop.
-_KEYS_JOIN = {
-    "postgresql": f"SELECT k.kind, k.value, f.contact_id FROM {_KEYS} AS k "  # noqa: S608
+_KEYS_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} "
+    "(kind varchar(24) NOT NULL, value varchar(320) NOT NULL) ON COMMIT DELETE ROWS"
+)
+_KEYS_JOIN_POSTGRESQL = (
+    f"SELECT k.kind, k.value, f.contact_id FROM {_KEYS} AS k "  # noqa: S608
     "CROSS JOIN LATERAL (SELECT ci.contact_id FROM contact_identifiers AS ci "
-    "WHERE ci.user_id = %s AND ci.kind = k.kind AND ci.value = k.value LIMIT 1) AS f",
-    "sqlite": f"SELECT k.kind, k.value, ci.contact_id FROM {_KEYS} AS k "  # noqa: S608
+    "WHERE ci.user_id = %s AND ci.kind = k.kind AND ci.value = k.value LIMIT 1) AS f"
+)
+_KEYS_JOIN_SQLITE = (
+    "SELECT ci.kind, ci.value, ci.contact_id FROM json_each(?) AS k "
     "CROSS JOIN contact_identifiers AS ci "
-    "WHERE ci.user_id = ? AND ci.kind = k.kind AND ci.value = k.value",
-}
+    "WHERE ci.user_id = ? AND ci.kind = k.value ->> 0 AND ci.value = k.value ->> 1"
+)
 
 
 def _lookup_identifiers(
     session: Session, user_id: int, keys: set[tuple[IdentifierKind, str]]
 ) -> dict[tuple[IdentifierKind, str], int]:
-    """Owners of ``keys``: the keys go into a temporary table (COPY on PostgreSQL, one
-    executemany on SQLite), then one join probes the unique index once per key."""
+    """Owners of ``keys``: one join of the keys (a temporary table filled by COPY on
+    PostgreSQL, a JSON array on SQLite) to the unique index, one probe per key."""
     connection = session.connection()
-    dialect = connection.dialect.name
-    connection.exec_driver_sql(_KEYS_DDL[dialect])
     rows = sorted((kind.value, value) for kind, value in keys)
-    if dialect == "postgresql":
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_KEYS_DDL)
         connection.exec_driver_sql(f"TRUNCATE {_KEYS}")
         raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
         with raw.cursor() as cursor, cursor.copy(f"COPY {_KEYS} (kind, value) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        result = connection.exec_driver_sql(_KEYS_JOIN_POSTGRESQL, (user_id,))
     else:
-        connection.exec_driver_sql(f"DELETE FROM {_KEYS}")  # noqa: S608
-        connection.exec_driver_sql(f"INSERT INTO {_KEYS} (kind, value) VALUES (?, ?)", rows)  # noqa: S608
+        result = connection.exec_driver_sql(_KEYS_JOIN_SQLITE, (json.dumps(rows), user_id))
     found: dict[tuple[IdentifierKind, str], int] = {}
-    for kind, value, contact_id in connection.exec_driver_sql(_KEYS_JOIN[dialect], (user_id,)):
+    for kind, value, contact_id in result:
         found[(IdentifierKind(kind), value)] = int(contact_id)
     return found
 
