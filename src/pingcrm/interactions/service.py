@@ -119,8 +119,9 @@ def record_interactions(
     three per 500 rows, never one per row.
 
     ``seeded`` (``IngestResult.seeded``): new contacts inserted with the counters and
-    score of that many seeded interactions; one that got exactly that many new rows is
-    already right and is not rewritten, any other is recomputed as usual."""
+    score of that many seeded interactions (and owned by the user: not checked again);
+    one that got exactly that many new rows is already right and is not rewritten, any
+    other is recomputed as usual."""
     now = utcnow()
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for item in rows:
@@ -129,7 +130,8 @@ def record_interactions(
     touched: list[int] = []
     if unique:
         prepared = list(unique.values())
-        contact_ids = {row["contact_id"] for row in prepared}
+        # Seeded contacts were just created for this user by the caller's ingest.
+        contact_ids = {row["contact_id"] for row in prepared} - set(seeded or ())
         if len(contacts_repository.owned_ids(session, user_id, contact_ids)) != len(contact_ids):
             raise NotFound("This contact does not exist.")
         session.flush()
