@@ -12,6 +12,7 @@ SUITES = (
     "imports",
     "load",
     "scores_suggestions",
+    "scaling",
 )
 
 for _module in SUITES:

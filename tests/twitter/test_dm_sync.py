@@ -20,6 +20,7 @@ from pingcrm.models import (
     RunStatus,
     SyncCheckpoint,
 )
+from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync.badges import badge_for
 from tests.twitter.conftest import ME, XWorld
 
@@ -67,6 +68,9 @@ def test_dms_become_interactions_with_direction_and_new_people(world: XWorld) ->
         (alan.id, Direction.INBOUND, "Alan here", Platform.TWITTER, InteractionKind.MESSAGE),
     ]
     assert grace.interaction_count == 2
+    # The score the user sees after the sync: a two-way conversation two days ago.
+    assert grace.score == 7
+    assert recompute_scores(world.session, grace.user_id).contacts_changed == 0
     assert "Katherine Johnson" not in contacts  # no DM with her
 
 

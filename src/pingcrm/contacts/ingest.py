@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
@@ -39,6 +39,7 @@ from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
+from pingcrm.scoring.service import Seed, seeded_values
 
 if TYPE_CHECKING:
     import psycopg
@@ -117,6 +118,9 @@ class IngestResult:
     updated: int = 0
     skipped: int = 0
     contact_ids: list[int | None] = field(default_factory=list)
+    # New contacts inserted with counters and score of their seeds: contact id → how
+    # many distinct seeded interactions (pass to ``record_interactions(seeded=…)``).
+    seeded: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -208,6 +212,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
 # text, so the driver's statement cache parses it once.
 _INSERT_ROWS = 500
 _Processor = Callable[[Any], Any] | None
+_EMPTY_JSON: dict[type, str] = {list: "[]", dict: "{}"}
 
 
 def _processors(
@@ -231,9 +236,9 @@ def _bulk_insert(
     suffix: str = "",
 ) -> list[Any]:
     """Insert ``rows`` (dicts with every column but ``id``), the values processed once in
-    Python (no per-row statement work inside SQLAlchemy): one pipelined ``executemany``
-    on PostgreSQL (psycopg sends every row without waiting for replies), one multi-row
-    INSERT per ``_INSERT_ROWS`` rows on SQLite. Returns the rows of ``suffix``'s
+    Python (no per-row statement work inside SQLAlchemy): COPY into a staging table and
+    one ``INSERT … SELECT`` on PostgreSQL, one multi-row INSERT per ``_INSERT_ROWS`` rows
+    on SQLite. Returns the rows of ``suffix``'s
     RETURNING, if any (in no particular order)."""
     if not rows:
         return []
@@ -242,14 +247,23 @@ def _bulk_insert(
     processors = _processors(dialect, table, columns)
     returning = "RETURNING" in suffix
     params: list[tuple[Any, ...]] = []
+    # Rows of a batch share their timestamps and empty JSON values: each processed once.
+    done: dict[tuple[int, Any], Any] = {}
     for row in rows:
         values: list[Any] = []
-        for name, (process, as_json) in zip(columns, processors, strict=True):
+        for index, (name, (process, as_json)) in enumerate(zip(columns, processors, strict=True)):
             value = row.get(name)
             if as_json:
-                value = json.dumps(value)
+                empty = None if value else _EMPTY_JSON.get(type(value))
+                value = empty if empty is not None else json.dumps(value)
             elif process is not None:
-                value = process(value)
+                if type(value) is datetime:
+                    key = (index, value)
+                    if key not in done:
+                        done[key] = process(value)
+                    value = done[key]
+                else:
+                    value = process(value)
             values.append(value)
         params.append(tuple(values))
     # Only the table's own identifiers and placeholders are formatted in; values are bound.
@@ -257,15 +271,24 @@ def _bulk_insert(
     tail = " " + suffix if suffix else ""
     returned: list[Any] = []
     if dialect.name == "postgresql":
-        sql = head + "(" + ", ".join(["%s"] * len(columns)) + ")" + tail
+        # COPY into a per-connection staging table of the same columns (emptied at each
+        # commit), then one INSERT … SELECT: no per-row statement on the server.
+        staging = f"pingcrm_staged_{table.name}"
+        names = ", ".join(columns)
+        ddl = (
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "  # noqa: S608
+            f"AS SELECT {names} FROM {table.name} WITH NO DATA"
+        )
+        connection.exec_driver_sql(ddl)
+        connection.exec_driver_sql(f"TRUNCATE {staging}")
         raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
-        with raw.cursor() as cursor:
-            cursor.executemany(sql, params, returning=returning)
-            while returning:
-                returned.extend(cursor.fetchall())
-                if not cursor.nextset():
-                    break
-        return returned
+        with raw.cursor() as cursor, cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for param in params:
+                copy.write_row(param)
+        result = connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}{tail}"  # noqa: S608
+        )
+        return list(result.all()) if returning else []
     one = "(" + ", ".join(["?"] * len(columns)) + ")"
     for chunk in _chunks(params, _INSERT_ROWS):
         sql = head + ", ".join([one] * len(chunk)) + tail
@@ -294,25 +317,51 @@ def _identifier_counts(session: Session, user_id: int, contact_ids: list[int]) -
     return counts
 
 
+# The keys a batch looks up are joined to the unique (user_id, kind, value) index, one
+# probe per key whatever the statistics (a 400-value IN list was planned without them
+# as a walk over the user's identifiers). PostgreSQL: a per-connection temporary table
+# filled by COPY; a LATERAL subquery with LIMIT is never flattened into a join, so each
+# key probes the index. SQLite: the keys as one JSON array read by ``json_each`` (no
+# write: a temporary table's DML would open the transaction, and a snapshot taken then
+# cannot become the writer if a job-lease heartbeat commits meanwhile); CROSS JOIN keeps
+# the keys as the outer loop.
+_KEYS = "pingcrm_lookup_keys"
+_KEYS_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_KEYS} "
+    "(kind varchar(24) NOT NULL, value varchar(320) NOT NULL) ON COMMIT DELETE ROWS"
+)
+_KEYS_JOIN_POSTGRESQL = (
+    f"SELECT k.kind, k.value, f.contact_id FROM {_KEYS} AS k "  # noqa: S608
+    "CROSS JOIN LATERAL (SELECT ci.contact_id FROM contact_identifiers AS ci "
+    "WHERE ci.user_id = %s AND ci.kind = k.kind AND ci.value = k.value LIMIT 1) AS f"
+)
+_KEYS_JOIN_SQLITE = (
+    "SELECT ci.kind, ci.value, ci.contact_id FROM json_each(?) AS k "
+    "CROSS JOIN contact_identifiers AS ci "
+    "WHERE ci.user_id = ? AND ci.kind = k.value ->> 0 AND ci.value = k.value ->> 1"
+)
+
+
 def _lookup_identifiers(
     session: Session, user_id: int, keys: set[tuple[IdentifierKind, str]]
 ) -> dict[tuple[IdentifierKind, str], int]:
-    """Owners of ``keys``: one indexed ``kind = ? AND value IN (…)`` query per kind/chunk."""
+    """Owners of ``keys``: one join of the keys (a temporary table filled by COPY on
+    PostgreSQL, a JSON array on SQLite) to the unique index, one probe per key."""
+    connection = session.connection()
+    rows = sorted((kind.value, value) for kind, value in keys)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_KEYS_DDL)
+        connection.exec_driver_sql(f"TRUNCATE {_KEYS}")
+        raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+        with raw.cursor() as cursor, cursor.copy(f"COPY {_KEYS} (kind, value) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        result = connection.exec_driver_sql(_KEYS_JOIN_POSTGRESQL, (user_id,))
+    else:
+        result = connection.exec_driver_sql(_KEYS_JOIN_SQLITE, (json.dumps(rows), user_id))
     found: dict[tuple[IdentifierKind, str], int] = {}
-    by_kind: dict[IdentifierKind, list[str]] = {}
-    for kind, value in keys:
-        by_kind.setdefault(kind, []).append(value)
-    for kind, values in by_kind.items():
-        for chunk in _chunks(sorted(values)):
-            rows = session.execute(
-                select(ContactIdentifier.value, ContactIdentifier.contact_id).where(
-                    ContactIdentifier.user_id == user_id,
-                    ContactIdentifier.kind == kind,
-                    ContactIdentifier.value.in_(chunk),
-                )
-            ).all()
-            for value, contact_id in rows:
-                found[(kind, value)] = contact_id
+    for kind, value, contact_id in result:
+        found[(IdentifierKind(kind), value)] = int(contact_id)
     return found
 
 
@@ -369,11 +418,14 @@ def upsert_contacts(
     source: str,
     organizations: OrganizationCache | None = None,
     match_order: Sequence[IdentifierKind] = MATCH_ORDER,
+    seeds: Sequence[Sequence[Seed]] | None = None,
 ) -> IngestResult:
     """Match, create or fill the contacts of ``rows`` for ``user_id`` (flushed, not
     committed). Rows without any name or identifier are skipped. Rows join existing
     contacts through identifiers only, tried in ``match_order``: namesakes stay two
-    people."""
+    people. ``seeds[i]``: the interactions row ``i`` brings, recorded by the caller right
+    after; a new contact is inserted with the counters and score they give (see
+    ``IngestResult.seeded``) instead of being rewritten by the refresh."""
     orgs = organizations or OrganizationCache()
     result = IngestResult(contact_ids=[None] * len(rows))
     prepared: list[_Prepared | None] = [_prepare(r) for r in rows]
@@ -492,9 +544,23 @@ def upsert_contacts(
                 companies[normalized] = (company, domain)
     orgs.prefetch(session, user_id, companies)
     new_rows: list[dict[str, Any]] = []
+    seeded: list[int] = []
+    seen_seeds: set[tuple[str, str]] = set()
     for members in groups:
         members_prepared = [p for p in (prepared[i] for i in members) if p is not None]
-        new_rows.append(_new_contact_row(session, user_id, members_prepared, orgs, source, now))
+        new_row = _new_contact_row(session, user_id, members_prepared, orgs, source, now)
+        # record_interactions keeps the first row of each (platform, provider id).
+        own: list[Seed] = []
+        for member in members if seeds is not None else ():
+            for seed in seeds[member] if seeds is not None else ():
+                key = (seed.platform.value, seed.provider_id[:255])
+                if key not in seen_seeds:
+                    seen_seeds.add(key)
+                    own.append(seed)
+        if own:
+            new_row.update(seeded_values(own, now))
+        seeded.append(len(own))
+        new_rows.append(new_row)
     if new_rows:
         # Multi-row INSERT … RETURNING: the new ids come back with their unique BCC hash
         # (no lookup by hash afterwards, whose plan depends on statistics).
@@ -508,6 +574,7 @@ def upsert_contacts(
             )
         }
         inserted = [ids_by_hash[r["bcc_hash"]] for r in new_rows]
+        result.seeded = {cid: n for cid, n in zip(inserted, seeded, strict=True) if n}
         for group_index, contact_id in enumerate(inserted):
             seen: set[tuple[IdentifierKind, str]] = set()
             for member in groups[group_index]:

@@ -68,6 +68,14 @@ LOCATION_KEYS = {
 BIRTHDAY_KEYS = {"birthday", "date of birth", "dob", "birth date", "birthdate"}
 _EMAIL_COL = re.compile(r"^e-?mail( \d+)?( - value| address)?$|^e-mail \d+ address$")
 _PHONE_COL = re.compile(r"^phone \d+ - value$")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2}) ([A-Za-z]{3}) (\d{4})")
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
 _DATE_FORMATS = (
     "%d %b %Y",
     "%d %B %Y",
@@ -243,6 +251,14 @@ def parse_date(text: str) -> date | None:
         return None
     if value.startswith("--"):  # vCard birthday without a year
         return None
+    # LinkedIn's "12 Nov 2024" without strptime (which reads the locale on every call).
+    match = _DAY_MONTH_YEAR.fullmatch(value)
+    if match and match.group(2).lower() in _MONTHS:
+        try:
+            parsed = date(int(match.group(3)), _MONTHS[match.group(2).lower()], int(match.group(1)))
+        except ValueError:
+            return None
+        return parsed if 1900 <= parsed.year <= 2100 else None
     for fmt in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(value, fmt).date()

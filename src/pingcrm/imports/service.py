@@ -47,6 +47,7 @@ from pingcrm.models import (
 )
 from pingcrm.notes import service as notes_service
 from pingcrm.notifications.service import notify
+from pingcrm.scoring.service import Seed
 from pingcrm.sync import repository as sync_repository
 from pingcrm.sync.history import list_history
 from pingcrm.sync.runs import Counts, RunUpdate, finish_run, get_run, mark_running, record_batch
@@ -367,6 +368,19 @@ def _connected_at(day: Any) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
+def _connection(record: ParsedRecord) -> Seed | None:
+    """The LinkedIn connection a record of a Connections export brings, if any."""
+    if not (record.connected_on and record.linkedin_slug):
+        return None
+    return Seed(
+        platform=Platform.LINKEDIN,
+        provider_id=f"connection:{record.linkedin_slug}",
+        kind=InteractionKind.CONNECTION,
+        direction=Direction.MUTUAL,
+        occurred_at=_connected_at(record.connected_on),
+    )
+
+
 def _tags_and_notes(
     session: Session, user_id: int, records: list[ParsedRecord], ids: list[int | None]
 ) -> None:
@@ -437,12 +451,15 @@ def run_import(
         counts = Counts()
         if good:
             inputs: list[ContactInput] = [r.contact for r in good if r.contact is not None]
+            # The connection each row brings: new contacts are inserted with its counters.
+            seeds = [_connection(record) for record in good]
             result = upsert_contacts(
                 session,
                 run.user_id,
                 inputs,
                 source=f"import:{detected.format.value}",
                 organizations=orgs,
+                seeds=[[seed] if seed else [] for seed in seeds],
             )
             counts.new_contacts = result.created
             counts.updated_contacts = result.updated
@@ -450,18 +467,20 @@ def run_import(
             connections = [
                 NewInteraction(
                     contact_id=contact_id,
-                    platform=Platform.LINKEDIN,
-                    kind=InteractionKind.CONNECTION,
-                    direction=Direction.MUTUAL,
-                    occurred_at=_connected_at(record.connected_on),
-                    provider_id=f"connection:{record.linkedin_slug}",
+                    platform=seed.platform,
+                    kind=seed.kind,
+                    direction=seed.direction,
+                    occurred_at=seed.occurred_at,
+                    provider_id=seed.provider_id,
                     preview="Connected on LinkedIn",
                 )
-                for record, contact_id in zip(good, result.contact_ids, strict=True)
-                if contact_id is not None and record.connected_on and record.linkedin_slug
+                for seed, contact_id in zip(seeds, result.contact_ids, strict=True)
+                if contact_id is not None and seed is not None
             ]
-            if connections:
-                counts.new_interactions = record_interactions(session, run.user_id, connections)
+            if connections or result.seeded:
+                counts.new_interactions = record_interactions(
+                    session, run.user_id, connections, seeded=result.seeded
+                )
             _tags_and_notes(session, run.user_id, good, result.contact_ids)
         if bad:
             with rejected_file.open("a", encoding="utf-8", newline="") as out:

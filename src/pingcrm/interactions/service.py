@@ -8,6 +8,7 @@ Every change recomputes the touched contacts' ``interaction_count``,
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -105,34 +106,49 @@ def _as_row(
 
 
 def record_interactions(
-    session: Session, user_id: int, rows: Iterable[NewInteraction | Mapping[str, Any]]
+    session: Session,
+    user_id: int,
+    rows: Iterable[NewInteraction | Mapping[str, Any]],
+    *,
+    seeded: Mapping[int, int] | None = None,
 ) -> int:
     """Insert interactions set-based, skipping any whose (platform, provider_id) the user
     already has, and return how many were new. Then recomputes the counters of the
     contacts that got new rows and clears their 2nd-tier flag. Every ``contact_id`` must
     be one of the user's contacts (else NotFound). A bounded number of statements: about
-    three per 500 rows, never one per row."""
+    three per 500 rows, never one per row.
+
+    ``seeded`` (``IngestResult.seeded``): new contacts inserted with the counters and
+    score of that many seeded interactions (and owned by the user: not checked again);
+    one that got exactly that many new rows is already right and is not rewritten, any
+    other is recomputed as usual."""
     now = utcnow()
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for item in rows:
         row = _as_row(user_id, item, now)
         unique.setdefault((row["platform"], row["provider_id"]), row)
-    if not unique:
-        return 0
-    prepared = list(unique.values())
-    contact_ids = {row["contact_id"] for row in prepared}
-    if len(contacts_repository.owned_ids(session, user_id, contact_ids)) != len(contact_ids):
-        raise NotFound("This contact does not exist.")
-    session.flush()
-    inserted = repository.insert_ignoring_duplicates(session, prepared)
-    if inserted:
-        # The new previews' words join their contacts' search documents (set-based).
-        contacts_repository.add_search_words(session, user_id, inserted)
-        ids = sorted({contact_id for contact_id, _ in inserted})
+    touched: list[tuple[int, str]] = []
+    if unique:
+        prepared = list(unique.values())
+        # Seeded contacts were just created for this user by the caller's ingest.
+        contact_ids = {row["contact_id"] for row in prepared} - set(seeded or ())
+        if len(contacts_repository.owned_ids(session, user_id, contact_ids)) != len(contact_ids):
+            raise NotFound("This contact does not exist.")
+        session.flush()
+        touched = repository.insert_ignoring_duplicates(session, prepared)
+        if touched:
+            # The new previews' words join their contacts' search documents (set-based).
+            contacts_repository.add_search_words(session, user_id, touched)
+    inserted = Counter(contact_id for contact_id, _ in touched)
+    seeded = seeded or {}
+    stale = {cid for cid, n in inserted.items() if seeded.get(cid) != n}
+    stale.update(cid for cid, n in seeded.items() if inserted.get(cid, 0) != n)
+    if stale:
+        ids = sorted(stale)
         # Counters and score in one write per changed contact; the score reflects the new
         # rows at once, not after the nightly refresh.
         refresh_contacts(session, user_id, ids, now, clear_second_tier=True)
-    return len(inserted)
+    return len(touched)
 
 
 def log_interaction(session: Session, user_id: int, data: InteractionCreate) -> Interaction:

@@ -35,14 +35,12 @@ from pingcrm.models import (
 )
 from pingcrm.notifications.service import notify
 from pingcrm.platform_accounts import service as accounts
-from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync.engine import summary
 from pingcrm.sync.runs import finish_run, start_run
 
 BACKFILL_SIZE = 10
 # A profile sent to /profiles is not asked for again for this long.
 BACKFILL_COOLDOWN = timedelta(days=7)
-SCORE_CHUNK = 500
 
 
 @dataclass
@@ -157,9 +155,6 @@ def push(session: Session, user_id: int, body: PushIn) -> PushResult:
     if rows:
         result.new_messages = record_interactions(session, user_id, rows)
     result.duplicate_messages = len(body.messages) - result.new_messages
-    touched = sorted({r.contact_id for r in rows})
-    for start in range(0, len(touched), SCORE_CHUNK):
-        recompute_scores(session, user_id, touched[start : start + SCORE_CHUNK])
 
     run.new_interactions = result.new_messages
     run.new_contacts = result.new_contacts

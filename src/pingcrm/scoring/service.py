@@ -3,15 +3,23 @@ over interactions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from pingcrm.kit.clock import utcnow
+from pingcrm.models import Direction, InteractionKind, Platform
 from pingcrm.scoring import repository
-from pingcrm.scoring.rules import score_parts, total_score
+from pingcrm.scoring.rules import (
+    AGE_WEIGHTS,
+    OLDEST_WEIGHT,
+    ContactActivity,
+    score_parts,
+    total_score,
+)
 
 # Contacts per refresh query (ids bound in an IN list).
 REFRESH_CHUNK = 5_000
@@ -21,6 +29,51 @@ REFRESH_CHUNK = 5_000
 class RecomputeResult:
     contacts_scored: int
     contacts_changed: int
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One interaction a new contact is created with (recorded right after it), so the
+    contact is inserted with its counters and score already right: written once."""
+
+    platform: Platform
+    provider_id: str
+    kind: InteractionKind
+    direction: Direction
+    occurred_at: datetime
+
+
+def seeded_values(seeds: Iterable[Seed], now: datetime) -> dict[str, Any]:
+    """The counters, score and parts of a contact whose only interactions are ``seeds``:
+    what ``refresh_contacts`` would store after they are recorded (the same aggregate as
+    ``repository.facts_by_contact``, over these rows in Python)."""
+    done = [s for s in seeds if s.occurred_at <= now]
+    talk = [s for s in done if s.kind is not InteractionKind.CONNECTION]
+    parts: dict[str, float] = {}
+    if talk:
+        both = (Direction.INBOUND, Direction.MUTUAL), (Direction.OUTBOUND, Direction.MUTUAL)
+        weighted = 0.0
+        for seed in talk:
+            weighted += next(
+                (w for age, w in AGE_WEIGHTS if seed.occurred_at >= now - age), OLDEST_WEIGHT
+            )
+        platforms = {s.platform.value for s in talk}
+        activity = ContactActivity(
+            inbound=sum(1 for s in talk if s.direction in both[0]),
+            outbound=sum(1 for s in talk if s.direction in both[1]),
+            total=len(talk),
+            first_at=min(s.occurred_at for s in talk),
+            last_at=max(s.occurred_at for s in talk),
+            weighted_count=weighted,
+            platforms=2 if len(platforms) > 1 else 1,
+        )
+        parts = score_parts(activity, now)
+    return {
+        "interaction_count": len(done),
+        "last_interaction_at": max((s.occurred_at for s in done), default=None),
+        "score": total_score(parts) if parts else 0,
+        "score_parts": parts,
+    }
 
 
 def recompute_scores(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +36,6 @@ from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_cont
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import IdentifierKind, InteractionKind, Platform, Provider, SyncKind
-from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
 from pingcrm.telegram import mapping, repository
@@ -53,7 +52,6 @@ AVATAR = "avatar_url"
 # Earlier versions linked Telegram's public picture page instead of storing the photo.
 LEGACY_AVATAR = "https://t.me/i/userpic/"
 MATCH_ORDER = (IdentifierKind.TELEGRAM_ID, IdentifierKind.TELEGRAM_USERNAME, IdentifierKind.PHONE)
-SCORE_CHUNK = 500
 
 
 @dataclass
@@ -64,7 +62,6 @@ class ChatSyncResult:
     groups: int = 0
     bios: int = 0
     photos: int = 0
-    touched: set[int] = field(default_factory=set)
 
 
 class ChatSync:
@@ -102,7 +99,6 @@ class ChatSync:
             self.ctx.counts.new_interactions += record_interactions(
                 self.session, self.user_id, self.pending
             )
-            self.result.touched.update(r.contact_id for r in self.pending)
             self.pending = []
         for peer_id, marker in sorted(self.pending_reads.items()):
             repository.mark_read(
@@ -149,7 +145,6 @@ class ChatSync:
             self._commit()
         self._photos()
         self._bios()
-        self._scores()
         return self.result
 
     def _resolve(self, users: list[Any], *, create: bool) -> dict[int, int]:
@@ -422,13 +417,6 @@ class ChatSync:
         )
         self.session.flush()
         self.ctx.commit()
-
-    def _scores(self) -> None:
-        touched = sorted(self.result.touched)
-        for start in range(0, len(touched), SCORE_CHUNK):
-            recompute_scores(self.session, self.user_id, touched[start : start + SCORE_CHUNK])
-        if touched:
-            self.ctx.commit()
 
 
 def gate_factory(session: Session) -> sessionmaker[Session]:

@@ -30,7 +30,6 @@ from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Direction, IdentifierKind, InteractionKind, Platform
-from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
 from pingcrm.sync.runs import note_error
@@ -49,7 +48,6 @@ USER_FIELDS = "name,username,description,profile_image_url"
 USERS_PER_LOOKUP = 100
 # Pages (of up to 100 items) fetched, then written and committed together.
 PAGES_PER_BATCH = 5
-SCORE_CHUNK = 500
 # account.sync_settings key: why X refused DM reads (absent when DMs sync).
 DM_ACCESS = "x_dm_forbidden"
 DM_FORBIDDEN_TEXT = (
@@ -129,7 +127,6 @@ class XSync:
 
     ctx: SyncContext
     client: XClient
-    touched: set[int] = field(default_factory=set)
     # X user id → contact id, of people already resolved in this run.
     known: dict[str, int] = field(default_factory=dict)
 
@@ -307,13 +304,6 @@ class XSync:
             self.ctx.counts.new_interactions += record_interactions(
                 self.ctx.session, self.user_id, rows
             )
-            self.touched.update(r.contact_id for r in rows)
-
-    def recompute(self) -> None:
-        touched = sorted(self.touched)
-        for start in range(0, len(touched), SCORE_CHUNK):
-            recompute_scores(self.ctx.session, self.user_id, touched[start : start + SCORE_CHUNK])
-        self.ctx.commit()
 
     # --- DMs ------------------------------------------------------------------------
 
@@ -409,7 +399,7 @@ class XSync:
             account.sync_settings = {
                 k: v for k, v in (account.sync_settings or {}).items() if k != DM_ACCESS
             }
-        self.recompute()
+        self.ctx.commit()
 
     # --- mentions -------------------------------------------------------------------
 
@@ -457,7 +447,7 @@ class XSync:
             fetch=self._fetch_mentions,
             process=self._process_mentions,
         )
-        self.recompute()
+        self.ctx.commit()
         self.refresh_bios()
 
     # --- bios -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pingcrm.models import Contact, ContactIdentifier, Direction, Interaction, RunStatus
+from pingcrm.scoring.service import recompute_scores
 from tests.fixtures.builders import create_contact
 from tests.google.gmail.conftest import ME, Gmail
 
@@ -64,6 +65,9 @@ def test_first_sync_records_one_interaction_per_message_with_subject_and_snippet
     assert abs((rows[0].occurred_at - (NOW - timedelta(days=3))).total_seconds()) < 1
     gmail.session.refresh(grace)
     assert grace.interaction_count == 2
+    # The score the user sees after the sync: a two-way conversation two days ago.
+    assert grace.score == 7
+    assert recompute_scores(gmail.session, grace.user_id).contacts_changed == 0
 
 
 def test_rerunning_creates_nothing_new_and_incremental_picks_up_new_mail(gmail: Gmail) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -38,14 +38,12 @@ from pingcrm.google.gmail.mapping import (
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Direction, IdentifierKind, InteractionKind, Platform
-from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
 
 HISTORY_CHECKPOINT = "gmail.history_id"
 FULL_CHECKPOINT = "gmail.full"
 HISTORY_PAGE_SIZE = 500
-SCORE_CHUNK = 500
 
 
 @dataclass
@@ -55,7 +53,6 @@ class EmailSyncResult:
     messages: int = 0
     automated: int = 0
     full: bool = False
-    touched_contacts: set[int] = field(default_factory=set)
 
 
 _METADATA_QUERY = urlencode(
@@ -138,7 +135,6 @@ class EmailSync:
                 if exc.status != 404:
                     raise
                 self._full(None)  # history too old: start over (nothing is duplicated)
-        self._recompute_scores()
         return self.result
 
     def _own_addresses(self) -> OwnAddresses:
@@ -320,12 +316,6 @@ class EmailSync:
             self.ctx.counts.new_interactions += record_interactions(
                 self.ctx.session, self.user_id, rows
             )
-            self.result.touched_contacts.update(r.contact_id for r in rows)
-
-    def _recompute_scores(self) -> None:
-        touched = sorted(self.result.touched_contacts)
-        for start in range(0, len(touched), SCORE_CHUNK):
-            recompute_scores(self.ctx.session, self.user_id, touched[start : start + SCORE_CHUNK])
 
 
 def sync_email(ctx: SyncContext, client: GoogleClient) -> None:
