@@ -241,6 +241,23 @@ def scan_chunks(
             gc.enable()
 
 
+def compared_pairs(chunks: Iterable[Chunk], max_block: int) -> set[tuple[int, int]]:
+    """The contact id pairs ``(a, b)``, ``a < b``, a scan of these contacts compares
+    (blocks and certain identifiers), for measuring the blocking's pair completeness."""
+    book = _Book()
+    BookStats.of(book.read(chunks))
+    book.sort_by_name()
+    book.index.renumber(book.rank)
+    candidates = blocking.Candidates(len(book.rows))
+    blocking.block_pairs(book.index, max_block, book.features, candidates)
+    book.add_certain_pairs(candidates)
+    out: set[tuple[int, int]] = set()
+    for ra, rb in candidates.pairs():
+        a, b = book.rows[book.by_rank[ra]].id, book.rows[book.by_rank[rb]].id
+        out.add((min(a, b), max(a, b)))
+    return out
+
+
 def _scan(
     chunks: Iterable[Chunk],
     thresholds: Thresholds,
