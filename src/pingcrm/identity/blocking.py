@@ -1,9 +1,9 @@
 """Blocking: only contacts that share a key are compared, so a scan never looks at all
-pairs. A block larger than the limit (a big company, a very common name) is split by a
-secondary key (the company, work domain or group for a name block; the start of a name
-for a company block), so that the pairs inside it that share more than the common value
-are still compared while the comparisons stay linear in the book; sub-blocks still larger
-than the limit are skipped and counted.
+pairs. A block larger than its limit (a big company, a very common name; see
+:func:`block_limit`) is split by a secondary key (the company, work domain or group for
+a name block; the start of a name for a company block), so that the pairs inside it that
+share more than the common value are still compared while the comparisons stay linear in
+the book; sub-blocks still larger than the limit are skipped and counted.
 
 Keys are held as packed integers (a 40-bit hash of the key and the contact's position),
 one array per kind of key, so that a scan of 100k contacts keeps about a million keys in
@@ -27,6 +27,23 @@ HASH_MASK = (1 << 40) - 1
 # Kinds of key made from names (split by what else two people share) and from a
 # company or domain (split by the start of a name).
 NAME_KINDS = frozenset({"fl", "lf", "fl3", "ph", "u", "f"})
+# Blocks made to catch a typo or a transliteration (last name + start of the first, first
+# name + start of the last, how both sound) and company blocks (colleagues whose surnames
+# sound alike, or who share a first name) are split at a fraction of the limit: when they
+# are big, their pairs are namesakes and colleagues far more often than one person, and
+# the pairs that share more than the common value meet in a sub-block.
+FUZZY_KINDS = frozenset({"lf", "fl3", "ph"})
+FUZZY_SHARE = 5  # split beyond max_block / 5 (20 by default)
+COMPANY_SHARE = 10  # split beyond max_block / 10 (10 by default)
+
+
+def block_limit(kind: str, max_block: int) -> int:
+    """The size beyond which a block of ``kind`` is split."""
+    if kind in FUZZY_KINDS:
+        return max(2, max_block // FUZZY_SHARE)
+    if kind in NAME_KINDS:
+        return max_block
+    return max(2, max_block // COMPANY_SHARE)
 
 
 def keys(f: Features) -> set[str]:
@@ -237,7 +254,7 @@ def block_pairs(
     ``max_block`` are counted, not compared."""
     counts = BlockCounts()
     for kind, members in index.blocks():
-        if len(members) <= max_block:
+        if len(members) <= block_limit(kind, max_block):
             counts.blocks += 1
             into.add_block(members)
             continue

@@ -159,12 +159,14 @@ class _Book:
                     self.strong.append(_packed_key(key, position))
                 for key in f.bio_strong:
                     self.bio_strong.append((hash(key) & blocking.HASH_MASK, position))
-                self.order.append(f"{phonetic(f.last) if f.last else ''}|{f.last}|{f.first}")
+                # How the surname sounds (a cached string: no copy per contact).
+                self.order.append(phonetic(f.last) if f.last else f.first)
                 yield f
 
     def sort_by_name(self) -> None:
-        """Rank the contacts by how their surname sounds: a block's members end up near
-        one another, so scoring builds each one's features about once."""
+        """Rank the contacts by how their surname sounds (then in reading order): a
+        block's members end up near one another, so scoring builds each one's features
+        about once."""
         order = self.order
         self.by_rank = array("l", sorted(range(len(order)), key=order.__getitem__))
         self.order = []
