@@ -29,6 +29,14 @@ class Scanned:
 
 
 def _peak_rss_mb() -> float:
+    """This process's RSS high-water mark (``VmHWM``: ``ru_maxrss`` would include the
+    parent's RSS at the fork, which Linux carries across ``exec``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
