@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     identity_auto_merge_threshold: float = Field(default=0.99, gt=0, le=1)
     # A name-only match scores at most this (below the review threshold: ignored).
     identity_name_only_cap: float = Field(default=0.65, ge=0, le=1)
-    # Blocks (contacts sharing a key) larger than this are skipped and counted.
+    # Blocks (contacts sharing a key) larger than this (a fifth of it for typo keys, a
+    # tenth for company keys) are split by a secondary key; sub-blocks larger are skipped.
     identity_max_block_size: int = Field(default=100, ge=2, le=10_000)
 
     # Google (Gmail, Contacts, Calendar): an OAuth client of your own (docs/google.md)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -70,6 +70,38 @@ def scan_rows(
     for contact_id, kind, value in session.execute(ident):
         identifiers[contact_id].append((kind, value))
     return rows, identifiers
+
+
+def scan_chunks(
+    session: Session, user_id: int, size: int = 2_000
+) -> Iterator[tuple[list[Any], dict[int, list[tuple[IdentifierKind, str]]]]]:
+    """The user's contacts (the matcher's columns) and their identifiers, ``size``
+    contacts at a time in id order (keyset paging: the scan never holds every row)."""
+    after = 0
+    while True:
+        rows = list(
+            session.execute(
+                select(*SCAN_COLUMNS)
+                .where(Contact.user_id == user_id, Contact.id > after)
+                .order_by(Contact.id)
+                .limit(size)
+            )
+        )
+        if not rows:
+            return
+        first, after = rows[0].id, rows[-1].id
+        identifiers: dict[int, list[tuple[IdentifierKind, str]]] = defaultdict(list)
+        for contact_id, kind, value in session.execute(
+            select(
+                ContactIdentifier.contact_id, ContactIdentifier.kind, ContactIdentifier.value
+            ).where(
+                ContactIdentifier.user_id == user_id,
+                ContactIdentifier.contact_id.between(first, after),
+                ContactIdentifier.kind != IdentifierKind.SOURCE_RECORD,
+            )
+        ):
+            identifiers[contact_id].append((kind, value))
+        yield rows, identifiers
 
 
 # ---------------------------------------------------------------------- matches

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.errors import Conflict, NotFound, ValidationFailed
 from pingcrm.identity import merge, repository
-from pingcrm.identity.scan import FoundPair, Progress, ScanResult, find_pairs, store_pairs
+from pingcrm.identity.scan import FoundPair, Progress, ScanResult, scan_chunks, store_pairs
 from pingcrm.identity.signals import SIGNAL_LABELS, Thresholds
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, IdentityMatch, MatchStatus, MergeRecord
@@ -58,9 +58,13 @@ def run_scan(
     the scan is kept)."""
     # Cleared first: a request made while this scan runs asks for another scan.
     repository.set_scan_requested(session, user_id, None)
-    rows, identifiers = repository.scan_rows(session, user_id)
     limits = thresholds(settings)
-    result = find_pairs(rows, identifiers, limits, settings.identity_max_block_size, progress)
+    result = scan_chunks(
+        repository.scan_chunks(session, user_id),
+        limits,
+        settings.identity_max_block_size,
+        progress,
+    )
     open_pairs = store_pairs(session, user_id, result)
     opted_in = repository.settings_row(session, user_id).identity_auto_merge_probable
     if auto_merge:
