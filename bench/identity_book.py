@@ -96,6 +96,9 @@ class Book:
     records: list[Record] = field(default_factory=list)
     shapes: dict[str, int] = field(default_factory=dict)
     namesake_rows: int = 0
+    # The shape each planted duplicate person was drawn with ("namesake" for a person
+    # who shares somebody's full name; absent for a single record).
+    shape_of: dict[int, str] = field(default_factory=dict)
 
 
 def _zipf_pick(rng: random.Random, pool: list[str], cumulative: list[float]) -> str:
@@ -276,6 +279,7 @@ def generate(records: int, seed: int) -> Book:
             p = new_person(other.first, other.last, same)
             single(p)
             book.namesake_rows += 1
+            book.shape_of[p.pid] = "namesake"
             people.append(p)
             continue
         if roll < 0.11:
@@ -326,6 +330,7 @@ def generate(records: int, seed: int) -> Book:
                     linkedin(p)
                     gmail(p)
                     telegram(p)
+            book.shape_of[p.pid] = shape
             people.append(p)
             continue
         p = new_person()
@@ -342,6 +347,8 @@ class Outcome:
     review_true: int
     recall: float
     duplicate_pairs: int
+    # Recall of the duplicate pairs of each planted shape: shape → (found, pairs).
+    by_shape: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def ingest(session: Session, user_id: int, book: Book) -> list[int | None]:
@@ -404,12 +411,16 @@ def evaluate(book: Book, contact_of: list[int | None], result: ScanResult) -> Ou
         if cid is not None:
             records_of[record.person].append(cid)
     total = found = 0
-    for cids in records_of.values():
+    by_shape: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for person, cids in records_of.items():
+        tally = by_shape[book.shape_of.get(person, "other")]
         for i, a in enumerate(cids):
             for b in cids[i + 1 :]:
                 total += 1
+                tally[1] += 1
                 if a == b or find(a) == find(b) or (min(a, b), max(a, b)) in queued:
                     found += 1
+                    tally[0] += 1
     return Outcome(
         wrongly_merged_import=wrong_import,
         wrongly_merged_scan=wrong_scan,
@@ -417,6 +428,7 @@ def evaluate(book: Book, contact_of: list[int | None], result: ScanResult) -> Ou
         review_true=review_true,
         recall=found / total if total else 1.0,
         duplicate_pairs=total,
+        by_shape={shape: (n, of) for shape, (n, of) in sorted(by_shape.items()) if of},
     )
 
 
@@ -469,7 +481,9 @@ def measure_book(
              f"{_precision(out):.3f} ({out.review_true} of {out.review} queued pairs are one "
              f"person; previous scorer: {_precision(old):.3f} of {old.review})"),
         _row(f"{label}: end-to-end recall", backend, ">= 0.90", out.recall >= 0.90,
-             f"{out.recall:.3f} (previous scorer: {old.recall:.3f})"),
+             f"{out.recall:.3f} (previous scorer: {old.recall:.3f}; by shape: "
+             + ", ".join(f"{shape} {n / of:.2f}" for shape, (n, of) in out.by_shape.items())
+             + ")"),
         _row(f"{label}: blocking pair completeness", backend, "", True,
              f"{completeness:.3f} of duplicate record pairs joined at import ({joined:,}) or "
              f"compared ({result.candidates:,} pairs compared, "
