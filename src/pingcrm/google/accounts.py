@@ -14,12 +14,12 @@ from pingcrm.errors import NotFound
 from pingcrm.google import oauth, quota
 from pingcrm.google.client import GoogleApiError, GoogleClient
 from pingcrm.models import PlatformAccount, Provider
-from pingcrm.platform_accounts import oauth2
 from pingcrm.platform_accounts import service as accounts
-from pingcrm.platform_accounts.oauth2 import OAuthError
 from pingcrm.settings import repository as settings_repository
+from pingcrm.sync import oauth2
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
+from pingcrm.sync.oauth2 import OAuthError
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from pingcrm.config import Settings
 from pingcrm.errors import NotFound
 from pingcrm.models import PlatformAccount, Provider
-from pingcrm.platform_accounts import oauth2
 from pingcrm.platform_accounts import service as accounts
-from pingcrm.platform_accounts.oauth2 import OAuthError
+from pingcrm.sync import oauth2
 from pingcrm.sync.badges import Badge, badge_for
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
+from pingcrm.sync.oauth2 import OAuthError
 from pingcrm.twitter import oauth
 from pingcrm.twitter.client import XApiError, XClient
 from pingcrm.twitter.sync import dm_access_note

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from pingcrm.config import Settings
 from pingcrm.errors import PingError
-from pingcrm.platform_accounts import oauth2
-from pingcrm.platform_accounts.oauth2 import OAuthError, TokenSet
+from pingcrm.sync import oauth2
 from pingcrm.sync.errors import ProviderAuthError, ProviderTransientError
+from pingcrm.sync.oauth2 import OAuthError, TokenSet
 
 PROVIDER = "twitter"
 READ_SCOPES: tuple[str, ...] = ("tweet.read", "users.read", "dm.read", "offline.access")

@@ -19,7 +19,7 @@ from pingcrm.app import create_app
 from pingcrm.config import Settings
 from pingcrm.models import Interaction, PlatformAccount, Provider, User, UserSettings
 from pingcrm.platform_accounts import service as accounts
-from pingcrm.platform_accounts.oauth2 import OAuthError
+from pingcrm.sync.oauth2 import OAuthError
 from tests.fakes.google.state import GMAIL_SEND, FakeGoogle
 from tests.fixtures.builders import create_contact, create_interaction, create_user, login
 from tests.google.fake_account import google_settings, served
