@@ -5,7 +5,7 @@ drawn with Zipf frequencies (common names repeat, as in life), namesakes (~2 % o
 different people with one full name, with and without the same company), cross-platform
 halves (name + company, no email ↔ name + email, no company), one-letter typos,
 nicknames, transliterations (Tomás O'Brien / Tomas OBrien, Cyrillic / Latin) and
-plus-addresses on work domains.
+plus-addresses on work domains; people reuse a handle on some platforms, not all.
 
 The records go through the real shared ingest (``contacts/ingest.py``) into an empty
 database, then the real scan runs. Reported, against the ground truth of which person
@@ -62,6 +62,9 @@ def romanise(text: str) -> str:
     return out[:1].upper() + out[1:]
 
 
+# Words of usernames that have nothing to do with the person's name.
+OTHER_WORDS = ("sun", "blue", "wolf", "pixel", "river", "coffee", "nova", "jazz", "maple",
+               "storm", "lucky", "ocean", "tiger", "echo", "neon", "orbit")  # fmt: skip
 WEBMAIL = ("gmail.com", "yahoo.com", "outlook.com", "proton.me", "icloud.com")
 SHAPES = (
     ("linkedin_gmail", 30), ("linkedin_work", 15), ("telegram_gmail", 10),
@@ -80,6 +83,8 @@ class Person:
     title: str
     handle: str
     personal: str
+    slug: str
+    telegram_username: str | None
     work: str | None
     phone: str
 
@@ -192,11 +197,36 @@ def generate(records: int, seed: int) -> Book:
         )
         local = "".join(c for c in local.lower() if c.isalnum() or c == ".")
         domain = domain_of(comp) if comp else None
+        # People reuse a handle on some platforms, not all: LinkedIn mostly makes the
+        # profile address from the name and a random suffix, a personal mailbox is often
+        # the name or something unrelated, and many Telegram users have no username.
+        dotted = "".join(c for c in f"{_ascii(f)}.{_ascii(lname)}".lower()
+                         if c.isalnum() or c == ".")  # fmt: skip
+        roll = rng.random()
+        personal_local = (
+            handle if roll < 0.45
+            else f"{dotted}{rng.choice(('', str(rng.randrange(1, 99))))}" if roll < 0.75
+            else f"{rng.choice(OTHER_WORDS)}{rng.choice(OTHER_WORDS)}{rng.randrange(1, 999)}"
+        )  # fmt: skip
+        roll = rng.random()
+        slug_text = (
+            handle if roll < 0.35
+            else f"{dotted.replace('.', '-')}-{rng.getrandbits(32):x}" if roll < 0.85
+            else f"{base}{rng.randrange(1, 999)}"
+        )  # fmt: skip
+        roll = rng.random()
+        telegram_username = (
+            f"tg_{handle}" if roll < 0.4
+            else None if roll < 0.7
+            else f"{_ascii(f).lower()}_{rng.choice(OTHER_WORDS)}{rng.randrange(1, 99)}"
+        )  # fmt: skip
         return Person(
             pid=pid, first=f, last=lname, company=comp, domain=domain,
             title=company_fake.job()[:60],
             handle=handle,
-            personal=f"{handle}@{rng.choice(WEBMAIL)}",
+            personal=f"{personal_local}.{pid}@{rng.choice(WEBMAIL)}",
+            slug=f"{slug_text}-{pid:x}",
+            telegram_username=telegram_username,
             work=f"{local}.{pid}@{domain}" if domain else None,
             phone=f"+1415{pid:07d}",
         )  # fmt: skip
@@ -209,7 +239,7 @@ def generate(records: int, seed: int) -> Book:
     def linkedin(p: Person, first: str | None = None, last: str | None = None,
                  email: bool = False) -> None:  # fmt: skip
         f, lname = first or p.first, last or p.last
-        ids = [(K.LINKEDIN_SLUG, f"https://www.linkedin.com/in/{p.handle}-{p.pid:x}", None)]
+        ids = [(K.LINKEDIN_SLUG, f"https://www.linkedin.com/in/{p.slug}", None)]
         if email and p.work:
             ids.append((K.EMAIL, p.work, None))
         add(p, "import:linkedin", ContactInput(
@@ -234,10 +264,10 @@ def generate(records: int, seed: int) -> Book:
 
     def telegram(p: Person, first: str | None = None, last: str | None = None) -> None:
         f, lname = first or p.first, last or p.last
-        add(p, "telegram", ContactInput(
-            f"{f} {lname}".strip(),
-            identifiers=[(K.TELEGRAM_ID, str(10_000_000 + p.pid), None),
-                         (K.TELEGRAM_USERNAME, f"tg_{p.handle}", None)]))  # fmt: skip
+        ids = [(K.TELEGRAM_ID, str(10_000_000 + p.pid), None)]
+        if p.telegram_username:
+            ids.append((K.TELEGRAM_USERNAME, p.telegram_username, None))
+        add(p, "telegram", ContactInput(f"{f} {lname}".strip(), identifiers=ids))
 
     def single(p: Person) -> None:
         kind = rng.random()
