@@ -59,6 +59,8 @@ class Dataset:
     build_seconds: float
     cached: bool
     directory: Path
+    # "built", "cached" or "migrated in N s": how this run got the dataset.
+    origin: str = ""
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -115,10 +116,12 @@ def measure(
             )
             for name, benchmark in _selected(only):
                 _log(f"bench: {name} on {dataset.backend}…")
+                started = time.perf_counter()
                 try:
                     rows.extend(benchmark(ctx))
                 except Exception as exc:  # a broken benchmark must not hide the others
                     rows.append(Row(name, dataset.backend, None, None, "-", f"no: {exc!r}"[:160]))
+                _log(f"bench: {name} on {dataset.backend}: {time.perf_counter() - started:.0f} s")
     finally:
         engine.dispose()
     return rows

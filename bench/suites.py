@@ -8,10 +8,12 @@ SUITES = (
     "contacts_pages",
     "gmail",
     "twitter",
+    "telegram",
     "identity",
     "imports",
     "load",
     "scores_suggestions",
+    "web_memory",
 )
 
 for _module in SUITES:
