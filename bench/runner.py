@@ -98,7 +98,8 @@ def measure(
         log_level="WARNING",
         login_attempts_per_address=1_000_000,
     )
-    engine = make_engine(dataset.database_url)
+    # Sized like the engine of ``pingcrm serve``.
+    engine = make_engine(dataset.database_url, request_pool=True)
     rows: list[Row] = []
     try:
         app = create_app(settings, engine=engine)

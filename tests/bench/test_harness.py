@@ -3,6 +3,7 @@ one table with a row per workload."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -230,3 +231,19 @@ def test_harness_on_postgresql_copies_a_cached_database_and_drops_the_copy(
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_web_memory_row_reads_the_live_servers_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BENCH_MEMORY_REQUESTS", "60")
+    rows, _ = run(TINY, seed=5, cache_dir=tmp_path, requests=1, warmup=0, only=["web memory"])
+    (row,) = rows
+    assert row.workload == "web process RSS, 60 mixed requests (4 clients)"
+    assert row.target == "< 250 MB"
+    assert row.p50_ms is not None
+    match = re.search(r"start (\d+) MB, after 60 (\d+) MB, after 60 (\d+) MB", row.ok)
+    assert match is not None, row.ok
+    assert int(match.group(1)) > 20
+    assert int(match.group(3)) > 20
+    assert "; 0 errors;" in row.ok
