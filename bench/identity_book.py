@@ -564,7 +564,14 @@ def describe_shapes(book: Book) -> dict[str, Any]:
     return {"shapes": book.shapes, "namesake_rows": book.namesake_rows}
 
 
-def run(size_contacts: int, seed: int, postgres_url: str | None, work_dir: Path) -> list[Row]:
+def run(
+    size_contacts: int,
+    seed: int,
+    postgres_url: str | None,
+    work_dir: Path,
+    *,
+    sqlite: bool = True,
+) -> list[Row]:
     """The identity book on an empty SQLite database (and an empty PostgreSQL database
     when ``postgres_url`` is set): no demo dataset needed."""
     from sqlalchemy import make_url, text
@@ -577,7 +584,8 @@ def run(size_contacts: int, seed: int, postgres_url: str | None, work_dir: Path)
     targets: list[tuple[str, str, str | None]] = []
     directory = work_dir / f".identity-{uuid.uuid4().hex[:8]}"
     directory.mkdir(parents=True)
-    targets.append(("sqlite", f"sqlite:///{directory / 'book.db'}", None))
+    if sqlite:
+        targets.append(("sqlite", f"sqlite:///{directory / 'book.db'}", None))
     if postgres_url:
         name = f"pingcrm_bench_identity_{uuid.uuid4().hex[:8]}"
         targets.append(

@@ -59,6 +59,8 @@ class Dataset:
     build_seconds: float
     cached: bool
     directory: Path
+    # "built", "cached" or "migrated in N s": how this run got the dataset.
+    origin: str = ""
 
 
 @dataclass
@@ -161,18 +163,22 @@ def measure_http(
     return Row(workload, ctx.backend, p50, p95, f"p95 < {target_ms:g} ms", ok)
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def render_row(r: Row) -> str:
+    """One row of the results table."""
+    return (
+        f"| {r.workload} | {r.backend} | {_ms(r.p50_ms)} | {_ms(r.p95_ms)} | {r.target} | {r.ok} |"
+    )
+
+
 def render_table(rows: list[Row]) -> str:
     """The results as one Markdown table."""
-
-    def ms(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f}"
-
     lines = [
         "| workload | backend | p50 ms | p95 ms | target | ok |",
         "|---|---|---:|---:|---|---|",
     ]
-    lines += [
-        f"| {r.workload} | {r.backend} | {ms(r.p50_ms)} | {ms(r.p95_ms)} | {r.target} | {r.ok} |"
-        for r in rows
-    ]
+    lines += [render_row(r) for r in rows]
     return "\n".join(lines)

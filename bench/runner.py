@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from bench.registry import (
     Row,
     Size,
     benchmarks,
+    render_row,
     render_table,
 )
 from pingcrm.app import create_app
@@ -97,7 +99,8 @@ def measure(
         log_level="WARNING",
         login_attempts_per_address=1_000_000,
     )
-    engine = make_engine(dataset.database_url)
+    # Sized like the engine of ``pingcrm serve``.
+    engine = make_engine(dataset.database_url, request_pool=True)
     rows: list[Row] = []
     try:
         app = create_app(settings, engine=engine)
@@ -113,12 +116,18 @@ def measure(
                 warmup=warmup,
                 budget_seconds=budget_seconds,
             )
+            done = 0
             for name, benchmark in _selected(only):
                 _log(f"bench: {name} on {dataset.backend}…")
+                started = time.perf_counter()
                 try:
                     rows.extend(benchmark(ctx))
                 except Exception as exc:  # a broken benchmark must not hide the others
                     rows.append(Row(name, dataset.backend, None, None, "-", f"no: {exc!r}"[:160]))
+                _log(f"bench: {name} on {dataset.backend}: {time.perf_counter() - started:.0f} s")
+                for row in rows[done:]:
+                    _log(render_row(row))
+                done = len(rows)
     finally:
         engine.dispose()
     return rows
@@ -135,45 +144,53 @@ def run(
     budget_seconds: float = 120.0,
     only: Collection[str] | None = None,
     log: Callable[[str], None] = _log,
+    sqlite: bool = True,
 ) -> tuple[list[Row], list[str]]:
     """Build (or reuse) the datasets, measure, and return the rows and dataset notes.
 
     Benchmarks may write (imports, score recomputation), so they run on a working copy of
-    the cached SQLite file, which stays pristine for the next run.
+    the cached dataset, which stays pristine for the next run. ``sqlite=False`` measures
+    PostgreSQL only. Each row is also logged as it is measured (a long run interrupted
+    keeps what it measured).
     """
     rows: list[Row] = []
     notes: list[str] = []
     # "identity" selects the independent identity book (its own empty databases, no
-    # demo dataset to build); it runs in a full run too.
+    # demo dataset to build); it runs last in a full run.
     book = only is None or IDENTITY_BOOK in only
     only = None if only is None else [n for n in only if n != IDENTITY_BOOK]
+    if only is None or only:
+        _selected(only)
+        if sqlite:
+            log(f"bench: preparing the SQLite dataset (size {size.name})…")
+            dataset = sqlite_dataset(size, seed, cache_dir)
+            notes.append(describe(dataset))
+            log(f"bench: {notes[-1]}")
+            with working_copy(dataset) as work:
+                rows += measure(
+                    work, requests=requests, warmup=warmup, budget_seconds=budget_seconds, only=only
+                )
+        if postgres_url:
+            log(f"bench: preparing the PostgreSQL dataset (size {size.name})…")
+            pg = postgres_dataset(postgres_url, size, seed, cache_dir / "postgresql")
+            try:
+                notes.append(describe(pg))
+                log(f"bench: {notes[-1]}")
+                rows += measure(
+                    pg, requests=requests, warmup=warmup, budget_seconds=budget_seconds, only=only
+                )
+            finally:
+                drop_postgres_dataset(postgres_url, pg)
     if book:
         log(f"bench: identity book ({size.contacts:,} records)…")
-        rows += identity_book.run(size.contacts, seed, postgres_url, cache_dir)
+        book_rows = identity_book.run(size.contacts, seed, postgres_url, cache_dir, sqlite=sqlite)
+        for row in book_rows:
+            log(render_row(row))
+        rows += book_rows
         notes.append(
             f"identity book: {size.contacts:,} records from bench/identity_book.py "
             f"(its own generator), seed {seed}"
         )
-        if only is not None and not only:
-            return rows, notes
-    _selected(only)
-    log(f"bench: preparing the SQLite dataset (size {size.name})…")
-    dataset = sqlite_dataset(size, seed, cache_dir)
-    notes.append(describe(dataset))
-    with working_copy(dataset) as work:
-        rows += measure(
-            work, requests=requests, warmup=warmup, budget_seconds=budget_seconds, only=only
-        )
-    if postgres_url:
-        log(f"bench: building the PostgreSQL dataset (size {size.name})…")
-        pg = postgres_dataset(postgres_url, size, seed, cache_dir / "postgresql")
-        try:
-            notes.append(describe(pg))
-            rows += measure(
-                pg, requests=requests, warmup=warmup, budget_seconds=budget_seconds, only=only
-            )
-        finally:
-            drop_postgres_dataset(postgres_url, pg)
     return rows, notes
 
 

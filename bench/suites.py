@@ -8,11 +8,13 @@ SUITES = (
     "contacts_pages",
     "gmail",
     "twitter",
+    "telegram",
     "identity",
     "imports",
     "load",
     "scores_suggestions",
     "scaling",
+    "web_memory",
 )
 
 for _module in SUITES:

@@ -88,7 +88,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.resolved_database_url)
+    app.state.engine = engine or make_engine(settings.resolved_database_url, request_pool=True)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.runner = build_runner(
         settings, app.state.engine, app.state.session_factory, run_jobs=run_jobs

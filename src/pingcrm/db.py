@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,16 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 40
 POOL_TIMEOUT_SECONDS = 60
 THREADPOOL_TOKENS = 40
+# SQLite's page cache belongs to a connection, and the web pool keeps POOL_SIZE of them
+# open, each caching pages of a file the OS caches anyway: at 64 MB each the server grew
+# by hundreds of MB over a few thousand requests on a 100k-contact book. In the web
+# process (``make_engine(..., request_pool=True)``) requests read a few pages each and get
+# SQLite's default 2 MB; jobs (imports, syncs, recomputes) get 64 MB for the connections
+# they check out (``bulk_connections``), shrunk back (and freed) when a request checks
+# the connection out again. Other processes (CLI, worker) keep 64 MB throughout.
+SQLITE_CACHE_KIB = 2_000
+SQLITE_BULK_CACHE_KIB = 64_000
+_bulk: ContextVar[bool] = ContextVar("pingcrm_bulk_connections", default=False)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,9 +41,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA cache_size=-64000")
     cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
     cursor.close()
+
+
+def _sqlite_cache_size(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Size the page cache of a connection as it is checked out: small for requests, large
+    inside :func:`bulk_connections`."""
+    size = SQLITE_BULK_CACHE_KIB if _bulk.get() else SQLITE_CACHE_KIB
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA cache_size=-{size}")
+    cursor.close()
+
+
+@contextmanager
+def bulk_connections() -> Iterator[None]:
+    """Connections checked out by this thread in the block get SQLite's large page cache
+    (a job writing many rows into a dozen indexes); a no-op on PostgreSQL."""
+    token = _bulk.set(True)
+    try:
+        yield
+    finally:
+        _bulk.reset(token)
 
 
 def _private_file(path: Path) -> None:
@@ -73,8 +104,9 @@ def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.autocommit = autocommit
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL mode and foreign keys."""
+def make_engine(url: str, *, request_pool: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL mode and foreign keys, and small page
+    caches outside jobs when the pool serves web requests (``request_pool``)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and not path.startswith("file:"):
@@ -87,6 +119,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if request_pool:
+            event.listen(engine, "checkout", _sqlite_cache_size)
         return engine
     kwargs.setdefault("pool_size", POOL_SIZE)
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)

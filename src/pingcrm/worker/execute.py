@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
+from pingcrm.db import bulk_connections
 from pingcrm.errors import PingError
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import RunStatus
@@ -115,7 +116,7 @@ def _run(
     )
     log.info("worker.job.started name=%s scope=%s", call.name, call.scope_key)
     try:
-        with leases.LeaseKeeper(engine, call.lease_key, holder, ttl):
+        with bulk_connections(), leases.LeaseKeeper(engine, call.lease_key, holder, ttl):
             spec.func(context)
             session.commit()
     except Exception as exc:
