@@ -197,22 +197,9 @@ def sqlite_dataset(size: Size, seed: int, cache_dir: Path = CACHE_DIR) -> Datase
             older = _older_cache(cache_dir, size, seed)
             if older is not None:
                 _copy_sqlite(older / "pingcrm.db", building / "pingcrm.db")
-                migrate_s = _migrate(f"sqlite:///{building / 'pingcrm.db'}")
-                meta = json.loads((older / "meta.json").read_text(encoding="utf-8"))
-                meta["migrated_from"] = older.name
-                meta["migrate_seconds"] = round(migrate_s, 2)
-                truth = json.loads((older / "truth.json").read_text(encoding="utf-8"))
-                origin = f"migrated in {migrate_s:.1f} s"
+                meta, truth, origin = _migrated(older, f"sqlite:///{building / 'pingcrm.db'}")
             else:
-                built = _build(f"sqlite:///{building / 'pingcrm.db'}", size, seed)
-                meta = {
-                    "user_id": built.user_id,
-                    "contacts": built.contacts,
-                    "interactions": built.interactions,
-                    "build_seconds": round(built.seconds, 2),
-                }
-                truth = built.truth
-                origin = "built"
+                meta, truth, origin = _built(f"sqlite:///{building / 'pingcrm.db'}", size, seed)
             _write_meta(building, meta, truth)
             shutil.rmtree(directory, ignore_errors=True)
             building.rename(directory)
@@ -237,6 +224,29 @@ def sqlite_dataset(size: Size, seed: int, cache_dir: Path = CACHE_DIR) -> Datase
         directory=directory,
         origin=origin,
     )
+
+
+def _migrated(older: Path, url: str) -> tuple[dict[str, Any], Any, str]:
+    """Upgrade the copy of an older cache at ``url`` to the current schema; its meta
+    (noting the migration), ground truth and origin."""
+    migrate_s = _migrate(url)
+    meta = json.loads((older / "meta.json").read_text(encoding="utf-8"))
+    meta["migrated_from"] = older.name
+    meta["migrate_seconds"] = round(migrate_s, 2)
+    truth = json.loads((older / "truth.json").read_text(encoding="utf-8"))
+    return meta, truth, f"migrated in {migrate_s:.1f} s"
+
+
+def _built(url: str, size: Size, seed: int) -> tuple[dict[str, Any], Any, str]:
+    """Build the dataset at ``url``; its meta, ground truth and origin."""
+    built = _build(url, size, seed)
+    meta = {
+        "user_id": built.user_id,
+        "contacts": built.contacts,
+        "interactions": built.interactions,
+        "build_seconds": round(built.seconds, 2),
+    }
+    return meta, built.truth, "built"
 
 
 @contextmanager
@@ -295,23 +305,10 @@ def _postgres_cache(server_url: str, size: Size, seed: int, cache_dir: Path) -> 
     older = _older_cache(cache_dir, size, seed)
     if older is not None and _database_exists(server_url, template_name(older)):
         _admin(server_url, f'CREATE DATABASE "{template}" TEMPLATE "{template_name(older)}"')
-        migrate_s = _migrate(url)
-        meta = json.loads((older / "meta.json").read_text(encoding="utf-8"))
-        meta["migrated_from"] = older.name
-        meta["migrate_seconds"] = round(migrate_s, 2)
-        truth = json.loads((older / "truth.json").read_text(encoding="utf-8"))
-        origin = f"migrated in {migrate_s:.1f} s"
+        meta, truth, origin = _migrated(older, url)
     else:
         _admin(server_url, f'CREATE DATABASE "{template}"')
-        built = _build(url, size, seed)
-        meta = {
-            "user_id": built.user_id,
-            "contacts": built.contacts,
-            "interactions": built.interactions,
-            "build_seconds": round(built.seconds, 2),
-        }
-        truth = built.truth
-        origin = "built"
+        meta, truth, origin = _built(url, size, seed)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     _write_meta(directory, meta, truth)
