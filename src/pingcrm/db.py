@@ -7,14 +7,17 @@ The boundary (request dependency, job wrapper, CLI command) owns the transaction
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    import psycopg
 
 # Sized for the thread pool: every sync route and dependency runs on one of anyio's 40
 # worker threads and holds at most one connection, and the job runner adds a few; so the
@@ -158,6 +161,25 @@ def is_postgresql(session_or_engine: Session | Engine) -> bool:
         else (session_or_engine)
     )
     return bind.dialect.name == "postgresql"
+
+
+def copy_to_staging(
+    connection: Connection,
+    ddl: str,
+    staging: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """Fill the per-connection temporary table ``staging`` (created by ``ddl`` when
+    missing, emptied first) with ``rows`` through PostgreSQL's COPY: one stream, no
+    statement per row. Only table and column names of our own are formatted in."""
+    connection.exec_driver_sql(ddl)
+    connection.exec_driver_sql(f"TRUNCATE {staging}")
+    raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+    statement = f"COPY {staging} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def refresh_planner_statistics(engine: Engine, tables: Sequence[str] = ()) -> None:

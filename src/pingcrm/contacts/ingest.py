@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,14 +35,12 @@ from pingcrm.contacts.identifiers import (
     normalize_identifier,
 )
 from pingcrm.contacts.search_text import build_search_text, sort_name
+from pingcrm.db import copy_to_staging
 from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
 from pingcrm.scoring.service import Seed, seeded_values
-
-if TYPE_CHECKING:
-    import psycopg
 
 # Matching order: the first identifier kind that matches wins.
 MATCH_ORDER = (
@@ -279,12 +277,7 @@ def _bulk_insert(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "  # noqa: S608
             f"AS SELECT {names} FROM {table.name} WITH NO DATA"
         )
-        connection.exec_driver_sql(ddl)
-        connection.exec_driver_sql(f"TRUNCATE {staging}")
-        raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
-        with raw.cursor() as cursor, cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            for param in params:
-                copy.write_row(param)
+        copy_to_staging(connection, ddl, staging, columns, params)
         result = connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}{tail}"  # noqa: S608
         )
@@ -350,12 +343,7 @@ def _lookup_identifiers(
     connection = session.connection()
     rows = sorted((kind.value, value) for kind, value in keys)
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(_KEYS_DDL)
-        connection.exec_driver_sql(f"TRUNCATE {_KEYS}")
-        raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
-        with raw.cursor() as cursor, cursor.copy(f"COPY {_KEYS} (kind, value) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_to_staging(connection, _KEYS_DDL, _KEYS, ("kind", "value"), rows)
         result = connection.exec_driver_sql(_KEYS_JOIN_POSTGRESQL, (user_id,))
     else:
         result = connection.exec_driver_sql(_KEYS_JOIN_SQLITE, (json.dumps(rows), user_id))

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Dialect
@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from pingcrm.contacts.repository import valid_id
+from pingcrm.db import copy_to_staging
 from pingcrm.models import Contact, Interaction
 from pingcrm.models.base import UTCDateTime
-
-if TYPE_CHECKING:
-    import psycopg
 
 ID_CHUNK = 500
 # Rows per multi-row INSERT on SQLite (16 values each: well under its 32,766 variables);
@@ -109,16 +107,11 @@ def _insert_postgresql(
     connection: Connection, values: list[tuple[Any, ...]]
 ) -> list[tuple[int, str]]:
     # Emptied at each commit; emptied here too, in case one transaction inserts twice.
-    connection.exec_driver_sql(_STAGING_DDL)
-    connection.exec_driver_sql(f"TRUNCATE {STAGING}")
-    raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
+    copy_to_staging(
+        connection, _STAGING_DDL, STAGING, ("seq", *COLUMNS),
+        ((seq, *row) for seq, row in enumerate(values)),
+    )  # fmt: skip
     columns = ", ".join(COLUMNS)
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {STAGING} (seq, {columns}) FROM STDIN") as copy,
-    ):
-        for seq, row in enumerate(values):
-            copy.write_row((seq, *row))
     result = connection.exec_driver_sql(
         f"INSERT INTO interactions ({columns}) SELECT {columns} FROM {STAGING} "  # noqa: S608
         f"ORDER BY seq {_CONFLICT}"
