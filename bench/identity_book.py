@@ -179,6 +179,7 @@ def generate(records: int, seed: int) -> Book:
         return f"{word}.example"
 
     pid = 0
+    taken: set[str] = set()
 
     def new_person(first: str | None = None, last: str | None = None,
                    company: str | bool | None = True) -> Person:  # fmt: skip
@@ -191,7 +192,11 @@ def generate(records: int, seed: int) -> Book:
             else (company if isinstance(company, str) else None)
         )  # fmt: skip
         base = "".join(c for c in _ascii(f + lname).lower() if c.isalnum())
+        # A handle, like a Telegram username or a mailbox, belongs to one person.
         handle = f"{base}{rng.randrange(10, 99_999)}"
+        while handle in taken:
+            handle = f"{base}{rng.randrange(10, 999_999)}"
+        taken.add(handle)
         local = rng.choice(
             (f"{_ascii(f)}.{_ascii(lname)}", f"{_ascii(f)[0]}{_ascii(lname)}", handle)
         )
@@ -218,7 +223,7 @@ def generate(records: int, seed: int) -> Book:
         telegram_username = (
             f"tg_{handle}" if roll < 0.4
             else None if roll < 0.7
-            else f"{_ascii(f).lower()}_{rng.choice(OTHER_WORDS)}{rng.randrange(1, 99)}"
+            else f"{_ascii(f).lower()}_{rng.choice(OTHER_WORDS)}{rng.randrange(1, 99)}_{pid:x}"
         )  # fmt: skip
         return Person(
             pid=pid, first=f, last=lname, company=comp, domain=domain,
