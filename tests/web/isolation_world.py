@@ -21,6 +21,7 @@ from pingcrm.config import Settings
 from pingcrm.contacts import avatars
 from pingcrm.contacts.identifiers import new_bcc_hash, normalize_identifier
 from pingcrm.contacts.search_text import build_search_text, sort_name
+from pingcrm.imports import mapping as import_mapping
 from pingcrm.imports.service import rejected_path
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import (
@@ -77,9 +78,10 @@ class World:
     user: User
     email: str
     password: str = DEFAULT_PASSWORD
-    ids: dict[str, list[int]] = field(default_factory=dict)
+    # Ids of rows, and the keys of what has no row of its own (a saved column mapping).
+    ids: dict[str, list[Any]] = field(default_factory=dict)
 
-    def first(self, kind: str) -> int:
+    def first(self, kind: str) -> Any:
         """The first id of ``kind`` (e.g. ``"contact"``)."""
         return self.ids[kind][0]
 
@@ -88,7 +90,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _add(world: World, kind: str, row_id: int) -> None:
+def _add(world: World, kind: str, row_id: int | str) -> None:
     world.ids.setdefault(kind, []).append(row_id)
 
 
@@ -104,6 +106,9 @@ def build_world(session: Session, marker: str) -> World:
     assert user_settings is not None
     user_settings.ai_model = f"model-{marker}"
     user_settings.ai_base_url = f"https://{marker}.example.com/v1"
+    mapping_header = ["Name", f"Email {marker}"]
+    import_mapping.remember(session, uid, mapping_header, ["name", "email"])
+    _add(world, "import_mapping", import_mapping.header_key(mapping_header))
 
     org = Organization(
         user_id=uid,

@@ -54,6 +54,7 @@ ID_PARAMS: dict[str, str] = {
     "event_id": "event",
     "brief_id": "brief",
     "token_id": "extension_token",
+    "key": "import_mapping",
 }
 # Path parameters that are not ids: a value the route accepts.
 VALUE_PARAMS: dict[str, str] = {
