@@ -206,11 +206,19 @@ def sqlite_dataset(size: Size, seed: int, cache_dir: Path = CACHE_DIR) -> Datase
             _remove_stale(cache_dir, directory, seed)
         finally:
             shutil.rmtree(building, ignore_errors=True)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return _cached_dataset("sqlite", f"sqlite:///{database}", directory, size, seed, origin)
+
+
+def _cached_dataset(
+    backend: str, url: str, directory: Path, size: Size, seed: int, origin: str
+) -> Dataset:
+    """The dataset at ``url``, described by the meta and ground truth of its cache
+    ``directory``."""
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     truth = json.loads((directory / "truth.json").read_text(encoding="utf-8"))
     return Dataset(
-        backend="sqlite",
-        database_url=f"sqlite:///{database}",
+        backend=backend,
+        database_url=url,
         size=size,
         seed=seed,
         user_email=USER_EMAIL,
@@ -325,24 +333,7 @@ def postgres_dataset(server_url: str, size: Size, seed: int, cache_dir: Path) ->
     name = f"pingcrm_bench_{size.name.lower()}_{uuid.uuid4().hex[:8]}"
     _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name(directory)}"')
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-    truth = json.loads((directory / "truth.json").read_text(encoding="utf-8"))
-    return Dataset(
-        backend="postgresql",
-        database_url=url,
-        size=size,
-        seed=seed,
-        user_email=USER_EMAIL,
-        user_password=USER_PASSWORD,
-        user_id=int(meta["user_id"]),
-        contacts=int(meta["contacts"]),
-        interactions=int(meta["interactions"]),
-        duplicate_pairs=truth,
-        build_seconds=float(meta["build_seconds"]),
-        cached=origin == "cached",
-        directory=directory,
-        origin=origin,
-    )
+    return _cached_dataset("postgresql", url, directory, size, seed, origin)
 
 
 def drop_postgres_dataset(server_url: str, dataset: Dataset) -> None:
