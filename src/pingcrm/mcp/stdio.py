@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Any, Self
 
@@ -32,11 +33,12 @@ def _key(request_id: Any) -> str:
     return f"{type(request_id).__name__}:{request_id}"
 
 
-class _ClosesOnExit:
+class _ClosesOnExit(ABC):
     """``async with stream:`` closes it on the way out, as the SDK's streams do."""
 
+    @abstractmethod
     async def aclose(self) -> None:
-        raise NotImplementedError
+        """Close the wrapped stream (each wrapper says how)."""
 
     async def __aenter__(self) -> Self:
         return self
