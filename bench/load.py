@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.live import live_server
-from bench.registry import BenchContext, Row, register
-from pingcrm.config import load_settings
+from bench.registry import BenchContext, Row, bench_settings, register
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 LEVELS = (1, 10, 50)
@@ -107,13 +106,7 @@ def mixed_api_load(ctx: BenchContext) -> list[Row]:
     """One row per level of concurrent clients, the collapse check on the 50 row."""
     with tempfile.TemporaryDirectory(prefix="pingcrm-load-") as tmp:
         workdir = Path(tmp)
-        settings = load_settings(
-            data_dir=ctx.dataset.directory,
-            database_url=ctx.dataset.database_url,
-            secret_key="bench-load-secret-" + "x" * 32,
-            encryption_keys="u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA=",
-            mcp_hmac_secret="bench-load-mcp-" + "y" * 32,
-        )
+        settings = bench_settings(ctx.dataset.directory, ctx.dataset.database_url)
         results: dict[int, LoadResult] = {}
         with live_server(settings, workdir) as server:
             token = server.token(ctx.dataset.user_email, ctx.dataset.user_password)

@@ -26,6 +26,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from pingcrm.config import Settings, load_settings
+
 
 @dataclass(frozen=True)
 class Size:
@@ -182,3 +184,19 @@ def render_table(rows: list[Row]) -> str:
     ]
     lines += [render_row(r) for r in rows]
     return "\n".join(lines)
+
+
+# Throw-away secrets of benchmark runs (never used outside a benchmark's own database).
+BENCH_SECRETS: dict[str, str] = {
+    "secret_key": "bench-secret-key-" + "x" * 32,
+    "encryption_keys": "u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA=",
+    "mcp_hmac_secret": "bench-mcp-secret-" + "y" * 32,
+}
+
+
+def bench_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings of a benchmark run: its data directory and database, the benchmark
+    secrets, and ``overrides``."""
+    return load_settings(
+        data_dir=data_dir, database_url=database_url, **{**BENCH_SECRETS, **overrides}
+    )

@@ -26,17 +26,16 @@ from bench.registry import (
     Dataset,
     Row,
     Size,
+    bench_settings,
     benchmarks,
     render_row,
     render_table,
 )
 from pingcrm.app import create_app
-from pingcrm.config import load_settings
 from pingcrm.db import make_engine, make_session_factory
 
 IDENTITY_BOOK = "identity"
 # Fixed secrets: the benchmark app never sees real data.
-_FERNET_KEY = "u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA="
 
 
 def _log(message: str) -> None:
@@ -89,12 +88,9 @@ def measure(
 ) -> list[Row]:
     """Run the registered benchmarks (or the ``only`` ones) against ``dataset`` through
     the real app."""
-    settings = load_settings(
-        data_dir=dataset.directory,
-        database_url=dataset.database_url,
-        secret_key="bench-secret-key-" + "x" * 32,
-        encryption_keys=_FERNET_KEY,
-        mcp_hmac_secret="bench-mcp-secret-" + "y" * 32,
+    settings = bench_settings(
+        dataset.directory,
+        dataset.database_url,
         broker_url="",
         log_level="WARNING",
         login_attempts_per_address=1_000_000,

@@ -26,9 +26,8 @@ from sqlalchemy import Engine, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.imports import write_connections
-from bench.registry import BenchContext, Row, register
+from bench.registry import BenchContext, Row, bench_settings, register
 from pingcrm.accounts import service as accounts
-from pingcrm.config import load_settings
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.identity.service import merge_contacts
@@ -107,12 +106,9 @@ def _timed(fn: Callable[[], object]) -> float:
 def _csv_import(db: _Fresh, rows: int) -> float:
     source = db.directory / "Connections.csv"
     write_connections(source, rows)
-    settings = load_settings(
-        data_dir=db.directory / "data",
-        database_url=db.engine.url.render_as_string(hide_password=False),
-        secret_key="bench-secret-key-" + "x" * 32,
-        encryption_keys="u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA=",
-        mcp_hmac_secret="bench-mcp-secret-" + "y" * 32,
+    settings = bench_settings(
+        db.directory / "data",
+        db.engine.url.render_as_string(hide_password=False),
         broker_url="",
         log_level="WARNING",
     )

@@ -21,9 +21,8 @@ from sqlalchemy import Engine, create_engine, delete, event
 from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes.telegram import FakeTelegram, use_world, user
 
-from bench.registry import BenchContext, Row, register
+from bench.registry import BenchContext, Row, bench_settings, register
 from pingcrm.accounts import service as accounts
-from pingcrm.config import load_settings
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.migrate import upgrade
 from pingcrm.models import Provider, User
@@ -42,12 +41,9 @@ def measure(
 ) -> dict[str, dict[str, Any]]:
     """Seconds, CPU seconds and SQL statements of a first sync and a re-run of a fresh
     account (deleted afterwards)."""
-    settings = load_settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        secret_key="bench-secret-key-" + "x" * 32,
-        encryption_keys="u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA=",
-        mcp_hmac_secret="bench-mcp-secret-" + "y" * 32,
+    settings = bench_settings(
+        data_dir,
+        database_url,
         telegram_api_id=1,
         telegram_api_hash="fake",
         telegram_gateway="tests.fakes.telegram:FakeGateway",

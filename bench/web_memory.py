@@ -32,8 +32,7 @@ from sqlalchemy import func, select
 
 from bench.contacts_pages import contact_ids, search_terms
 from bench.live import LiveServer, live_server
-from bench.registry import BenchContext, Row, percentile, register
-from pingcrm.config import load_settings
+from bench.registry import BenchContext, Row, bench_settings, percentile, register
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import JobRun
 
@@ -249,13 +248,7 @@ def web_memory(ctx: BenchContext) -> list[Row]:
     ids = contact_ids(ctx, 500)
     with tempfile.TemporaryDirectory(prefix="pingcrm-memory-") as tmp:
         workdir = Path(tmp)
-        settings = load_settings(
-            data_dir=ctx.dataset.directory,
-            database_url=ctx.dataset.database_url,
-            secret_key="bench-memory-secret-" + "x" * 32,
-            encryption_keys="u1yI1C7l8m3rhSn6bxk6mQ6jU6QlfvI9ovwlN8QZ2pA=",
-            mcp_hmac_secret="bench-memory-mcp-" + "y" * 32,
-        )
+        settings = bench_settings(ctx.dataset.directory, ctx.dataset.database_url)
         extra: dict[str, str] = {}
         if traced:
             extra = {
