@@ -319,7 +319,6 @@ def generate(records: int, seed: int) -> Book:
             continue
         if roll < 0.11:
             shape = rng.choices(shape_names, shape_weights)[0]
-            book.shapes[shape] = book.shapes.get(shape, 0) + 1
             if shape == "translit":
                 if rng.random() < 0.5:
                     cf, cl = russian.first_name(), russian.last_name()
@@ -362,9 +361,11 @@ def generate(records: int, seed: int) -> Book:
                     google(p)
                     gmail(p, address=p.work or p.personal)
                 else:  # three platforms (or a plus address without a work domain)
+                    shape = "three_platforms"
                     linkedin(p)
                     gmail(p)
                     telegram(p)
+            book.shapes[shape] = book.shapes.get(shape, 0) + 1
             book.shape_of[p.pid] = shape
             people.append(p)
             continue

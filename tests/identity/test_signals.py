@@ -213,6 +213,43 @@ def test_usernames_of_one_name_with_different_numbers_are_two_people() -> None:
     assert score_pair(a, c, LIMITS, BIG).tier == 2
 
 
+def test_a_name_and_a_short_number_are_not_a_username_the_person_chose() -> None:
+    # Two Kołaks whose addresses end in the same two digits: a coincidence of one in a
+    # hundred, not one person's username.
+    a = feat(1, "Cipriano Kołak", (K.EMAIL, "cipriano.kolak12@outlook.com"))
+    b = feat(2, "Eduardo Kołak", (K.EMAIL, "eduardo.kolak12@yahoo.com"))
+    assert score_pair(a, b, LIMITS, BIG).tier == 0
+    # A username of letters the person made up is theirs whatever the numbers.
+    c = feat(3, "Cipriano Kołak", (K.EMAIL, "oceantiger12@gmail.com"))
+    d = feat(4, "Eduardo Kołak", (K.TELEGRAM_USERNAME, "oceantiger12"))
+    assert "username" in score_pair(c, d, LIMITS, BIG).signals
+
+
+def test_a_part_of_the_name_is_not_a_username() -> None:
+    # The formal name behind a nickname ("susan" in Sue's address) and a surname with
+    # its particle ("dapaz") are the name again, not a username two records share.
+    sue = feat(1, "Sue Galvani", (K.TELEGRAM_USERNAME, "susan_ocean98_2d3f"))
+    other_sue = feat(2, "Sue Roda", (K.EMAIL, "susan.roda.7659@outlook.com"))
+    assert "username" not in score_pair(sue, other_sue, LIMITS, BIG).signals
+    tom = feat(3, "Tom da Paz", (K.EMAIL, "tom.dapaz.15800@yahoo.com"))
+    alex = feat(4, "Alex da Paz", (K.LINKEDIN_SLUG, "alex-dapaz-59fe1f2-2300"))
+    verdict = score_pair(tom, alex, LIMITS, BIG)
+    assert "username" not in verdict.signals
+    assert verdict.tier == 0
+
+
+def test_namesakes_at_one_company_are_not_proposed_on_the_company_alone() -> None:
+    # Two Maria Garcias at Allegro, an engineer and a recruiter: a LinkedIn connection
+    # and a Google contact with the company and a personal address. One name and one
+    # employer are not enough for a common name; a rare one still reaches review.
+    linkedin = feat(1, "Maria Garcia", (K.LINKEDIN_SLUG, "mgarcia-1a2b3c4d"), company="Allegro")
+    google = feat(2, "Maria Garcia", (K.EMAIL, "mg.1990@gmail.com"), company="Allegro")
+    assert score_pair(linkedin, google, LIMITS, BIG).tier == 0
+    rare_a = feat(3, "Wojciech Wojciechowski", (K.LINKEDIN_SLUG, "ww-1a2b"), company="Allegro")
+    rare_b = feat(4, "Wojciech Wojciechowski", (K.EMAIL, "w.1990@gmail.com"), company="Allegro")
+    assert score_pair(rare_a, rare_b, LIMITS, BIG).tier == 2
+
+
 def test_a_company_and_the_others_work_domain_agree() -> None:
     # A LinkedIn connection at Allegro and a Google contact writing from allegro.pl.
     linkedin = feat(1, "Piotr Zielinski", (K.LINKEDIN_SLUG, "pz-1a2b3c4d"), company="Allegro")

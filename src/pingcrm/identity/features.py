@@ -14,7 +14,7 @@ from pingcrm.contacts.identifiers import (
     normalize_email,
     normalize_phone,
 )
-from pingcrm.identity.names import alnum, fold, letters, tokens
+from pingcrm.identity.names import alnum, fold, letters, same_first_name, tokens
 from pingcrm.models import IdentifierKind
 from pingcrm.organizations.resolution import normalize_company
 
@@ -173,16 +173,25 @@ def build(
     given_all, family_all = alnum(row.given_name or ""), alnum(row.family_name or "")
     if given_all and family_all:
         forms |= {given_all + family_all, given_all[0] + family_all, family_all + given_all[0]}
+    # Every run of the name's words written as one ("Tom da Paz" → "dapaz") is the name.
+    name_words = [alnum(w) for w in fold(row.full_name or "").split()]
+    forms |= {
+        "".join(name_words[i:j])
+        for i in range(len(name_words))
+        for j in range(i + 1, len(name_words) + 1)
+    }
     features.forms = frozenset(forms - {""})
     # Usernames the person chose: handles and personal (webmail) addresses. A work
     # address is given by the employer ("j.smith2@acme.io" says nothing of a handle).
     chosen = [local for local, _, domain in (e.partition("@") for e in features.emails)
               if domain not in features.domains]  # fmt: skip
+    # The formal name of a nickname is the name too ("susan" in Sue's address).
     features.usernames = frozenset(
         part
         for raw in (*features.raw_handles.values(), *chosen)
         for part in username_parts(raw)
         if part not in features.forms
+        and not (features.first and same_first_name(part, alnum(features.first)))
     )
     return features
 

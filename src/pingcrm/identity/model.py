@@ -59,6 +59,10 @@ FUZZY_PENALTY = 3.0
 # than the company written on both records: the domain may be a parent's or a brand's.
 DOMAIN_AS_COMPANY_PENALTY = 1.0
 M_COMPANY_SAME = 0.60
+# Two different people of one full name work at one company more often than the
+# company's size says (relatives, one community, one culture): given an exact name
+# agreement, the company agreement's u is at least this.
+U_NAMESAKE_COLLEAGUE = 0.05
 M_COMPANY_OTHER = 0.30  # people change jobs
 M_DOMAIN_SAME = 0.60
 M_DOMAIN_OTHER = 0.35
@@ -73,6 +77,11 @@ M_USERNAME_PART = 0.5
 # Two usernames of one name with different numbers ("jsmith84" and "jsmith1207"): each
 # person took a number because the plain name was taken; one person mostly reuses theirs.
 W_USERNAME_NUMBERS = -4.0
+# A username part that is the person's name and a number ("smith12" of
+# "jane.smith12@gmail.com") is shared by two people of that name whenever they picked the
+# same number: ``u`` is at least the chance of that (one in ten per digit), however rare
+# the part is in the book.
+NAME_NUMBER_U = 10.0
 W_USERNAME = 9.0
 W_USERNAME_DERIVED = 4.0
 W_GROUPS = 2.0
@@ -239,13 +248,13 @@ def compare(
     parts: dict[str, float] = {}
     first_level, parts["first_name"] = _first_level(a, b, stats)
     last_level, parts["last_name"] = _last_level(a, b, stats)
+    same_name = first_level in _SAME_NAME and last_level in _SAME_NAME
     if a.company and b.company:
         if a.company == b.company:
-            parts["company"] = _log2(M_COMPANY_SAME / stats.tf(stats.company, a.company))
+            parts["company"] = _company_weight(stats, same_name, a.company)
         elif JaroWinkler.similarity(a.company, b.company) >= 0.93:
             parts["company"] = (
-                _log2(M_COMPANY_SAME / stats.tf(stats.company, a.company, b.company))
-                - FUZZY_PENALTY
+                _company_weight(stats, same_name, a.company, b.company) - FUZZY_PENALTY
             )
         else:
             parts["company"] = _log2(M_COMPANY_OTHER)
@@ -260,7 +269,7 @@ def compare(
         else:
             parts["domain"] = _log2(M_DOMAIN_OTHER)
     if "company" not in parts and "domain" not in parts:
-        employer = _company_domain(a, b, stats)
+        employer = _company_domain(a, b, stats, same_name)
         if employer is not None:
             parts["company"] = employer
     if email_name:
@@ -270,7 +279,7 @@ def compare(
 
     shared_usernames = a.usernames & b.usernames
     if shared_usernames:
-        weight = _log2(M_USERNAME_PART / stats.tf(stats.username, *shared_usernames))
+        weight = max(_username_part_weight(a, b, part, stats) for part in shared_usernames)
         parts["username"] = max(parts.get("username", 0.0), weight)
     elif "username" not in parts and _numbered_apart(a, b):
         parts["username"] = W_USERNAME_NUMBERS
@@ -286,7 +295,29 @@ def compare(
     return Comparison(weight=weight, parts=parts, conflicts=found, name_level=name_level)
 
 
-def _company_domain(a: Features, b: Features, stats: BookStats) -> float | None:
+_SAME_NAME = frozenset({"exact", "variant"})
+
+
+def _company_weight(stats: BookStats, same_name: bool, *companies: str) -> float:
+    """Agreement on a company: TF-adjusted, and no stronger for two records of one full
+    name than namesakes sharing an employer allow."""
+    u = stats.tf(stats.company, *companies)
+    if same_name:
+        u = max(u, U_NAMESAKE_COLLEAGUE)
+    return _log2(M_COMPANY_SAME / u)
+
+
+def _username_part_weight(a: Features, b: Features, part: str, stats: BookStats) -> float:
+    """A username part both records hold: TF-adjusted, and when it is a name of the pair
+    and a number, no stronger than the chance of two people picking that number."""
+    u = stats.tf(stats.username, part)
+    stem = part.rstrip("0123456789")
+    if stem in a.forms or stem in b.forms:
+        u = max(u, NAME_NUMBER_U ** -(len(part) - len(stem)))
+    return _log2(M_USERNAME_PART / u)
+
+
+def _company_domain(a: Features, b: Features, stats: BookStats, same_name: bool) -> float | None:
     """One record's company against the other's work email domain, when the other has
     no company of its own ("Acme Inc." and jane@acme.io): the same employer counts as a
     company agreement a bit weaker, another employer as a different company; None when
@@ -300,7 +331,7 @@ def _company_domain(a: Features, b: Features, stats: BookStats) -> float | None:
             continue
         agree = any(_employer_domain(name, domain) for domain in other.domains)
         if agree:
-            exact = _log2(M_COMPANY_SAME / stats.tf(stats.company, mine.company))
+            exact = _company_weight(stats, same_name, mine.company)
             weight = exact - DOMAIN_AS_COMPANY_PENALTY
         else:
             weight = _log2(M_COMPANY_OTHER)
