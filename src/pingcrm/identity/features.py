@@ -14,7 +14,7 @@ from pingcrm.contacts.identifiers import (
     normalize_email,
     normalize_phone,
 )
-from pingcrm.identity.names import alnum, fold, letters, same_first_name, tokens
+from pingcrm.identity.names import alnum, first_name_group, fold, letters, tokens
 from pingcrm.models import IdentifierKind
 from pingcrm.organizations.resolution import normalize_company
 
@@ -191,7 +191,7 @@ def build(
         for raw in (*features.raw_handles.values(), *chosen)
         for part in username_parts(raw)
         if part not in features.forms
-        and not (features.first and same_first_name(part, alnum(features.first)))
+        and not (features.first and part in first_name_group(alnum(features.first)))
     )
     return features
 
