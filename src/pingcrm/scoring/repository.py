@@ -1,4 +1,5 @@
-"""SQL of the scoring domain: one aggregate over interactions, bulk score updates."""
+"""SQL of the scoring domain: one aggregate over interactions, bulk score updates (of the
+narrow ``contact_scores`` rows)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import ColumnElement
 
 from pingcrm.kit.clock import utcnow
-from pingcrm.models import Contact, Direction, Interaction, InteractionKind
+from pingcrm.models import Contact, ContactScore, Direction, Interaction, InteractionKind
 from pingcrm.models.base import UTCDateTime
 from pingcrm.scoring.rules import AGE_WEIGHTS, OLDEST_WEIGHT, ContactActivity
 
@@ -172,7 +173,7 @@ def facts_by_contact(
 
 @dataclass(frozen=True)
 class StoredContact:
-    """What a refresh may rewrite on one contact row."""
+    """What a refresh may rewrite: the score row, and the counters on the contact row."""
 
     score: int
     parts: dict[str, Any]
@@ -185,43 +186,48 @@ def stored_contacts(
     session: Session, user_id: int, contact_ids: Sequence[int]
 ) -> dict[int, StoredContact]:
     """Each contact's stored score, parts and counters."""
-    query = select(
-        Contact.id,
-        Contact.score,
-        Contact.score_parts,
-        Contact.interaction_count,
-        Contact.last_interaction_at,
-        Contact.is_second_tier,
-    ).where(_owner(user_id, contact_ids), Contact.id.in_(contact_ids))
+    query = (
+        select(
+            Contact.id,
+            ContactScore.score,
+            ContactScore.parts,
+            Contact.interaction_count,
+            Contact.last_interaction_at,
+            Contact.is_second_tier,
+        )
+        .outerjoin(ContactScore, ContactScore.contact_id == Contact.id)
+        .where(_owner(user_id, contact_ids), Contact.id.in_(contact_ids))
+    )
     return {
-        row[0]: StoredContact(row[1], row[2] or {}, row[3], row[4], row[5])
+        row[0]: StoredContact(row[1] or 0, row[2] or {}, row[3], row[4], row[5])
         for row in _connection(session).execute(query)
     }
 
 
-def write_contacts(session: Session, user_id: int, rows: list[tuple[int, StoredContact]]) -> None:
-    """Store the score, parts and counters of ``(contact_id, values)``: one write per
-    contact (each rewrite of the wide row updates its ~14 indexes), set-based as
-    ``write_scores``; the session's loaded copies of these contacts are expired."""
+def write_counters(session: Session, user_id: int, rows: list[tuple[int, StoredContact]]) -> None:
+    """Store the counters and 2nd-tier flag of ``(contact_id, values)`` on the contact
+    rows (their score is written by ``write_scores``), set-based as ``write_scores``; the
+    session's loaded copies of these contacts are expired."""
     if session.get_bind().dialect.name == "postgresql":
-        _write_contacts_postgresql(session, user_id, rows)
+        _write_counters_postgresql(session, user_id, rows)
     else:
         last_at = Contact.__table__.c.last_interaction_at.type.bind_processor(
             session.get_bind().dialect
         )
+        now = _sqlite_now(session)
         _write_sqlite(
             session,
-            _REFRESHED[:-1],
+            "contacts",
+            _REFRESHED,
             user_id,
             (
                 (
                     cid,
                     (
-                        v.score,
-                        json.dumps(v.parts),
                         v.interaction_count,
                         last_at(v.last_interaction_at) if last_at else v.last_interaction_at,
                         v.is_second_tier,
+                        now,
                     ),
                 )
                 for cid, v in rows
@@ -233,24 +239,16 @@ def write_contacts(session: Session, user_id: int, rows: list[tuple[int, StoredC
             session.expire(loaded, list(_REFRESHED))
 
 
-_REFRESHED = (
-    "score",
-    "score_parts",
-    "interaction_count",
-    "last_interaction_at",
-    "is_second_tier",
-    "updated_at",
-)
+_REFRESHED = ("interaction_count", "last_interaction_at", "is_second_tier", "updated_at")
 
-_CONTACTS_POSTGRESQL = text(
+_COUNTERS_POSTGRESQL = text(
     """
     UPDATE contacts AS c
-    SET score = v.score, score_parts = CAST(v.parts AS json), interaction_count = v.n,
-        last_interaction_at = v.last_at, is_second_tier = v.second_tier, updated_at = :now
-    FROM unnest(CAST(:ids AS integer[]), CAST(:scores AS integer[]), CAST(:parts AS text[]),
-                CAST(:counts AS integer[]), CAST(:lasts AS timestamp[]),
-                CAST(:second_tiers AS boolean[]))
-        AS v(id, score, parts, n, last_at, second_tier)
+    SET interaction_count = v.n, last_interaction_at = v.last_at,
+        is_second_tier = v.second_tier, updated_at = :now
+    FROM unnest(CAST(:ids AS integer[]), CAST(:counts AS integer[]),
+                CAST(:lasts AS timestamp[]), CAST(:second_tiers AS boolean[]))
+        AS v(id, n, last_at, second_tier)
     WHERE c.id = v.id AND c.user_id = :user_id
     """
 ).bindparams(bindparam("now", type_=UTCDateTime()))
@@ -260,18 +258,16 @@ def _naive_utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _write_contacts_postgresql(
+def _write_counters_postgresql(
     session: Session, user_id: int, rows: list[tuple[int, StoredContact]]
 ) -> None:
     now = utcnow()
     for start in range(0, len(rows), UPDATE_BATCH):
         batch = rows[start : start + UPDATE_BATCH]
         session.execute(
-            _CONTACTS_POSTGRESQL,
+            _COUNTERS_POSTGRESQL,
             {
                 "ids": [cid for cid, _v in batch],
-                "scores": [v.score for _cid, v in batch],
-                "parts": [json.dumps(v.parts) for _cid, v in batch],
                 "counts": [v.interaction_count for _cid, v in batch],
                 "lasts": [_naive_utc(v.last_interaction_at) for _cid, v in batch],
                 "second_tiers": [v.is_second_tier for _cid, v in batch],
@@ -284,12 +280,15 @@ def _write_contacts_postgresql(
 def current_scores(
     session: Session, user_id: int, contact_ids: Sequence[int] | None = None
 ) -> dict[int, tuple[int, dict[str, Any]]]:
-    """Each contact's stored score and parts."""
-    query = select(Contact.id, Contact.score, Contact.score_parts).where(
-        _owner(user_id, contact_ids)
-    )
-    if contact_ids is not None:
-        query = query.where(Contact.id.in_(contact_ids))
+    """Each contact's stored score and parts (from the narrow score rows alone)."""
+    query = select(ContactScore.contact_id, ContactScore.score, ContactScore.parts)
+    if contact_ids is None:
+        query = query.where(ContactScore.user_id == user_id)
+    else:
+        # ``user_id + 0``: probe the primary key for these ids (see ``_owner``).
+        query = query.where(
+            (ContactScore.user_id + 0) == user_id, ContactScore.contact_id.in_(contact_ids)
+        )
     rows = _connection(session).execute(query)
     return {row[0]: (row[1], row[2] or {}) for row in rows}
 
@@ -297,39 +296,95 @@ def current_scores(
 def write_scores(
     session: Session, user_id: int, rows: Iterable[tuple[int, int, dict[str, float]]]
 ) -> None:
-    """Store ``(contact_id, score, parts)``: on PostgreSQL one UPDATE … FROM unnest(…)
-    per 5,000 rows (an executemany of single-row updates is planned without statistics
-    after a bulk load as a walk over every contact of the user, per row); on SQLite
-    batches of executemany updates (primary-key lookups)."""
+    """Store ``(contact_id, score, parts)`` in the narrow score rows (the wide contact
+    rows are not touched): on PostgreSQL one UPDATE … FROM unnest(…) per 5,000 rows (an
+    executemany of single-row updates is planned without statistics after a bulk load as
+    a walk over every score of the user, per row); on SQLite batches of executemany
+    updates (primary-key lookups). Loaded copies of these score rows are expired."""
+    rows = list(rows)
     if session.get_bind().dialect.name == "postgresql":
-        _write_scores_postgresql(session, user_id, list(rows))
+        _write_scores_postgresql(session, user_id, rows)
+    else:
+        _write_sqlite(
+            session,
+            "contact_scores",
+            ("score", "parts"),
+            user_id,
+            ((cid, (score, json.dumps(parts))) for cid, score, parts in rows),
+        )
+    for cid, _score, _parts in rows:
+        loaded = session.identity_map.get(identity_key(ContactScore, cid))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+def insert_scores(
+    session: Session, user_id: int, rows: Sequence[tuple[int, int, dict[str, Any]]]
+) -> None:
+    """Insert the score rows of new contacts ``(contact_id, score, parts)``: one
+    multi-row INSERT … SELECT FROM unnest(…) per 5,000 rows on PostgreSQL, an executemany
+    on SQLite (no statement per row)."""
+    if not rows:
         return
-    _write_sqlite(
-        session,
-        ("score", "score_parts"),
-        user_id,
-        ((cid, (score, json.dumps(parts))) for cid, score, parts in rows),
-    )
+    connection = _connection(session)
+    if connection.dialect.name == "postgresql":
+        for start in range(0, len(rows), UPDATE_BATCH):
+            batch = rows[start : start + UPDATE_BATCH]
+            connection.execute(
+                _INSERT_POSTGRESQL,
+                {
+                    "ids": [cid for cid, _s, _p in batch],
+                    "scores": [score for _cid, score, _p in batch],
+                    "parts": [json.dumps(parts) for _cid, _s, parts in batch],
+                    "user_id": user_id,
+                },
+            )
+        return
+    sql = "INSERT INTO contact_scores (contact_id, user_id, score, parts) VALUES (?, ?, ?, ?)"
+    for start in range(0, len(rows), UPDATE_BATCH):
+        connection.exec_driver_sql(
+            sql,
+            [
+                (cid, user_id, score, json.dumps(parts))
+                for cid, score, parts in rows[start : start + UPDATE_BATCH]
+            ],
+        )
+
+
+_INSERT_POSTGRESQL = text(
+    """
+    INSERT INTO contact_scores (contact_id, user_id, score, parts)
+    SELECT v.id, :user_id, v.score, CAST(v.parts AS json)
+    FROM unnest(CAST(:ids AS integer[]), CAST(:scores AS integer[]), CAST(:parts AS text[]))
+        AS v(id, score, parts)
+    """
+)
+
+
+def _sqlite_now(session: Session) -> Any:
+    """``utcnow()`` in the form SQLite stores ``updated_at``."""
+    updated_at = Contact.__table__.c.updated_at.type.bind_processor(session.get_bind().dialect)
+    return updated_at(utcnow()) if updated_at is not None else utcnow()
 
 
 def _write_sqlite(
     session: Session,
+    table: str,
     columns: tuple[str, ...],
     user_id: int,
     rows: Iterable[tuple[int, tuple[Any, ...]]],
 ) -> None:
     """One driver-level executemany (primary-key updates) per 5,000 rows of
-    ``(contact_id, values of columns)``, values already in SQLite's form: no per-row
-    statement compilation or parameter processing. ``updated_at`` is set too."""
+    ``(row id, values of columns)``, values already in SQLite's form: no per-row
+    statement compilation or parameter processing."""
     connection = _connection(session)
-    updated_at = Contact.__table__.c.updated_at.type.bind_processor(connection.dialect)
-    now = updated_at(utcnow()) if updated_at is not None else utcnow()
-    assignments = ", ".join(f"{name} = ?" for name in (*columns, "updated_at"))
-    # Only constant column names are formatted in; values are bound.
-    sql = f"UPDATE contacts SET {assignments} WHERE id = ? AND user_id = ?"  # noqa: S608
+    key = "contact_id" if table == "contact_scores" else "id"
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    # Only constant table and column names are formatted in; values are bound.
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = ? AND user_id = ?"  # noqa: S608
     batch: list[tuple[Any, ...]] = []
-    for contact_id, values in rows:
-        batch.append((*values, now, contact_id, user_id))
+    for row_id, values in rows:
+        batch.append((*values, row_id, user_id))
         if len(batch) >= UPDATE_BATCH:
             connection.exec_driver_sql(sql, batch)
             batch = []
@@ -339,19 +394,18 @@ def _write_sqlite(
 
 _SCORES_POSTGRESQL = text(
     """
-    UPDATE contacts AS c
-    SET score = v.score, score_parts = CAST(v.parts AS json), updated_at = :now
+    UPDATE contact_scores AS s
+    SET score = v.score, parts = CAST(v.parts AS json)
     FROM unnest(CAST(:ids AS integer[]), CAST(:scores AS integer[]), CAST(:parts AS text[]))
         AS v(id, score, parts)
-    WHERE c.id = v.id AND c.user_id = :user_id
+    WHERE s.contact_id = v.id AND s.user_id = :user_id
     """
-).bindparams(bindparam("now", type_=UTCDateTime()))
+)
 
 
 def _write_scores_postgresql(
     session: Session, user_id: int, rows: list[tuple[int, int, dict[str, float]]]
 ) -> None:
-    now = utcnow()
     for start in range(0, len(rows), UPDATE_BATCH):
         batch = rows[start : start + UPDATE_BATCH]
         session.execute(
@@ -360,7 +414,6 @@ def _write_scores_postgresql(
                 "ids": [contact_id for contact_id, _score, _parts in batch],
                 "scores": [score for _cid, score, _parts in batch],
                 "parts": [json.dumps(parts) for _cid, _score, parts in batch],
-                "now": now,
                 "user_id": user_id,
             },
         )

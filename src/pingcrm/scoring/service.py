@@ -111,10 +111,12 @@ def refresh_contacts(
 ) -> RecomputeResult:
     """After new interactions: recompute the counters (``interaction_count``,
     ``last_interaction_at``; interactions up to ``now``) and the score of these contacts
-    together, and rewrite each changed contact once (not once for the counters and again
-    for the score). ``clear_second_tier`` also clears their 2nd-tier flag."""
+    together: changed counters rewrite the contact row once, changed scores only the
+    narrow score row. ``clear_second_tier`` also clears their 2nd-tier flag."""
     ids = sorted(set(contact_ids))
-    changed: list[tuple[int, repository.StoredContact]] = []
+    counters: list[tuple[int, repository.StoredContact]] = []
+    scores: list[tuple[int, int, dict[str, float]]] = []
+    changed: set[int] = set()
     scored = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start : start + REFRESH_CHUNK]
@@ -134,9 +136,26 @@ def refresh_contacts(
                 last_interaction_at=fact.last_interaction_at if fact is not None else None,
                 is_second_tier=old.is_second_tier and not clear_second_tier,
             )
-            if new != old:
-                changed.append((contact_id, new))
+            if (new.score, new.parts) != (old.score, old.parts):
+                scores.append((contact_id, score, parts))
+                changed.add(contact_id)
+            if (new.interaction_count, new.last_interaction_at, new.is_second_tier) != (
+                old.interaction_count,
+                old.last_interaction_at,
+                old.is_second_tier,
+            ):
+                counters.append((contact_id, new))
+                changed.add(contact_id)
         scored += len(stored)
-    repository.write_contacts(session, user_id, changed)
+    repository.write_counters(session, user_id, counters)
+    repository.write_scores(session, user_id, scores)
     session.flush()
     return RecomputeResult(contacts_scored=scored, contacts_changed=len(changed))
+
+
+def insert_scores(
+    session: Session, user_id: int, rows: Sequence[tuple[int, int, dict[str, Any]]]
+) -> None:
+    """Give new contacts (inserted in bulk) their score rows, ``(contact_id, score,
+    parts)``, in one set-based pass."""
+    repository.insert_scores(session, user_id, rows)
