@@ -229,12 +229,12 @@ def test_harness_on_postgresql_copies_a_cached_database_and_drops_the_copy(
             engine.dispose()
         assert "autovacuum_enabled=false" in options
         assert analyzed == {
-        "contacts",
-        "contact_scores",
-        "contact_identifiers",
-        "organizations",
-        "interactions",
-    }
+            "contacts",
+            "contact_scores",
+            "contact_identifiers",
+            "organizations",
+            "interactions",
+        }
 
         _, again = run(
             TINY, seed=5, cache_dir=tmp_path, requests=1, warmup=0, postgres_url=server, only=ONLY
