@@ -94,7 +94,7 @@ def recompute_scores(
         else:
             new_parts = score_parts(facts, now)
             new_score = total_score(new_parts)
-        if new_score != old_score or new_parts != old_parts:
+        if new_score != old_score or repository.parts_text(new_parts) != old_parts:
             changed.append((contact_id, new_score, new_parts))
     repository.write_scores(session, user_id, changed)
     session.flush()
