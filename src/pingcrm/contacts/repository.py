@@ -686,12 +686,15 @@ def list_contacts(
     broad = in_documents >= BROAD_WORDS
     conditions = _conditions(session, user_id, query, broad=broad)
     ordered = select(Contact).where(*conditions).order_by(*_order_by(session, query.sort))
-    if _joins_scores(query, sorting=True):
+    # Sorted or filtered by score: the score rows are joined (and walked in score
+    # order). Otherwise the page's score rows are read afterwards by primary key: a join
+    # would look up the score of every match of a search before the sort keeps 50.
+    scores_joined = _joins_scores(query, sorting=True)
+    if scores_joined:
         ordered = _join_scores(ordered, user_id)
-    else:
-        # Each row of the page reads its score by primary key; a LEFT JOIN keeps the
-        # sort's own index as the driving one.
-        ordered = ordered.outerjoin(ContactScore, ContactScore.contact_id == Contact.id)
+    load_scores = (
+        contains_eager(Contact.score_row) if scores_joined else selectinload(Contact.score_row)
+    )
     if after is not None:
         ordered = ordered.where(_after(after, query.sort))
         offset_rows = 0
@@ -699,9 +702,7 @@ def list_contacts(
         offset_rows = offset
     rows = list(
         session.scalars(
-            ordered.offset(offset_rows)
-            .limit(limit)
-            .options(*_full_options(), contains_eager(Contact.score_row))
+            ordered.offset(offset_rows).limit(limit).options(*_full_options(), load_scores)
         ).all()
     )
     if offset == 0 and after is None and len(rows) < limit:
