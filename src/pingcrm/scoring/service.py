@@ -85,16 +85,18 @@ def recompute_scores(
     ids = list(contact_ids) if contact_ids is not None else None
     stored = repository.current_scores(session, user_id, ids)
     activity = repository.activity_by_contact(session, user_id, now, ids)
-    changed: list[tuple[int, int, dict[str, float]]] = []
+    # Parts as the JSON text stored (encoded once: compared, then written).
+    changed: list[tuple[int, int, dict[str, float] | str]] = []
     for contact_id, (old_score, old_parts) in stored.items():
         facts = activity.get(contact_id)
         if facts is None:
-            new_parts: dict[str, float] = {}
+            new_parts = repository.parts_text({})
             new_score = 0
         else:
-            new_parts = score_parts(facts, now)
-            new_score = total_score(new_parts)
-        if new_score != old_score or repository.parts_text(new_parts) != old_parts:
+            parts = score_parts(facts, now)
+            new_parts = repository.parts_text(parts)
+            new_score = total_score(parts)
+        if new_score != old_score or new_parts != old_parts:
             changed.append((contact_id, new_score, new_parts))
     repository.write_scores(session, user_id, changed)
     session.flush()

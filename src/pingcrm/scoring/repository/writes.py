@@ -40,9 +40,9 @@ class StoredContact:
     is_second_tier: bool
 
 
-def parts_text(parts: dict[str, Any]) -> str:
-    """The JSON text the score rows store for ``parts``."""
-    return json.dumps(parts)
+def parts_text(parts: dict[str, Any] | str) -> str:
+    """The JSON text the score rows store for ``parts`` (already text: as it is)."""
+    return parts if isinstance(parts, str) else json.dumps(parts)
 
 
 def write_counters(session: Session, user_id: int, rows: list[tuple[int, StoredContact]]) -> None:
@@ -119,13 +119,14 @@ def _write_counters_postgresql(
 
 
 def write_scores(
-    session: Session, user_id: int, rows: Iterable[tuple[int, int, dict[str, float]]]
+    session: Session, user_id: int, rows: Iterable[tuple[int, int, dict[str, float] | str]]
 ) -> None:
-    """Store ``(contact_id, score, parts)`` in the narrow score rows (the wide contact
-    rows are not touched): on PostgreSQL one set-based UPDATE (from unnest(…) or a COPY
-    staging table; an executemany of single-row updates is planned without statistics
-    after a bulk load as a walk over every score of the user, per row); on SQLite batches
-    of executemany updates (primary-key lookups). Loaded copies of these rows are expired."""
+    """Store ``(contact_id, score, parts or their JSON text)`` in the narrow score rows
+    (the wide contact rows are not touched): on PostgreSQL one set-based UPDATE (from
+    unnest(…) or a COPY staging table; an executemany of single-row updates is planned
+    without statistics after a bulk load as a walk over every score of the user, per
+    row); on SQLite batches of executemany updates (primary-key lookups). Loaded copies
+    of these rows are expired."""
     rows = list(rows)
     if session.get_bind().dialect.name == "postgresql":
         _write_scores_postgresql(session, user_id, rows)
@@ -245,7 +246,7 @@ _SCORES_FROM_STAGING = text(
 
 
 def _write_scores_postgresql(
-    session: Session, user_id: int, rows: list[tuple[int, int, dict[str, float]]]
+    session: Session, user_id: int, rows: list[tuple[int, int, dict[str, float] | str]]
 ) -> None:
     """A few rows (a sync's batch): one UPDATE … FROM unnest(…). More (the nightly
     recompute): COPY into a staging table and one UPDATE from it, so the join to the
