@@ -168,7 +168,13 @@ def test_the_dataset_has_the_statistics_an_import_leaves(tmp_path: Path) -> None
     (cached,) = [p for p in tmp_path.iterdir() if p.name.startswith("T-")]
     with sqlite3.connect(cached / "pingcrm.db") as db:
         analyzed = {row[0] for row in db.execute("SELECT DISTINCT tbl FROM sqlite_stat1")}
-    assert analyzed == {"contacts", "contact_identifiers", "organizations", "interactions"}
+    assert analyzed == {
+        "contacts",
+        "contact_scores",
+        "contact_identifiers",
+        "organizations",
+        "interactions",
+    }
 
 
 def _pg_databases(server: str, pattern: str) -> list[str]:
@@ -222,7 +228,13 @@ def test_harness_on_postgresql_copies_a_cached_database_and_drops_the_copy(
         finally:
             engine.dispose()
         assert "autovacuum_enabled=false" in options
-        assert analyzed == {"contacts", "contact_identifiers", "organizations", "interactions"}
+        assert analyzed == {
+            "contacts",
+            "contact_scores",
+            "contact_identifiers",
+            "organizations",
+            "interactions",
+        }
 
         _, again = run(
             TINY, seed=5, cache_dir=tmp_path, requests=1, warmup=0, postgres_url=server, only=ONLY

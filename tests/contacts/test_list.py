@@ -10,8 +10,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pingcrm.models import Contact, Platform, Priority, Suggestion, User
+from pingcrm.models import (
+    Contact,
+    Direction,
+    Interaction,
+    InteractionKind,
+    Platform,
+    Priority,
+    Suggestion,
+    User,
+)
 from pingcrm.notes import service as notes
+from pingcrm.scoring.service import recompute_scores
 from tests.conftest import DEFAULT_NOW as NOW
 from tests.fixtures.builders import create_contact, create_interaction, create_user, login
 
@@ -237,3 +247,45 @@ def test_every_contact_page_route_answers_404_for_another_users_contact(
     assert stored.priority == Priority.MEDIUM
     assert stored.interaction_count == 1
     assert "Private Person" not in client.get("/contacts?q=private").text
+
+
+def test_a_recompute_after_new_interactions_reorders_the_list_by_score(
+    client: TestClient, session: Session, me: User, csrf: str
+) -> None:
+    chatty = create_contact(session, me, "Chad Chatty")
+    create_contact(session, me, "Quinn Quiet")
+    # Conversations stored without rescoring (as the nightly recompute finds them).
+    for day in range(1, 30, 3):
+        for direction in (Direction.INBOUND, Direction.OUTBOUND):
+            session.add(
+                Interaction(
+                    user_id=me.id,
+                    contact_id=chatty.id,
+                    platform=Platform.EMAIL,
+                    kind=InteractionKind.EMAIL,
+                    direction=direction,
+                    occurred_at=NOW - timedelta(days=day),
+                    preview="See you soon",
+                    provider_id=f"chat-{day}-{direction.value}",
+                )
+            )
+    session.commit()
+    # Equal scores: the newer contact first.
+    assert names(client.get("/contacts", params={"sort": "-score"}).text) == [
+        "Quinn Quiet",
+        "Chad Chatty",
+    ]
+
+    result = recompute_scores(session, me.id)
+    session.commit()
+
+    assert result.contacts_changed == 1
+    page = client.get("/contacts", params={"sort": "-score"}).text
+    assert names(page) == ["Chad Chatty", "Quinn Quiet"]
+    assert names(client.get("/contacts", params={"sort": "score"}).text) == [
+        "Quinn Quiet",
+        "Chad Chatty",
+    ]
+    assert names(client.get("/contacts", params={"tier": "strong"}).text) == ["Chad Chatty"]
+    chad = client.get(f"/contacts/{chatty.id}").text
+    assert re.search(r'class="badge tier-strong">(\d+) · Strong', chad)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from pingcrm.models import (
     Contact,
     ContactIdentifier,
+    ContactScore,
     DetectedEvent,
     IdentityMatch,
     Interaction,
@@ -37,6 +38,14 @@ def state(session: Session, user_id: int) -> dict[str, Any]:
             select(table).where(table.c.user_id == user_id).order_by(table.c.id)
         ).all()
         out[name] = [tuple(row) for row in rows]
+    out["scores"] = [
+        tuple(row)
+        for row in session.execute(
+            select(ContactScore.contact_id, ContactScore.score, ContactScore.parts)
+            .where(ContactScore.user_id == user_id)
+            .order_by(ContactScore.contact_id)
+        )
+    ]
     out["contact_tags"] = sorted(
         tuple(r) for r in session.execute(select(contact_tags.c.contact_id, contact_tags.c.tag_id))
     )

@@ -27,6 +27,7 @@ from pingcrm.models import (
     User,
 )
 from pingcrm.notes import service as notes
+from pingcrm.scoring.service import recompute_scores
 from tests.fixtures.builders import create_contact, create_interaction, create_user
 from tests.identity.conftest import state
 
@@ -95,6 +96,10 @@ def test_the_richer_contact_survives_and_absorbs_everything(session: Session) ->
     assert kept.company == "Acme Robotics"  # edited by hand on Bob: wins
     assert kept.common_groups == ["Acme alumni", "Berlin CTOs"]  # union, no duplicates
     assert kept.interaction_count == 3
+    # The survivor is rescored from every conversation it now has; the absorbed
+    # contact's score row went with it.
+    assert [(s[0], s[1] > 0) for s in state(session, user.id)["scores"]] == [(robert.id, True)]
+    assert recompute_scores(session, user.id).contacts_changed == 0
     assert "cto" in kept.search_text
     assert "sailing" in kept.search_text
     owners = set(
@@ -142,6 +147,7 @@ def test_undo_restores_both_contacts_and_every_owner_exactly(session: Session) -
     after = state(session, user.id)
     for table in (
         "contacts",
+        "scores",
         "identifiers",
         "interactions",
         "notes",

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
 from pingcrm.kit.clock import utcnow
-from pingcrm.models import Contact, ContactIdentifier, Interaction, Organization, RunStatus
+from pingcrm.models import (
+    Contact,
+    ContactIdentifier,
+    ContactScore,
+    Interaction,
+    Organization,
+    RunStatus,
+)
 from pingcrm.scoring.service import recompute_scores, refresh_contacts
 from tests.conftest import DEFAULT_NOW as NOW
 from tests.fixtures.builders import create_contact, create_interaction, create_user, import_file
@@ -52,11 +59,13 @@ def _book(session: Session, user_id: int) -> dict[int, tuple[Any, ...]]:
         select(
             Contact.id,
             Contact.updated_at,
-            Contact.score,
-            Contact.score_parts,
+            ContactScore.score,
+            ContactScore.parts,
             Contact.interaction_count,
             Contact.last_interaction_at,
-        ).where(Contact.user_id == user_id)
+        )
+        .join(ContactScore, ContactScore.contact_id == Contact.id)
+        .where(Contact.user_id == user_id)
     ).all()
     return {row[0]: tuple(row[1:]) for row in rows}
 

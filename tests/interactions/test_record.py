@@ -16,7 +16,7 @@ from pingcrm.interactions import service
 from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
 from pingcrm.models import Contact, Direction, Interaction, InteractionKind, Platform
 from tests.conftest import DEFAULT_NOW as NOW
-from tests.fixtures.builders import create_contact, create_interaction, create_user
+from tests.fixtures.builders import create_contact, create_interaction, create_user, stored_score
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -103,20 +103,27 @@ def test_a_batch_rewrites_each_touched_contact_once_with_counters_and_score(
     )
     with count_statements(session) as statements:
         service.record_interactions(session, user.id, rows)
-    # Counters and score of all 21 contacts in one statement, not one each.
+    # Counters of all 21 contacts in one statement, their scores in one more on the
+    # narrow score rows: not one each.
     assert len(_contact_writes(statements)) == 1, statements
+    score_writes = [s for s in statements if "UPDATE CONTACT_SCORES" in s.upper()]
+    assert len(score_writes) == 1, statements
     session.commit()
     session.expire_all()
     first = session.get(Contact, contacts[0].id)
     assert first is not None
     assert (first.interaction_count, first.last_interaction_at) == (50, NOW - timedelta(hours=1))
-    assert first.score > 0
-    assert set(first.score_parts) == {"reciprocity", "recency", "frequency", "breadth", "tenure"}
+    first_score = stored_score(session, first.id)
+    assert first_score.score > 0
+    assert set(first_score.parts) == {"reciprocity", "recency", "frequency", "breadth", "tenure"}
     only_connected = session.get(Contact, linked.id)
     assert only_connected is not None
     # A connection counts as an interaction but is no conversation: no score.
     assert only_connected.interaction_count == 1
-    assert (only_connected.score, only_connected.score_parts) == (0, {})
+    assert (stored_score(session, linked.id).score, stored_score(session, linked.id).parts) == (
+        0,
+        {},
+    )
 
     # Nothing new: no contact row is rewritten.
     with count_statements(session) as statements:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.interactions.service import NewInteraction, record_interactions
@@ -108,7 +108,9 @@ def test_seeded_contacts_are_written_once_with_what_a_recompute_gives(session: S
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CONTACTS")]
     stored = {
         row.full_name: (row.score, row.interaction_count, row.last_interaction_at)
-        for row in session.execute(select(Contact).where(Contact.id.in_(ids))).scalars()
+        for row in session.execute(
+            select(Contact).where(Contact.id.in_(ids)).options(selectinload(Contact.score_row))
+        ).scalars()
     }
     assert stored["Mixed"][0] > 0
     assert stored["Mixed"][1] == len(MIXED) - 1  # the coming meeting is not counted yet

@@ -17,6 +17,7 @@ from pingcrm.llm import service as llm
 from pingcrm.meeting_prep import service
 from pingcrm.models import (
     Contact,
+    ContactScore,
     IdentifierKind,
     Interaction,
     MeetingBrief,
@@ -108,7 +109,9 @@ def _briefs(session: Session) -> list[tuple[str, str, int]]:
     ]
 
 
-def test_a_brief_for_the_meeting_in_30_to_40_minutes(prep: Prep, bob: Contact) -> None:
+def test_a_brief_for_the_meeting_in_30_to_40_minutes(
+    prep: Prep, bob: Contact, session: Session
+) -> None:
     account = prep.account
     _meeting(prep.cal, "due", 35, "bob@acme.com", "zed@other.org")
     _meeting(prep.cal, "later", 45)
@@ -122,8 +125,9 @@ def test_a_brief_for_the_meeting_in_30_to_40_minutes(prep: Prep, bob: Contact) -
     assert ME in message["From"]
     assert message["Subject"] == "Meeting prep: Meeting due at 09:35 (UTC)"
     text, html = _parts(message)
-    tier = "Strong" if bob.score >= 7 else "Warm" if bob.score >= 4 else "Cold"
-    assert f"<strong>Relationship:</strong> {tier} (score {bob.score}/10)" in html
+    score = session.get(ContactScore, bob.id).score  # type: ignore[union-attr]
+    tier = "Strong" if score >= 7 else "Warm" if score >= 4 else "Cold"
+    assert f"<strong>Relationship:</strong> {tier} (score {score}/10)" in html
     for body in (text, html):
         assert "Bob Stone" in body
         assert "CTO at Acme Rockets" in body
@@ -133,7 +137,7 @@ def test_a_brief_for_the_meeting_in_30_to_40_minutes(prep: Prep, bob: Contact) -
         assert "Thanks for the intro" in body
         assert "Zed" in body  # an unknown attendee of a small meeting became a contact
         assert f"https://crm.example.com/contacts/{bob.id}" in body
-    assert f"Relationship: {tier} (score {bob.score}/10)" in text
+    assert f"Relationship: {tier} (score {score}/10)" in text
     assert "Talking points:" in text
     assert "1. " in text
     assert "Ask how things are going at Acme Rockets as CTO." in text  # template points

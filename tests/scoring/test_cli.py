@@ -14,7 +14,14 @@ from pingcrm.cli import app
 from pingcrm.config import get_settings
 from pingcrm.contacts.identifiers import new_bcc_hash
 from pingcrm.kit.clock import utcnow
-from pingcrm.models import Contact, Direction, Interaction, InteractionKind, Platform
+from pingcrm.models import (
+    Contact,
+    ContactScore,
+    Direction,
+    Interaction,
+    InteractionKind,
+    Platform,
+)
 from tests.fixtures.builders import create_user
 
 
@@ -54,7 +61,7 @@ def test_recompute_scores_the_users_contacts(session: Session, cli_env: None) ->
     assert result.exit_code == 0, result.output
     assert "Scored 1 contacts; 1 changed." in result.output
     session.expire_all()
-    assert session.get(Contact, person.id).score >= 7  # type: ignore[union-attr]
+    assert session.get(ContactScore, person.id).score >= 7  # type: ignore[union-attr]
 
 
 def test_unknown_user_is_a_clear_error(session: Session, cli_env: None) -> None:

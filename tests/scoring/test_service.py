@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 
 from pingcrm.contacts.identifiers import new_bcc_hash
 from pingcrm.kit.clock import FrozenClock, use_clock
-from pingcrm.models import Contact, Direction, Interaction, InteractionKind, Platform, User
+from pingcrm.models import (
+    Contact,
+    ContactScore,
+    Direction,
+    Interaction,
+    InteractionKind,
+    Platform,
+    User,
+)
 from pingcrm.scoring.service import recompute_scores
 from tests.fixtures.builders import create_user
 
@@ -65,11 +73,17 @@ def test_scores_follow_the_interactions(session: Session) -> None:
     assert result.contacts_scored == 3
     assert result.contacts_changed == 2
     session.expire_all()
-    scores = dict(session.execute(select(Contact.full_name, Contact.score)).all())
+    scores = dict(
+        session.execute(
+            select(Contact.full_name, ContactScore.score).join(
+                ContactScore, ContactScore.contact_id == Contact.id
+            )
+        ).all()
+    )
     assert scores == {"Close Friend": 10, "Cold Lead": 0, "Never Talked": 0}
-    parts = session.get(Contact, friend.id).score_parts  # type: ignore[union-attr]
+    parts = session.get(ContactScore, friend.id).parts  # type: ignore[union-attr]
     assert parts == {"reciprocity": 4, "recency": 3.0, "frequency": 2, "breadth": 1, "tenure": 1}
-    assert session.get(Contact, silent.id).score_parts == {}  # type: ignore[union-attr]
+    assert session.get(ContactScore, silent.id).parts == {}  # type: ignore[union-attr]
 
 
 def test_linkedin_connections_are_not_conversations(session: Session) -> None:
@@ -92,7 +106,7 @@ def test_linkedin_connections_are_not_conversations(session: Session) -> None:
         recompute_scores(session, user.id)
     session.commit()
     session.expire_all()
-    assert session.get(Contact, person.id).score == 0  # type: ignore[union-attr]
+    assert session.get(ContactScore, person.id).score == 0  # type: ignore[union-attr]
 
 
 def test_future_meetings_do_not_count(session: Session) -> None:
@@ -104,7 +118,7 @@ def test_future_meetings_do_not_count(session: Session) -> None:
         recompute_scores(session, user.id)
     session.commit()
     session.expire_all()
-    assert session.get(Contact, person.id).score == 0  # type: ignore[union-attr]
+    assert session.get(ContactScore, person.id).score == 0  # type: ignore[union-attr]
 
 
 def test_recompute_touches_only_the_user_and_ids_given(session: Session) -> None:
@@ -122,9 +136,9 @@ def test_recompute_touches_only_the_user_and_ids_given(session: Session) -> None
     session.commit()
     session.expire_all()
     assert result.contacts_scored == 1
-    assert session.get(Contact, mine.id).score > 0  # type: ignore[union-attr]
-    assert session.get(Contact, other_mine.id).score == 0  # type: ignore[union-attr]
-    assert session.get(Contact, theirs.id).score == 0  # type: ignore[union-attr]
+    assert session.get(ContactScore, mine.id).score > 0  # type: ignore[union-attr]
+    assert session.get(ContactScore, other_mine.id).score == 0  # type: ignore[union-attr]
+    assert session.get(ContactScore, theirs.id).score == 0  # type: ignore[union-attr]
 
 
 def test_recompute_is_a_handful_of_statements_whatever_the_size(session: Session) -> None:
@@ -146,7 +160,7 @@ def test_recompute_is_a_handful_of_statements_whatever_the_size(session: Session
         event.remove(engine, "before_cursor_execute", listener)
     assert len(statements) <= 5
     session.expire_all()
-    assert all(s > 0 for s in session.execute(select(Contact.score)).scalars())
+    assert all(s > 0 for s in session.execute(select(ContactScore.score)).scalars())
     # Nothing changed: a second run writes nothing.
     with use_clock(FrozenClock(NOW)):
         again = recompute_scores(session, user.id)

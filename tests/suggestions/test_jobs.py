@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
 from pingcrm.kit.clock import FrozenClock, use_clock
-from pingcrm.models import Contact, Direction, Priority, Suggestion, SuggestionStatus
+from pingcrm.models import Direction, Priority, Suggestion, SuggestionStatus
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import Outcome, execute
 from pingcrm.worker.registry import Cron, Fanout, get_job
-from tests.fixtures.builders import create_contact, create_interaction, create_user
+from tests.fixtures.builders import create_contact, create_interaction, create_user, stored_score
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -57,7 +57,7 @@ def test_jobs_score_then_suggest_then_reactivate(
         run("scores.recompute")
         run("suggestions.generate")
         session.expire_all()
-        assert session.get(Contact, ada.id).score > 0  # type: ignore[union-attr]
+        assert stored_score(session, ada.id).score > 0
         suggestion = session.execute(select(Suggestion)).scalar_one()
         assert suggestion.trigger == "time_based"
 

@@ -21,7 +21,7 @@ from pingcrm.models import (
 )
 from pingcrm.scoring.service import recompute_scores
 from tests.fakes.telegram import FakeTelegram, file, photo, sticker, user, video, voice
-from tests.fixtures.builders import create_contact, create_user
+from tests.fixtures.builders import create_contact, create_user, stored_score
 from tests.telegram.fake_account import (
     PHONE,
     connect,
@@ -94,7 +94,7 @@ def test_chats_become_interactions_with_direction_previews_and_newcontacts_by_na
     assert people["Grace Hopper"].avatar_url is None
     assert people["Ada Lovelace"].interaction_count == 4
     # The scores the user sees are already those of the synced conversations.
-    assert people["Ada Lovelace"].score > 0
+    assert stored_score(session, people["Ada Lovelace"].id).score > 0
     assert recompute_scores(session, owner.id).contacts_changed == 0
     idents = {
         (i.kind, i.value)

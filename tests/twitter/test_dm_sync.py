@@ -22,6 +22,7 @@ from pingcrm.models import (
 )
 from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync.badges import badge_for
+from tests.fixtures.builders import stored_score
 from tests.twitter.conftest import ME, XWorld
 
 NOW = datetime.now(UTC)
@@ -69,7 +70,7 @@ def test_dms_become_interactions_with_direction_and_new_people(world: XWorld) ->
     ]
     assert grace.interaction_count == 2
     # The score the user sees after the sync: a two-way conversation two days ago.
-    assert grace.score == 7
+    assert stored_score(world.session, grace.id).score == 7
     assert recompute_scores(world.session, grace.user_id).contacts_changed == 0
     assert "Katherine Johnson" not in contacts  # no DM with her
 

@@ -67,7 +67,7 @@ from pingcrm.models import (
     UserSettings,
     contact_tags,
 )
-from tests.fixtures.builders import DEFAULT_PASSWORD
+from tests.fixtures.builders import DEFAULT_PASSWORD, set_score
 
 
 @dataclass
@@ -195,8 +195,6 @@ def build_world(session: Session, marker: str) -> World:
             birthday=date(1990, (now.month % 12) + 1, 1),
             twitter_bio=f"bio {marker}",
             priority=Priority.HIGH if n == 1 else Priority.MEDIUM,
-            score=40 + n,
-            score_parts={"recency": 10, "why": marker},
             last_interaction_at=now - timedelta(days=n),
             interaction_count=2,
             bcc_hash=new_bcc_hash(),
@@ -213,6 +211,7 @@ def build_world(session: Session, marker: str) -> World:
         )
         session.add(contact)
         session.flush()
+        set_score(session, contact, score=40 + n, score_parts={"recency": 10, "why": marker})
         contacts.append(contact)
         _add(world, "contact", contact.id)
         for id_kind, raw in (

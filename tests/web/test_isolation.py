@@ -160,7 +160,9 @@ def test_the_walk_catches_a_route_that_leaks_or_changes_another_users_data(
         return {"name": contact.full_name}
 
     def leaky_write(contact_id: int, session: SessionDep, user: ApiUser) -> dict[str, bool]:
-        session.execute(update(Contact).where(Contact.id == contact_id).values(score=99))
+        session.execute(
+            update(Contact).where(Contact.id == contact_id).values(interaction_count=99)
+        )
         return {"ok": True}
 
     app.add_api_route("/api/v1/leaky/{contact_id}", leaky_read, methods=["GET"])

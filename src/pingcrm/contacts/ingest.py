@@ -40,7 +40,7 @@ from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
-from pingcrm.scoring.service import Seed, seeded_values
+from pingcrm.scoring.service import Seed, insert_scores, seeded_values
 
 # Matching order: the first identifier kind that matches wins.
 MATCH_ORDER = (
@@ -562,6 +562,15 @@ def upsert_contacts(
             )
         }
         inserted = [ids_by_hash[r["bcc_hash"]] for r in new_rows]
+        # Their score rows in the same bulk pass ("score" keys are not contact columns).
+        insert_scores(
+            session,
+            user_id,
+            [
+                (cid, r.get("score", 0), r.get("score_parts") or {})
+                for cid, r in zip(inserted, new_rows, strict=True)
+            ],
+        )
         result.seeded = {cid: n for cid, n in zip(inserted, seeded, strict=True) if n}
         for group_index, contact_id in enumerate(inserted):
             seen: set[tuple[IdentifierKind, str]] = set()
@@ -652,10 +661,8 @@ def _new_contact_row(
         ),
         "edited_fields": [],
         "common_groups": [],
-        "score_parts": {},
         "priority": "medium",
         "is_second_tier": False,
-        "score": 0,
         "interaction_count": 0,
         "created_at": now,
         "updated_at": now,

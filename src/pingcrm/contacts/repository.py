@@ -33,7 +33,7 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.selectable import TextualSelect
@@ -44,6 +44,7 @@ from pingcrm.kit.pagination import Keyset
 from pingcrm.models import (
     Contact,
     ContactIdentifier,
+    ContactScore,
     IdentifierKind,
     Interaction,
     Note,
@@ -80,7 +81,8 @@ def valid_id(value: int) -> bool:
 
 SORT_COLUMNS: dict[str, Any] = {
     "name": Contact.sort_name,
-    "score": Contact.score,
+    # The score row (joined by the list query when it sorts or filters by score).
+    "score": ContactScore.score,
     "last_interaction": Contact.last_interaction_at,
     "interaction_count": Contact.interaction_count,
 }
@@ -98,6 +100,26 @@ def _full_options() -> list[Any]:
     ]
 
 
+def _tie(key: str) -> Any:
+    """The id that breaks ties of the sort ``key``: the score row's own when sorting by
+    score, so the order is that of its (user_id, score, contact_id) index."""
+    return ContactScore.contact_id if key == "score" else Contact.id
+
+
+def _joins_scores(query: ContactListQuery, *, sorting: bool) -> bool:
+    """Whether the list's query (``sorting``: the page, else the count) reads the score
+    rows: to sort by score, or for the tier filter."""
+    return query.tier is not None or (sorting and query.sort.lstrip("-") == "score")
+
+
+def _join_scores(statement: Select[Any], user_id: int) -> Select[Any]:
+    """``statement`` joined to the contacts' score rows; the user's own condition on
+    them lets the sort by score walk their index."""
+    return statement.join(ContactScore, ContactScore.contact_id == Contact.id).where(
+        ContactScore.user_id == user_id
+    )
+
+
 def get_contact(
     session: Session, user_id: int, contact_id: int, *, full: bool = True
 ) -> Contact | None:
@@ -106,7 +128,9 @@ def get_contact(
         return None
     query = select(Contact).where(Contact.id == contact_id, Contact.user_id == user_id)
     if full:
-        query = query.options(*_full_options()).execution_options(populate_existing=True)
+        query = query.options(*_full_options(), joinedload(Contact.score_row)).execution_options(
+            populate_existing=True
+        )
     return session.scalars(query).one_or_none()
 
 
@@ -521,9 +545,9 @@ def _conditions(
     if query.tier is not None:
         low, high = TIER_BOUNDS[query.tier]
         if low is not None:
-            conditions.append(Contact.score >= low)
+            conditions.append(ContactScore.score >= low)
         if high is not None:
-            conditions.append(Contact.score <= high)
+            conditions.append(ContactScore.score <= high)
     if query.organization_id is not None:
         if not valid_id(query.organization_id):
             conditions.append(Contact.id.is_(None))
@@ -585,11 +609,11 @@ def _order_by(session: Session, sort: str) -> list[Any]:
         first = column_.desc()
         if key == "last_interaction" and _is_postgresql(session):
             first = first.nulls_last()
-        return [first, Contact.id.desc()]
+        return [first, _tie(key).desc()]
     first = column_.asc()
     if key == "last_interaction" and _is_postgresql(session):
         first = first.nulls_first()
-    return [first, Contact.id.asc()]
+    return [first, _tie(key).asc()]
 
 
 def sort_position(contact: Contact, sort: str) -> tuple[Any, ...]:
@@ -623,9 +647,9 @@ def _after(keyset: Keyset, sort: str) -> ColumnElement[bool]:
         tie = column_.is_(None) & later_id
         return tie if descending else tie | column_.is_not(None)
     if descending:
-        before = tuple_(column_, Contact.id) < tuple_(value, last_id)
+        before = tuple_(column_, _tie(key)) < tuple_(value, last_id)
         return before | column_.is_(None) if key == "last_interaction" else before
-    return tuple_(column_, Contact.id) > tuple_(value, last_id)
+    return tuple_(column_, _tie(key)) > tuple_(value, last_id)
 
 
 def _only_visibility_filters(query: ContactListQuery) -> bool:
@@ -662,13 +686,24 @@ def list_contacts(
     broad = in_documents >= BROAD_WORDS
     conditions = _conditions(session, user_id, query, broad=broad)
     ordered = select(Contact).where(*conditions).order_by(*_order_by(session, query.sort))
+    # Sorted or filtered by score: the score rows are joined (and walked in score
+    # order). Otherwise the page's score rows are read afterwards by primary key: a join
+    # would look up the score of every match of a search before the sort keeps 50.
+    scores_joined = _joins_scores(query, sorting=True)
+    if scores_joined:
+        ordered = _join_scores(ordered, user_id)
+    load_scores = (
+        contains_eager(Contact.score_row) if scores_joined else selectinload(Contact.score_row)
+    )
     if after is not None:
         ordered = ordered.where(_after(after, query.sort))
         offset_rows = 0
     else:
         offset_rows = offset
     rows = list(
-        session.scalars(ordered.offset(offset_rows).limit(limit).options(*_full_options())).all()
+        session.scalars(
+            ordered.offset(offset_rows).limit(limit).options(*_full_options(), load_scores)
+        ).all()
     )
     if offset == 0 and after is None and len(rows) < limit:
         return rows, len(rows), False
@@ -683,14 +718,18 @@ def list_contacts(
             return rows, SEARCH_COUNT_CAP, True
         if broad:
             conditions = _conditions(session, user_id, query)
-        matches = select(Contact.id).where(*conditions).limit(SEARCH_COUNT_CAP + 1).subquery()
+        counted = select(Contact.id).where(*conditions)
+        if _joins_scores(query, sorting=False):
+            counted = _join_scores(counted, user_id)
+        matches = counted.limit(SEARCH_COUNT_CAP + 1).subquery()
         found = session.execute(select(func.count()).select_from(matches)).scalar_one()
         if found > SEARCH_COUNT_CAP:
             return rows, SEARCH_COUNT_CAP, True
         return rows, int(found), False
-    total = session.execute(
-        select(func.count()).select_from(Contact).where(*conditions)
-    ).scalar_one()
+    count = select(func.count()).select_from(Contact).where(*conditions)
+    if _joins_scores(query, sorting=False):
+        count = _join_scores(count, user_id)
+    total = session.execute(count).scalar_one()
     return rows, int(total), False
 
 

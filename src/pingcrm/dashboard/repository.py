@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.models import (
     Contact,
+    ContactScore,
     Direction,
     Interaction,
     Platform,
@@ -76,19 +77,19 @@ def _active_contact(user_id: int) -> list[ColumnElement[bool]]:
 
 def contact_counts(session: Session, user_id: int) -> ContactCounts:
     """Contacts (not archived, not 2nd-tier) and how many are Strong / Warm / Cold."""
+    score = ContactScore.score
     row = session.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(case((Contact.score >= STRONG_MIN, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((score >= STRONG_MIN, 1), else_=0)), 0),
             func.coalesce(
-                func.sum(
-                    case(((Contact.score >= WARM_MIN) & (Contact.score < STRONG_MIN), 1), else_=0)
-                ),
+                func.sum(case(((score >= WARM_MIN) & (score < STRONG_MIN), 1), else_=0)),
                 0,
             ),
-            func.coalesce(func.sum(case((Contact.score < WARM_MIN, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((score < WARM_MIN, 1), else_=0)), 0),
         )
         .select_from(Contact)
+        .join(ContactScore, ContactScore.contact_id == Contact.id)
         .where(*_active_contact(user_id))
     ).one()
     return ContactCounts(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
@@ -159,17 +160,20 @@ def going_cold(
     """High-priority contacts with a score of 3 or less or silent since ``silent_before``,
     longest silence first."""
     rows = session.execute(
-        select(Contact.id, Contact.full_name, Contact.score, Contact.last_interaction_at)
+        select(Contact.id, Contact.full_name, ContactScore.score, Contact.last_interaction_at)
+        .join(ContactScore, ContactScore.contact_id == Contact.id)
         .where(
             *_active_contact(user_id),
             Contact.priority == Priority.HIGH,
             or_(
-                Contact.score <= 3,
+                ContactScore.score <= 3,
                 Contact.last_interaction_at.is_(None),
                 Contact.last_interaction_at < silent_before,
             ),
         )
-        .order_by(Contact.last_interaction_at.asc().nulls_first(), Contact.score, Contact.sort_name)
+        .order_by(
+            Contact.last_interaction_at.asc().nulls_first(), ContactScore.score, Contact.sort_name
+        )
         .limit(limit)
     ).all()
     return [AttentionRow(*row) for row in rows]

@@ -30,6 +30,7 @@ from pingcrm.models import (
     User,
     contact_tags,
 )
+from pingcrm.scoring.service import insert_scores
 from pingcrm.tags.service import normalize_tag_name
 
 __all__ = ["DEFAULT_CONTACTS", "generate_demo"]
@@ -188,8 +189,6 @@ def generate_demo(
                 **p.row,
                 "user_id": uid,
                 "organization_id": org_ids.get(p.org) if p.org else None,
-                "score": 0,
-                "score_parts": {},
                 "edited_fields": [],
                 "interaction_count": 0,
                 "last_interaction_at": None,
@@ -198,6 +197,8 @@ def generate_demo(
         ],
     )
     result.contacts = len(contact_ids)
+    # Unscored until the score refresh runs.
+    insert_scores(session, uid, [(cid, 0, {}) for cid in contact_ids])
     with repository.deferred_preview_search(session):
         _insert_children(session, generator, people, contact_ids, tag_ids, uid, result)
     repository.refresh_contact_counters(session, uid)

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pingcrm.models import (
     Contact,
@@ -79,9 +79,14 @@ def organizations(session: Session, user_id: int) -> Sequence[Organization]:
 
 
 def contacts(session: Session, user_id: int) -> Sequence[Contact]:
-    """The user's contacts, oldest first."""
+    """The user's contacts, oldest first (with their score rows)."""
     return (
-        session.execute(select(Contact).where(Contact.user_id == user_id).order_by(Contact.id))
+        session.execute(
+            select(Contact)
+            .where(Contact.user_id == user_id)
+            .order_by(Contact.id)
+            .options(selectinload(Contact.score_row))
+        )
         .scalars()
         .all()
     )

@@ -67,6 +67,7 @@ from pingcrm.models import (
     UserSettings,
     contact_tags,
 )
+from pingcrm.scoring.service import insert_scores
 from pingcrm.tags.service import normalize_tag_name
 
 # A restored merge's snapshot names rows of the exporting database: marked so that Undo
@@ -86,6 +87,8 @@ REFS: dict[str, tuple[str, str]] = {
 NESTED = frozenset(
     {"identifiers", "tags", "notes", "interactions", "suggestions", "detected_events"}
 )
+# Fields of an ExportContact kept in the contact's score row.
+SCORE = ("score", "score_parts")
 
 
 @dataclass(frozen=True)
@@ -436,7 +439,12 @@ def import_account_json(session: Session, user: User, document: dict[str, Any]) 
     contact_ids = insert(
         "contacts",
         Contact,
-        [ids.row(c, Contact, NESTED, **_contact_columns(c)) for c in doc.contacts],
+        [ids.row(c, Contact, (*NESTED, *SCORE), **_contact_columns(c)) for c in doc.contacts],
+    )
+    insert_scores(
+        session,
+        uid,
+        [(cid, c.score, c.score_parts) for c, cid in zip(doc.contacts, contact_ids, strict=True)],
     )
     ids.by_kind["contact"] = {c.bcc_hash: i for c, i in zip(doc.contacts, contact_ids, strict=True)}
     pairs = list(zip(doc.contacts, contact_ids, strict=True))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pingcrm.models import (
     Contact,
     ContactIdentifier,
+    ContactScore,
     IdentifierKind,
     IdentityMatch,
     Interaction,
@@ -251,7 +252,18 @@ def contact_snapshot(session: Session, user_id: int, contact_id: int) -> dict[st
     row = session.execute(
         select(table).where(table.c.user_id == user_id, table.c.id == contact_id)
     ).first()
-    return to_json(table, row) if row is not None else None
+    if row is None:
+        return None
+    # The score row's values, under the names they had as contact columns (before
+    # migration 0018): snapshots of either age restore the same way.
+    score = session.execute(
+        select(ContactScore.score, ContactScore.parts).where(ContactScore.contact_id == contact_id)
+    ).first()
+    return {
+        **to_json(table, row),
+        "score": score[0] if score is not None else 0,
+        "score_parts": (score[1] if score is not None else None) or {},
+    }
 
 
 def contact_exists(session: Session, contact_id: int) -> bool:
@@ -260,18 +272,33 @@ def contact_exists(session: Session, contact_id: int) -> bool:
 
 
 def insert_contact(session: Session, data: dict[str, Any]) -> None:
-    """Re-create a contact exactly (same id) from its snapshot."""
-    session.execute(insert(contact_table()).values(**from_json(contact_table(), data)))
+    """Re-create a contact exactly (same id) from its snapshot, with its score row."""
+    values = from_json(contact_table(), data)
+    session.execute(insert(contact_table()).values(**values))
+    session.execute(
+        insert(ContactScore).values(
+            contact_id=values["id"],
+            user_id=values["user_id"],
+            score=data.get("score") or 0,
+            parts=data.get("score_parts") or {},
+        )
+    )
 
 
 def restore_contact(session: Session, user_id: int, data: dict[str, Any]) -> None:
-    """Put every column of an existing contact back as in its snapshot."""
+    """Put every column of an existing contact (and its score) back as in its snapshot."""
     values = from_json(contact_table(), data)
     contact_id = values.pop("id")
     values.pop("user_id", None)
     table = contact_table()
     session.execute(
         update(table).where(table.c.user_id == user_id, table.c.id == contact_id).values(**values)
+    )
+    session.execute(
+        update(ContactScore)
+        .where(ContactScore.user_id == user_id, ContactScore.contact_id == contact_id)
+        .values(score=data.get("score") or 0, parts=data.get("score_parts") or {})
+        .execution_options(synchronize_session=False)
     )
 
 

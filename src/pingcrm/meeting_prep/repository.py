@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pingcrm.models import Contact, DetectedEvent, MeetingBrief
 
@@ -102,9 +102,12 @@ def briefs_for_events(
 
 
 def contacts_by_id(session: Session, user_id: int, contact_ids: list[int]) -> dict[int, Contact]:
-    """The user's contacts among ``contact_ids`` (others' ids are simply absent)."""
+    """The user's contacts among ``contact_ids`` (others' ids are simply absent), with
+    their scores."""
     rows = session.scalars(
-        select(Contact).where(Contact.user_id == user_id, Contact.id.in_(contact_ids))
+        select(Contact)
+        .where(Contact.user_id == user_id, Contact.id.in_(contact_ids))
+        .options(selectinload(Contact.score_row))
     )
     return {c.id: c for c in rows}
 

@@ -4,6 +4,7 @@ from pingcrm.models.base import Base
 from pingcrm.models.calendar_event import CalendarEvent
 from pingcrm.models.contact import Contact
 from pingcrm.models.contact_identifier import ContactIdentifier
+from pingcrm.models.contact_score import ContactScore
 from pingcrm.models.credentials import ExtensionPairing, ExtensionToken, McpKey
 from pingcrm.models.detected_event import DetectedEvent
 from pingcrm.models.enums import (
@@ -45,6 +46,7 @@ __all__ = [
     "CalendarEvent",
     "Contact",
     "ContactIdentifier",
+    "ContactScore",
     "DetectedEvent",
     "Direction",
     "ExtensionPairing",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pingcrm.models.base import Base, str_enum
+from pingcrm.models.contact_score import ContactScore, add_score_row
 from pingcrm.models.enums import Priority
 from pingcrm.models.mixins import OwnedByUser, Timestamps
 
@@ -25,20 +26,13 @@ class Contact(OwnedByUser, Timestamps, Base):
         # The list orders by (column, id): the id makes the index give that order
         # (migration 0007).
         Index("ix_contacts_user_name", "user_id", "sort_name", "id"),
-        Index("ix_contacts_user_score", "user_id", "score", "id"),
         # Imports match people by exact name + company (migration 0007).
         Index("ix_contacts_user_name_company", "user_id", "sort_name", text("lower(company)")),
         Index("ix_contacts_user_last_interaction", "user_id", "last_interaction_at"),
         Index("ix_contacts_user_interaction_count", "user_id", "interaction_count"),
-        # Covering indexes of the dashboard and organizations pages (migration 0003).
-        Index("ix_contacts_user_tier", "user_id", "is_second_tier", "priority", "score"),
-        Index(
-            "ix_contacts_user_organization",
-            "user_id",
-            "organization_id",
-            "score",
-            "interaction_count",
-        ),
+        # Dashboard and organizations pages (migration 0003; scores moved out in 0018).
+        Index("ix_contacts_user_tier", "user_id", "is_second_tier", "priority"),
+        Index("ix_contacts_user_organization", "user_id", "organization_id", "interaction_count"),
         Index("ix_contacts_user_birthday", "user_id", "birthday"),
     )
 
@@ -58,8 +52,6 @@ class Contact(OwnedByUser, Timestamps, Base):
     telegram_bio: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[Priority] = mapped_column(str_enum(Priority), default=Priority.MEDIUM)
     is_second_tier: Mapped[bool] = mapped_column(default=False)
-    score: Mapped[int] = mapped_column(default=0)
-    score_parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     last_interaction_at: Mapped[datetime | None]
     interaction_count: Mapped[int] = mapped_column(default=0)
     bcc_hash: Mapped[str] = mapped_column(String(24))
@@ -83,3 +75,18 @@ class Contact(OwnedByUser, Timestamps, Base):
     tags: Mapped[list[Tag]] = relationship(
         secondary="contact_tags", lazy="raise", order_by="Tag.normalized_name"
     )
+    # The score lives in its own narrow table (rewritten nightly); load it explicitly.
+    score_row: Mapped[ContactScore | None] = relationship(lazy="raise", viewonly=True)
+
+    @property
+    def score(self) -> int:
+        """The relationship score, 0-10 (``score_row`` must be loaded)."""
+        return self.score_row.score if self.score_row is not None else 0
+
+    @property
+    def score_parts(self) -> dict[str, Any]:
+        """What the score is made of (``score_row`` must be loaded)."""
+        return self.score_row.parts if self.score_row is not None else {}
+
+
+event.listen(Contact, "after_insert", add_score_row)

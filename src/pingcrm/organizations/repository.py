@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pingcrm.models import Contact, Organization
+from pingcrm.models import Contact, ContactScore, Organization
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,9 @@ def _aggregates(user_id: int) -> Subquery:
             Contact.organization_id.label("organization_id"),
             func.count(Contact.id).label("contact_count"),
             func.coalesce(func.sum(Contact.interaction_count), 0).label("interaction_count"),
-            func.avg(Contact.score).label("average_score"),
+            func.avg(ContactScore.score).label("average_score"),
         )
+        .join(ContactScore, ContactScore.contact_id == Contact.id)
         .where(Contact.user_id == user_id, Contact.organization_id.is_not(None))
         .group_by(Contact.organization_id)
         .subquery("agg")
@@ -141,8 +142,9 @@ def _list_by_name(
                 Contact.organization_id,
                 func.count(Contact.id),
                 func.coalesce(func.sum(Contact.interaction_count), 0),
-                func.avg(Contact.score),
+                func.avg(ContactScore.score),
             )
+            .join(ContactScore, ContactScore.contact_id == Contact.id)
             .where(Contact.user_id == user_id, Contact.organization_id.in_(ids))
             .group_by(Contact.organization_id)
         ).all()
@@ -189,12 +191,13 @@ def organization_row(
             Organization.domain,
             func.count(Contact.id),
             func.coalesce(func.sum(Contact.interaction_count), 0),
-            func.avg(Contact.score),
+            func.avg(ContactScore.score),
         )
         .outerjoin(
             Contact,
             (Contact.organization_id == Organization.id) & (Contact.user_id == user_id),
         )
+        .outerjoin(ContactScore, ContactScore.contact_id == Contact.id)
         .where(Organization.id == organization_id, Organization.user_id == user_id)
         .group_by(Organization.id, Organization.name, Organization.domain)
     ).first()
@@ -210,9 +213,10 @@ def people(
             Contact.id,
             Contact.full_name,
             Contact.title,
-            Contact.score,
+            ContactScore.score,
             Contact.last_interaction_at,
         )
+        .join(ContactScore, ContactScore.contact_id == Contact.id)
         # Select the members through the (user_id, organization_id) index, then sort them:
         # without the subquery SQLite walks the whole name index of the user instead.
         .where(

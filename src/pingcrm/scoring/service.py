@@ -85,15 +85,17 @@ def recompute_scores(
     ids = list(contact_ids) if contact_ids is not None else None
     stored = repository.current_scores(session, user_id, ids)
     activity = repository.activity_by_contact(session, user_id, now, ids)
-    changed: list[tuple[int, int, dict[str, float]]] = []
+    # Parts as the JSON text stored (encoded once: compared, then written).
+    changed: list[tuple[int, int, dict[str, float] | str]] = []
     for contact_id, (old_score, old_parts) in stored.items():
         facts = activity.get(contact_id)
         if facts is None:
-            new_parts: dict[str, float] = {}
+            new_parts = repository.parts_text({})
             new_score = 0
         else:
-            new_parts = score_parts(facts, now)
-            new_score = total_score(new_parts)
+            parts = score_parts(facts, now)
+            new_parts = repository.parts_text(parts)
+            new_score = total_score(parts)
         if new_score != old_score or new_parts != old_parts:
             changed.append((contact_id, new_score, new_parts))
     repository.write_scores(session, user_id, changed)
@@ -111,10 +113,12 @@ def refresh_contacts(
 ) -> RecomputeResult:
     """After new interactions: recompute the counters (``interaction_count``,
     ``last_interaction_at``; interactions up to ``now``) and the score of these contacts
-    together, and rewrite each changed contact once (not once for the counters and again
-    for the score). ``clear_second_tier`` also clears their 2nd-tier flag."""
+    together: changed counters rewrite the contact row once, changed scores only the
+    narrow score row. ``clear_second_tier`` also clears their 2nd-tier flag."""
     ids = sorted(set(contact_ids))
-    changed: list[tuple[int, repository.StoredContact]] = []
+    counters: list[tuple[int, repository.StoredContact]] = []
+    scores: list[tuple[int, int, dict[str, float]]] = []
+    changed: set[int] = set()
     scored = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start : start + REFRESH_CHUNK]
@@ -134,9 +138,26 @@ def refresh_contacts(
                 last_interaction_at=fact.last_interaction_at if fact is not None else None,
                 is_second_tier=old.is_second_tier and not clear_second_tier,
             )
-            if new != old:
-                changed.append((contact_id, new))
+            if (new.score, new.parts) != (old.score, old.parts):
+                scores.append((contact_id, score, parts))
+                changed.add(contact_id)
+            if (new.interaction_count, new.last_interaction_at, new.is_second_tier) != (
+                old.interaction_count,
+                old.last_interaction_at,
+                old.is_second_tier,
+            ):
+                counters.append((contact_id, new))
+                changed.add(contact_id)
         scored += len(stored)
-    repository.write_contacts(session, user_id, changed)
+    repository.write_counters(session, user_id, counters)
+    repository.write_scores(session, user_id, scores)
     session.flush()
     return RecomputeResult(contacts_scored=scored, contacts_changed=len(changed))
+
+
+def insert_scores(
+    session: Session, user_id: int, rows: Sequence[tuple[int, int, dict[str, Any]]]
+) -> None:
+    """Give new contacts (inserted in bulk) their score rows, ``(contact_id, score,
+    parts)``, in one set-based pass."""
+    repository.insert_scores(session, user_id, rows)

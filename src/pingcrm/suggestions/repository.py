@@ -8,12 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import (
     Contact,
     ContactIdentifier,
+    ContactScore,
     DetectedEvent,
     IdentifierKind,
     Interaction,
@@ -42,11 +43,11 @@ def _candidate_columns() -> _CandidateSelect:
     return select(  # type: ignore[return-value]
         Contact.id,
         Contact.priority,
-        Contact.score,
+        ContactScore.score,
         Contact.interaction_count,
         Contact.last_interaction_at,
         Contact.birthday,
-    )
+    ).join(ContactScore, ContactScore.contact_id == Contact.id)
 
 
 def _eligible(user_id: int) -> list[ColumnElement[bool]]:
@@ -112,7 +113,7 @@ def dormant_contacts(
             *_eligible(user_id),
             Contact.last_interaction_at < silent_since,
             Contact.last_interaction_at >= not_before,
-            or_(Contact.interaction_count >= min_interactions, Contact.score >= min_score),
+            or_(Contact.interaction_count >= min_interactions, ContactScore.score >= min_score),
         )
         .order_by(Contact.interaction_count.desc(), Contact.last_interaction_at)
         .limit(limit)
@@ -154,12 +155,13 @@ def contacts_with_events(
         select(
             Contact.id,
             Contact.priority,
-            Contact.score,
+            ContactScore.score,
             Contact.interaction_count,
             Contact.last_interaction_at,
             Contact.birthday,
             DetectedEvent,
         )
+        .join(ContactScore, ContactScore.contact_id == Contact.id)
         .join(DetectedEvent, DetectedEvent.contact_id == Contact.id)
         .where(
             *_eligible(user_id),
@@ -293,6 +295,7 @@ def list_suggestions(
         .order_by(rank.desc(), Suggestion.created_at.desc(), Suggestion.id)
         .limit(page.limit)
         .offset(page.offset)
+        .options(selectinload(Contact.score_row))
     ).all()
     return [(row[0], row[1]) for row in rows], total
 

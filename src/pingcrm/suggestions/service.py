@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pingcrm.config import Settings
 from pingcrm.errors import NotFound, ValidationFailed
@@ -116,7 +116,12 @@ def get_suggestion(session: Session, user_id: int, suggestion_id: int) -> Sugges
 def get_view(session: Session, user_id: int, suggestion_id: int) -> SuggestionView:
     """A suggestion with its contact."""
     suggestion = get_suggestion(session, user_id, suggestion_id)
-    contact = session.get(Contact, suggestion.contact_id)
+    contact = session.get(
+        Contact,
+        suggestion.contact_id,
+        options=[selectinload(Contact.score_row)],
+        populate_existing=True,
+    )
     assert contact is not None
     handles = repository.reach_handles(session, [contact.id]).get(contact.id, {})
     return SuggestionView(suggestion, contact, open_url(suggestion, handles))

@@ -24,7 +24,7 @@ BULK_ROWS = 5000
 BULK_FRACTION = 0.2
 
 # New contacts bring their identifiers and organizations with them.
-CONTACT_TABLES = ("contacts", "contact_identifiers", "organizations")
+CONTACT_TABLES = ("contacts", "contact_scores", "contact_identifiers", "organizations")
 INTERACTION_TABLES = ("interactions",)
 
 

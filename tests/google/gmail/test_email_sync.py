@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pingcrm.models import Contact, ContactIdentifier, Direction, Interaction, RunStatus
 from pingcrm.scoring.service import recompute_scores
-from tests.fixtures.builders import create_contact
+from tests.fixtures.builders import create_contact, stored_score
 from tests.google.gmail.conftest import ME, Gmail
 
 NOW = datetime.now(UTC)
@@ -66,7 +66,7 @@ def test_first_sync_records_one_interaction_per_message_with_subject_and_snippet
     gmail.session.refresh(grace)
     assert grace.interaction_count == 2
     # The score the user sees after the sync: a two-way conversation two days ago.
-    assert grace.score == 7
+    assert stored_score(gmail.session, grace.id).score == 7
     assert recompute_scores(gmail.session, grace.user_id).contacts_changed == 0
 
 
