@@ -270,13 +270,41 @@ def _text_holds(tokens: list[str], contact: Any = Contact) -> ColumnElement[bool
     return and_(*[contact.search_text.contains(t, autoescape=True) for t in tokens])
 
 
-def _texts_holding(session: Session, user_id: int, tokens: list[str]) -> int:
-    """PostgreSQL: how many of the user's contacts hold the tokens in their text, counted
-    up to ``BROAD_WORDS`` (a trigram bitmap, stopped there): with the documents, whether
-    the search is broad. The planner cannot tell: it walked 36k contacts in name order
-    for a surname on 139 of them (68 ms), and read a tag on 7,900 by primary key."""
-    matching = select(Contact.id).where(Contact.user_id == user_id, _text_holds(tokens))
-    return _capped_count(session, matching, BROAD_WORDS)[0]
+def _texts_holding(session: Session, user_id: int, tokens: list[str]) -> ColumnElement[int]:
+    """The count (a scalar subquery) of the contacts holding the tokens in their text, up
+    to ``BROAD_WORDS`` + 1 (through the trigram index): with the documents, whether it is
+    broad. PostgreSQL counts the user's contacts (its planner cannot tell: it walked 36k
+    contacts in name order for a surname on 139 of them, 68 ms, and read a tag on 7,900
+    by primary key); SQLite counts everyone's FTS rows, and nothing when every token is
+    shorter than a trigram (that would be a scan)."""
+    if _is_postgresql(session):
+        matching: Any = select(Contact.id).where(Contact.user_id == user_id, _text_holds(tokens))
+    elif any(len(t) >= TRIGRAM for t in tokens):
+        found = _text_matches(user_id, tokens).subquery()
+        matching = select(found.c[0])
+    else:
+        return literal(0)
+    return _counted(matching, BROAD_WORDS)
+
+
+def _counted(matching: Select[Any], cap: int) -> ColumnElement[int]:
+    """The number of rows ``matching`` selects, up to ``cap`` + 1, as a scalar subquery."""
+    capped = matching.limit(cap + 1).subquery()
+    return select(func.count()).select_from(capped).scalar_subquery()
+
+
+def _search_breadth(
+    session: Session, user_id: int, tokens: list[str], filters: list[ColumnElement[bool]]
+) -> tuple[int, int]:
+    """How many documents hold the words (up to ``SEARCH_COUNT_CAP`` + 1) and how many
+    texts the tokens (up to ``BROAD_WORDS`` + 1), in one statement."""
+    row = session.execute(
+        select(
+            _documents_with_words(session, user_id, tokens, filters),
+            _texts_holding(session, user_id, tokens),
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def _text_matches(user_id: int, tokens: list[str]) -> Select[Any] | TextualSelect:
@@ -352,9 +380,10 @@ def _words_probe(words_query: str) -> ColumnElement[bool]:
 
 def _documents_with_words(
     session: Session, user_id: int, tokens: list[str], filters: list[ColumnElement[bool]]
-) -> int:
-    """How many documents hold the tokens' words, counted up to ``SEARCH_COUNT_CAP`` + 1
-    (an index lookup for rare words; a broad word stops the scan at the cap). PostgreSQL
+) -> ColumnElement[int]:
+    """The count (a scalar subquery) of the documents holding the tokens' words, up to
+    ``SEARCH_COUNT_CAP`` + 1 (an index lookup for rare words; a broad word stops the scan
+    at the cap). PostgreSQL
     counts the user's documents. SQLite's FTS table has no owner column: it counts the
     documents of the contacts that ``filters`` keep, the FTS table driving and each
     contact read by primary key, so that past the cap the search has that many matches
@@ -364,7 +393,7 @@ def _documents_with_words(
     if _is_postgresql(session):
         words_query = _words_tsquery(tokens)
         if words_query is None:
-            return 0
+            return literal(0)
         words = _CONTACT_WORDS.c
         matching = select(words.contact_id).where(
             words.user_id == user_id,
@@ -373,13 +402,12 @@ def _documents_with_words(
     else:
         found = _preview_matches(session, tokens)
         if found is None:
-            return 0
+            return literal(0)
         documents = found.subquery()
         matching = (
             select(Contact.id).join(documents, documents.c.rowid == Contact.id).where(*filters)
         )
-    capped = matching.limit(SEARCH_COUNT_CAP + 1).subquery()
-    return int(session.execute(select(func.count()).select_from(capped)).scalar_one())
+    return _counted(matching, SEARCH_COUNT_CAP)
 
 
 def _preview_matches(session: Session, tokens: list[str]) -> TextualSelect | None:
@@ -701,11 +729,10 @@ def list_contacts(
     reports ``SEARCH_COUNT_CAP`` with ``True`` past it."""
     tokens = search_tokens(query.q)
     filters = _conditions(user_id, query)
-    in_documents = _documents_with_words(session, user_id, tokens, filters) if tokens else 0
-    breadth = in_documents
-    if tokens and breadth < BROAD_WORDS and _is_postgresql(session):
-        breadth += _texts_holding(session, user_id, tokens)
-    broad = breadth >= BROAD_WORDS
+    in_documents, in_texts = (
+        _search_breadth(session, user_id, tokens, filters) if tokens else (0, 0)
+    )
+    broad = in_documents + in_texts >= BROAD_WORDS
     search = [_search_condition(session, user_id, tokens, broad=broad)] if tokens else []
     ordered = select(Contact).where(*filters, *search).order_by(*_order_by(session, query.sort))
     if after is not None:
