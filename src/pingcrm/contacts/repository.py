@@ -753,9 +753,9 @@ def list_contacts(
     ):
         return rows, SEARCH_COUNT_CAP, True
     if broad and _is_postgresql(session):
-        both = _union_of_sides(user_id, tokens, filters)
-        if both is not None:
-            return rows, *_capped_count(session, both)
+        sides = _count_of_sides(session, user_id, tokens, filters)
+        if sides is not None:
+            return rows, *sides
     if broad:
         search = [_search_condition(session, user_id, tokens, broad=False)]
     return rows, *_capped_count(session, select(Contact.id).where(*filters, *search))
@@ -774,28 +774,39 @@ def _capped_count(
     return found, False
 
 
-def _union_of_sides(
-    user_id: int, tokens: list[str], filters: list[ColumnElement[bool]]
-) -> CompoundSelect[Any] | None:
-    """PostgreSQL: the contacts that ``filters`` keep whose text holds the tokens, UNION
-    those whose document holds the words, each side through its index (as one OR with
-    thousands of ids in an ``ANY`` array, each row rechecked the array from its start:
-    151 ms against 20 ms for a word in 8,000 documents). None without words."""
+def _count_of_sides(
+    session: Session, user_id: int, tokens: list[str], filters: list[ColumnElement[bool]]
+) -> tuple[int, bool] | None:
+    """PostgreSQL: how many contacts that ``filters`` keep match, as two disjoint counts,
+    each through its index and stopped after ``SEARCH_COUNT_CAP`` + 1: those whose text
+    holds the tokens, then (unless they are already past the cap) those whose document
+    holds the words but whose text does not. (As one OR with thousands of ids in an
+    ``ANY`` array, each row rechecked the array from its start: 151 ms for a word in 8,000
+    documents; as a UNION, its hash read every match before the LIMIT: 26 ms for a tag on
+    13,000 contacts.) None without words."""
     words_query = _words_tsquery(tokens)
     if words_query is None:
         return None
+    in_text, capped = _capped_count(
+        session, select(Contact.id).where(*filters, _text_holds(tokens))
+    )
+    if capped:
+        return in_text, capped
     words = _CONTACT_WORDS.c
-    in_text = select(Contact.id).where(*filters, _text_holds(tokens))
-    in_previews = (
+    only_in_previews = (
         select(Contact.id)
         .join(_CONTACT_WORDS, words.contact_id == Contact.id)
         .where(
             *filters,
             words.user_id == user_id,
             words.words.op("@@", return_type=Boolean)(_tsquery(words_query)),
+            ~_text_holds(tokens),
         )
     )
-    return union(in_text, in_previews)
+    in_previews = _capped_count(session, only_in_previews)[0]
+    if in_text + in_previews > SEARCH_COUNT_CAP:
+        return SEARCH_COUNT_CAP, True
+    return in_text + in_previews, False
 
 
 def set_priority(session: Session, user_id: int, ids: Sequence[int], priority: Priority) -> int:
