@@ -1,6 +1,7 @@
-"""A search counts at most a cap of matches: past it the API says ``total_capped`` and
-the page says "N+ contacts", and paging still reaches every match; rare words and plain
-lists keep their exact count. (The cap is lowered so a small book can cross it.)"""
+"""A list counts at most a cap of matches (a search, or the plain list of a large book):
+past it the API says ``total_capped`` and the page says "N+ contacts", and paging still
+reaches every match; rare words and shorter lists keep their exact count. (The cap is
+lowered so a small book can cross it.)"""
 
 from __future__ import annotations
 
@@ -43,14 +44,33 @@ def test_a_broad_search_reports_a_capped_total_and_pages_to_the_end(
     assert names == [f"Person{i:02d} Common" for i in range(12)]
 
 
-def test_rare_words_and_plain_lists_keep_an_exact_total(client: TestClient, book: None) -> None:
+def test_rare_words_and_short_lists_keep_an_exact_total(client: TestClient, book: None) -> None:
     headers = api_token(client, "ada@example.com")
     rare = client.get("/api/v1/contacts?q=unusual&limit=2", headers=headers).json()
-    everyone = client.get("/api/v1/contacts?limit=4", headers=headers).json()
+    tagged = client.get("/api/v1/contacts?q=rare&limit=1", headers=headers).json()
+    everyone = client.get("/api/v1/contacts?limit=20", headers=headers).json()
 
     assert (rare["meta"]["total"], rare["meta"]["total_capped"]) == (3, False)
     assert rare["meta"]["pages"] == 2
+    assert (tagged["meta"]["total"], tagged["meta"]["pages"]) == (3, 3)
     assert (everyone["meta"]["total"], everyone["meta"]["total_capped"]) == (15, False)
+
+
+def test_a_plain_list_past_the_cap_reports_a_capped_total_and_pages_to_the_end(
+    client: TestClient, book: None
+) -> None:
+    headers = api_token(client, "ada@example.com")
+    first = client.get("/api/v1/contacts?limit=4", headers=headers).json()
+
+    assert (first["meta"]["total"], first["meta"]["total_capped"]) == (5, True)
+    names: list[str] = [c["full_name"] for c in first["data"]]
+    cursor = first["meta"]["next_cursor"]
+    while cursor:
+        body = client.get(f"/api/v1/contacts?limit=4&cursor={cursor}", headers=headers).json()
+        names += [c["full_name"] for c in body["data"]]
+        cursor = body["meta"]["next_cursor"]
+    assert len(names) == 15
+    assert names == sorted(names, key=str.lower)
 
 
 def test_the_page_says_n_plus_contacts_for_a_capped_search(

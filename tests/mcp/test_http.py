@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mcp import Client, MCPError
+from pingcrm.contacts import repository
 from pingcrm.mcp.keys import revoke_key
 from pingcrm.models import Interaction, Note, Suggestion, SuggestionStatus
 from pingcrm.tags.service import tag_names_by_contact
+from tests.fixtures.builders import create_contact
 from tests.mcp.conftest import Person
 
 READ_TOOLS = {
@@ -75,6 +77,19 @@ def test_every_tool_is_listed(live_url: str, ada: Person) -> None:
     tools = with_client(live_url, ada.key, body)
     assert {tool.name for tool in tools.tools} == READ_TOOLS | WRITE_TOOLS
     assert all(tool.description for tool in tools.tools)
+
+
+def test_search_says_n_plus_when_the_total_is_capped(
+    live_url: str, ada: Person, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repository, "SEARCH_COUNT_CAP", 2)
+    for index in range(4):
+        create_contact(session, ada.user, f"Adamarker Twin{index}", commit=False)
+    session.commit()
+
+    found = text_of(call(live_url, ada.key, "search_contacts", query="adamarker", limit=3))
+
+    assert found.startswith("2+ contacts found (showing 3):")
 
 
 def test_read_tools_answer_from_the_database(live_url: str, ada: Person, eve: Person) -> None:

@@ -116,8 +116,10 @@ def register(server: MCPServer, kit: ToolKit) -> None:
             if not page.items:
                 return empty("contacts")
             tags = tag_names_by_contact(session, [c.id for c in page.items])
-            header = f"{page.total} contact{'s' if page.total != 1 else ''} found"
-            shown = f" (showing {len(page.items)})" if page.total > len(page.items) else ""
+            total = f"{page.total:,}+" if page.total_capped else str(page.total)
+            header = f"{total} contact{'s' if page.total != 1 else ''} found"
+            more = page.total_capped or page.total > len(page.items)
+            shown = f" (showing {len(page.items)})" if more else ""
             return "\n".join(
                 [header + shown + ":", *[contact_line(c, tags.get(c.id, [])) for c in page.items]]
             )

@@ -28,7 +28,7 @@ class ListMeta(BaseModel):
     next_cursor: str | None
     total_capped: bool = Field(
         default=False,
-        description="True when counting stopped at ``total`` (a search matching more than "
+        description="True when counting stopped at ``total`` (a list matching more than "
         "10,000 contacts): there are more, follow ``next_cursor``.",
     )
 
