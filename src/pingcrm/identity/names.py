@@ -16,9 +16,15 @@ _PARTICLES = frozenset({"van", "von", "der", "de", "da", "di", "la", "le", "del"
                         "ms", "dr", "jr", "sr", "phd"})  # fmt: skip
 
 
-@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case ASCII form of ``text`` (accents dropped, other scripts romanised)."""
+    if text.isascii():  # most names and addresses: nothing to romanise, nothing to keep
+        return text.lower()
+    return _romanised(text)
+
+
+@lru_cache(maxsize=50_000)
+def _romanised(text: str) -> str:
     return anyascii(text).lower()
 
 

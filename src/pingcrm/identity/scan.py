@@ -91,7 +91,7 @@ class ScanResult:
 
 # Features kept at once while scoring (built on demand from the compact rows, in the
 # order of the contacts' names, so that the members of a block are built together).
-FEATURE_CACHE = 20_000
+FEATURE_CACHE = 10_000
 # Positions (in name order) whose pairs are scored together.
 SCORE_WINDOW = 1_000
 # Contacts sharing one certain identifier beyond this are a shared inbox, not a person.
