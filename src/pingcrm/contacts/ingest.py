@@ -239,31 +239,33 @@ def _parameters(
     # pysqlite turns a datetime into ``isoformat(" ")`` text (its default adapter): done
     # here once per distinct timestamp instead of once per value.
     iso = dialect.name == "sqlite"
+    # Only the columns with something to do are visited per row.
     plan = [
-        (name, process, as_json, mine)
-        for name, (process, as_json), mine in zip(columns, processors, own_json, strict=True)
+        (index, process, as_json, mine)
+        for index, ((process, as_json), mine) in enumerate(zip(processors, own_json, strict=True))
+        if process is not None or as_json
     ]
-    done: dict[tuple[str, Any], Any] = {}
+    done: dict[tuple[int, Any], Any] = {}
     params: list[tuple[Any, ...]] = []
     for row in rows:
-        values: list[Any] = []
-        for name, process, as_json, mine in plan:
-            value = row.get(name)
+        values = [row.get(name) for name in columns]
+        for index, process, as_json, mine in plan:
+            value = values[index]
             if as_json:
                 empty = None if value else _EMPTY_JSON.get(type(value))
                 if empty is not None:
                     value = empty
                 else:
                     value = json.dumps(value) if mine else process(value)  # type: ignore[misc]
-            elif process is not None and value is not None:
-                key = (name, value)
+            elif value is not None:
+                key = (index, value)
                 if key not in done:
-                    processed = process(value)
+                    processed = process(value)  # type: ignore[misc]
                     if iso and type(processed) is datetime:
                         processed = processed.isoformat(" ")
                     done[key] = processed
                 value = done[key]
-            values.append(value)
+            values[index] = value
         params.append(tuple(values))
     return params
 
