@@ -36,6 +36,7 @@ CHILD = textwrap.dedent(
     settings = load_settings()
     engine = make_engine(settings.resolved_database_url)
     service.BATCH_SIZE = 50
+    service.COMMIT_BATCHES = 2
     original = service.upsert_contacts
     calls = 0
 
@@ -43,7 +44,7 @@ CHILD = textwrap.dedent(
         global calls
         result = original(*args, **kwargs)
         calls += 1
-        if calls == 3:  # the third batch is flushed but not committed
+        if calls == 3:  # batches commit in twos: the third is flushed, not committed
             os.kill(os.getpid(), signal.SIGKILL)
         return result
 

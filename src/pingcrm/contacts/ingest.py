@@ -38,6 +38,7 @@ from pingcrm.contacts.search_text import build_search_text, sort_name
 from pingcrm.db import copy_to_staging
 from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
+from pingcrm.kit.collector import fewer_collections
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
 from pingcrm.scoring.service import Seed, insert_scores, seeded_values
@@ -217,13 +218,56 @@ def _processors(
     dialect: Dialect, table: Table, columns: Sequence[str]
 ) -> list[tuple[_Processor, bool]]:
     """Each column's bind processor for ``dialect`` (enum → value, aware → naive UTC
-    timestamp, JSON → text on SQLite) and whether the driver expects JSON text from us."""
+    timestamp, JSON → text on SQLite) and whether it is a JSON column."""
     result: list[tuple[_Processor, bool]] = []
     for name in columns:
         column_type = table.c[name].type
         process = column_type.bind_processor(dialect)
-        result.append((process, process is None and isinstance(column_type, JSON)))
+        result.append((process, isinstance(column_type, JSON)))
     return result
+
+
+def _parameters(
+    dialect: Dialect, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """``rows`` as parameter tuples in ``columns`` order, with the values the driver would
+    get from a Core insert. Rows of a batch repeat their timestamps, enums and empty JSON
+    values: each distinct value is processed once per batch, not once per row."""
+    processors = _processors(dialect, table, columns)
+    # JSON text the driver expects from us (PostgreSQL's JSON leaves it to the driver).
+    own_json = [as_json and process is None for process, as_json in processors]
+    # pysqlite turns a datetime into ``isoformat(" ")`` text (its default adapter): done
+    # here once per distinct timestamp instead of once per value.
+    iso = dialect.name == "sqlite"
+    # Only the columns with something to do are visited per row.
+    plan = [
+        (index, process, as_json, mine)
+        for index, ((process, as_json), mine) in enumerate(zip(processors, own_json, strict=True))
+        if process is not None or as_json
+    ]
+    done: dict[tuple[int, Any], Any] = {}
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [row.get(name) for name in columns]
+        for index, process, as_json, mine in plan:
+            value = values[index]
+            if as_json:
+                empty = None if value else _EMPTY_JSON.get(type(value))
+                if empty is not None:
+                    value = empty
+                else:
+                    value = json.dumps(value) if mine else process(value)  # type: ignore[misc]
+            elif value is not None:
+                key = (index, value)
+                if key not in done:
+                    processed = process(value)  # type: ignore[misc]
+                    if iso and type(processed) is datetime:
+                        processed = processed.isoformat(" ")
+                    done[key] = processed
+                value = done[key]
+            values[index] = value
+        params.append(tuple(values))
+    return params
 
 
 def _bulk_insert(
@@ -242,28 +286,8 @@ def _bulk_insert(
         return []
     dialect = connection.dialect
     columns = [c.name for c in table.c if c.name != "id"]
-    processors = _processors(dialect, table, columns)
     returning = "RETURNING" in suffix
-    params: list[tuple[Any, ...]] = []
-    # Rows of a batch share their timestamps and empty JSON values: each processed once.
-    done: dict[tuple[int, Any], Any] = {}
-    for row in rows:
-        values: list[Any] = []
-        for index, (name, (process, as_json)) in enumerate(zip(columns, processors, strict=True)):
-            value = row.get(name)
-            if as_json:
-                empty = None if value else _EMPTY_JSON.get(type(value))
-                value = empty if empty is not None else json.dumps(value)
-            elif process is not None:
-                if type(value) is datetime:
-                    key = (index, value)
-                    if key not in done:
-                        done[key] = process(value)
-                    value = done[key]
-                else:
-                    value = process(value)
-            values.append(value)
-        params.append(tuple(values))
+    params = _parameters(dialect, table, columns, rows)
     # Only the table's own identifiers and placeholders are formatted in; values are bound.
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608
     tail = " " + suffix if suffix else ""
@@ -398,6 +422,7 @@ class OrganizationCache:
         return self._ids[key]
 
 
+@fewer_collections()
 def upsert_contacts(
     session: Session,
     user_id: int,

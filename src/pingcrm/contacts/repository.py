@@ -464,8 +464,12 @@ def add_search_words(session: Session, user_id: int, previews: Sequence[tuple[in
     search documents: one statement per 500 contacts on PostgreSQL (the ``tsvector``
     union keeps each word once), a read and one executemany per 500 on SQLite."""
     by_contact: dict[int, set[str]] = {}
+    # Bulk paths repeat previews ("Connected on LinkedIn"): each distinct one read once.
+    words_of: dict[str, list[str]] = {}
     for contact_id, preview in previews:
-        by_contact.setdefault(contact_id, set()).update(_WORD.findall(preview.lower()))
+        if preview not in words_of:
+            words_of[preview] = _WORD.findall(preview.lower())
+        by_contact.setdefault(contact_id, set()).update(words_of[preview])
     ids = sorted(by_contact)
     postgresql = _is_postgresql(session)
     for start in range(0, len(ids), CHUNK):

@@ -327,7 +327,10 @@ def child_ids(session: Session, user_id: int, contact_id: int) -> dict[str, list
         out[name] = list(
             session.scalars(
                 select(model.id)
-                .where(model.user_id == user_id, model.contact_id == contact_id)
+                # ``user_id + 0``: through the contact_id index whatever the statistics
+                # (a table never analysed, such as notes, was read through its user_id
+                # index: every note of the user, for each merge).
+                .where((model.user_id + 0) == user_id, model.contact_id == contact_id)
                 .order_by(model.id)
             )
         )
@@ -348,7 +351,7 @@ def move_children(
             session.execute(
                 update(model)
                 .where(
-                    model.user_id == user_id,
+                    (model.user_id + 0) == user_id,  # the contact_id index (see child_ids)
                     model.contact_id == from_id,
                     model.id.in_(ids[start : start + CHUNK]),
                 )

@@ -67,20 +67,41 @@ def _processors(dialect: Dialect) -> tuple[Processor, ...]:
 
 
 def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """``rows`` as parameter tuples in ``COLUMNS`` order, processed once per value (no
-    per-row statement compilation, no per-row dictionaries inside the driver)."""
+    """``rows`` as parameter tuples in ``COLUMNS`` order, processed once per distinct
+    value of a call (no per-row statement compilation, no per-row dictionaries inside the
+    driver; the rows share their ``created_at``, platform, kind…)."""
     processors = _processors(dialect)
     json_column = COLUMNS.index("extra")
     # PostgreSQL's JSON type leaves serialising to the driver: like it, None is JSON null.
     serialize_json = processors[json_column] is None
+    # pysqlite turns a datetime into ``isoformat(" ")`` text (its default adapter): done
+    # here, once per distinct timestamp.
+    iso = dialect.name == "sqlite"
+    cached = [
+        (index, process)
+        for index, process in enumerate(processors)
+        if process is not None and index != json_column
+    ]
+    done: dict[tuple[int, Any], Any] = {}
     result: list[tuple[Any, ...]] = []
     for row in rows:
         values = [row[name] for name in COLUMNS]
-        for index, process in enumerate(processors):
-            if process is not None:
-                values[index] = process(values[index])
+        for index, process in cached:
+            value = values[index]
+            if value is None:
+                continue
+            key = (index, value)
+            if key not in done:
+                processed = process(value)
+                if iso and type(processed) is datetime:
+                    processed = processed.isoformat(" ")
+                done[key] = processed
+            values[index] = done[key]
+        extra = values[json_column]
         if serialize_json:
-            values[json_column] = json.dumps(values[json_column])
+            values[json_column] = json.dumps(extra)
+        elif processors[json_column] is not None:
+            values[json_column] = processors[json_column](extra)  # type: ignore[misc]
         result.append(tuple(values))
     return result
 

@@ -21,6 +21,7 @@ from pingcrm.errors import NotFound
 from pingcrm.interactions import repository
 from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
 from pingcrm.kit.clock import utcnow
+from pingcrm.kit.collector import fewer_collections
 from pingcrm.kit.pagination import Page, PageRequest
 from pingcrm.models import Direction, Interaction, InteractionKind, Platform
 from pingcrm.scoring.service import refresh_contacts
@@ -105,6 +106,7 @@ def _as_row(
     }
 
 
+@fewer_collections()
 def record_interactions(
     session: Session,
     user_id: int,

@@ -4,6 +4,7 @@ non-webmail email domain. Used by the contacts service and by imports/syncs."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,8 @@ _SUFFIXES = frozenset(
 _PUNCT = re.compile(r"[^\w\s&+-]", re.UNICODE)
 
 
+# Bulk paths normalise the same few thousand company names for every row.
+@lru_cache(maxsize=8192)
 def normalize_company(name: str) -> str:
     """Lower-cased company name without punctuation or a trailing legal form."""
     words = _PUNCT.sub(" ", name.lower()).split()
