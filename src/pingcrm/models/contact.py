@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pingcrm.models.base import Base, str_enum
@@ -26,8 +26,6 @@ class Contact(OwnedByUser, Timestamps, Base):
         # The list orders by (column, id): the id makes the index give that order
         # (migration 0007).
         Index("ix_contacts_user_name", "user_id", "sort_name", "id"),
-        # Imports match people by exact name + company (migration 0007).
-        Index("ix_contacts_user_name_company", "user_id", "sort_name", text("lower(company)")),
         Index("ix_contacts_user_last_interaction", "user_id", "last_interaction_at"),
         Index("ix_contacts_user_interaction_count", "user_id", "interaction_count"),
         # Dashboard and organizations pages (migration 0003; scores moved out in 0018).
