@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
-from pingcrm.contacts import repository
+from pingcrm.contacts import ingest, repository
 from pingcrm.contacts import service as contacts
+from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.db import refresh_planner_statistics
 from pingcrm.demo.service import generate_demo
 from pingcrm.kit.pagination import PageRequest
+from pingcrm.models import IdentifierKind
 from tests.fixtures.builders import create_contact, create_interaction, create_user
 
 
@@ -113,3 +115,39 @@ def test_search_and_list_plans_use_the_search_indexes_after_many_runs(
         assert "interactions" not in search
     assert "ix_contacts_user_name" in listed
     assert "Seq Scan" not in listed
+
+
+def test_identifier_lookup_of_a_user_the_statistics_never_saw_probes_the_unique_index(
+    session: Session, engine: Engine
+) -> None:
+    """Statistics taken before a user's first import say the user owns no identifiers.
+    The batch's keys must still be looked up through the unique (user_id, kind, value)
+    index, one probe each: a plan through a user_id-only index filters every identifier
+    the user has gained so far for each key (an import of 100k rows went quadratic)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plans")
+    veteran = create_user(session)
+    rows = [
+        ContactInput(f"Person {i}", identifiers=[(IdentifierKind.EMAIL, f"p{i}@example.com", None)])
+        for i in range(3000)
+    ]
+    upsert_contacts(session, veteran.id, rows, source="import:test")
+    newcomer = create_user(session, "newcomer@example.com")
+    session.commit()
+    refresh_planner_statistics(engine)
+    # The newcomer's first import, batch after batch: each batch finds the earlier ones.
+    first = upsert_contacts(session, newcomer.id, rows[:1000], source="import:test")
+    again = upsert_contacts(session, newcomer.id, rows[:1000], source="import:test")
+    assert again.contact_ids == first.contact_ids  # found, not created twice
+
+    connection = session.connection()
+    connection.exec_driver_sql(ingest._KEYS_DDL)
+    connection.exec_driver_sql("INSERT INTO pingcrm_lookup_keys VALUES ('email', 'p1@example.com')")
+    plan = "\n".join(
+        row[0]
+        for row in connection.exec_driver_sql(
+            f"EXPLAIN {ingest._KEYS_JOIN_POSTGRESQL}", (newcomer.id,)
+        )
+    )
+    assert "uq_contact_identifiers_user_id_kind_value" in plan, plan
+    assert "Filter" not in plan, plan

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 class ContactIdentifier(OwnedByUser, Timestamps, Base):
     __tablename__ = "contact_identifiers"
     __table_args__ = (UniqueConstraint("user_id", "kind", "value"),)
+    # The unique (user_id, kind, value) index serves every lookup by user.
+    user_id_index = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(

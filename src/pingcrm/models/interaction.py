@@ -23,6 +23,9 @@ class Interaction(OwnedByUser, Timestamps, Base):
         # Platform filter of the contacts list (migration 0004).
         Index("ix_interactions_contact_platform", "contact_id", "platform"),
     )
+    # The unique (user_id, platform, provider_id) and (user_id, occurred_at) indexes serve
+    # every lookup by user.
+    user_id_index = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))

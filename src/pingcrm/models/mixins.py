@@ -18,8 +18,15 @@ class Timestamps:
 
 
 class OwnedByUser:
-    """A ``user_id`` column: every user-owned row says whose it is (isolation)."""
+    """A ``user_id`` column: every user-owned row says whose it is (isolation).
+
+    The column has an index of its own unless the table sets ``user_id_index = False``
+    because a unique index already leads with ``user_id``: then the planner could pick
+    the narrow index for a lookup by the unique key of a user it has no statistics for
+    yet, and walk all of that user's rows once per key (migration 0019)."""
+
+    user_id_index: bool = True
 
     @declared_attr
     def user_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=cls.user_id_index)
