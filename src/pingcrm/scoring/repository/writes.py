@@ -156,15 +156,7 @@ def insert_scores(
     if connection.dialect.name == "postgresql":
         for start in range(0, len(rows), UPDATE_BATCH):
             batch = rows[start : start + UPDATE_BATCH]
-            connection.execute(
-                _INSERT_POSTGRESQL,
-                {
-                    "ids": [cid for cid, _s, _p in batch],
-                    "scores": [score for _cid, score, _p in batch],
-                    "parts": [parts_text(parts) for _cid, _s, parts in batch],
-                    "user_id": user_id,
-                },
-            )
+            connection.execute(_INSERT_POSTGRESQL, _unnest_parameters(user_id, batch))
         return
     sql = "INSERT INTO contact_scores (contact_id, user_id, score, parts) VALUES (?, ?, ?, ?)"
     for start in range(0, len(rows), UPDATE_BATCH):
@@ -256,15 +248,7 @@ def _write_scores_postgresql(
         return
     rows = sorted(rows, key=lambda row: row[0])
     if len(rows) <= UPDATE_BATCH:
-        session.execute(
-            _SCORES_POSTGRESQL,
-            {
-                "ids": [contact_id for contact_id, _score, _parts in rows],
-                "scores": [score for _cid, score, _parts in rows],
-                "parts": [parts_text(parts) for _cid, _score, parts in rows],
-                "user_id": user_id,
-            },
-        )
+        session.execute(_SCORES_POSTGRESQL, _unnest_parameters(user_id, rows))
         return
     connection = connection_of(session)
     copy_to_staging(
@@ -275,3 +259,15 @@ def _write_scores_postgresql(
         ((cid, score, parts_text(parts)) for cid, score, parts in rows),
     )
     connection.execute(_SCORES_FROM_STAGING, {"user_id": user_id})
+
+
+def _unnest_parameters(
+    user_id: int, rows: Sequence[tuple[int, int, dict[str, Any] | str]]
+) -> dict[str, Any]:
+    """The arrays an ``unnest(…)`` statement of score rows binds."""
+    return {
+        "ids": [contact_id for contact_id, _score, _parts in rows],
+        "scores": [score for _cid, score, _parts in rows],
+        "parts": [parts_text(parts) for _cid, _score, parts in rows],
+        "user_id": user_id,
+    }
