@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 from pingcrm.models import (
     Contact,
     Direction,
-    Interaction,
-    InteractionKind,
     Platform,
     Priority,
     Suggestion,
@@ -254,21 +252,14 @@ def test_a_recompute_after_new_interactions_reorders_the_list_by_score(
 ) -> None:
     chatty = create_contact(session, me, "Chad Chatty")
     create_contact(session, me, "Quinn Quiet")
-    # Conversations stored without rescoring (as the nightly recompute finds them).
+    # Conversations whose scores are left as they were (as the nightly recompute finds
+    # them).
     for day in range(1, 30, 3):
         for direction in (Direction.INBOUND, Direction.OUTBOUND):
-            session.add(
-                Interaction(
-                    user_id=me.id,
-                    contact_id=chatty.id,
-                    platform=Platform.EMAIL,
-                    kind=InteractionKind.EMAIL,
-                    direction=direction,
-                    occurred_at=NOW - timedelta(days=day),
-                    preview="See you soon",
-                    provider_id=f"chat-{day}-{direction.value}",
-                )
-            )
+            create_interaction(
+                session, me, chatty, direction=direction,
+                occurred_at=NOW - timedelta(days=day), preview="See you soon", commit=False,
+            )  # fmt: skip
     session.commit()
     # Equal scores: the newer contact first.
     assert names(client.get("/contacts", params={"sort": "-score"}).text) == [
