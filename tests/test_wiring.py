@@ -35,4 +35,5 @@ def test_the_registry_holds_the_scheduled_jobs_of_every_domain() -> None:
         "meeting_prep.scan",
         "sync.resume_deferred",
         "db.analyze",
+        "avatars.prune",
     } <= names

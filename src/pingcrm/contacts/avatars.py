@@ -82,9 +82,23 @@ def reencode(data: bytes, content_type: str) -> bytes:
         raise UnsupportedImage("The image could not be read.") from exc
 
 
+def avatars_root(settings: Settings) -> Path:
+    """The folder holding every user's avatar folder."""
+    return settings.data_dir / "avatars"
+
+
 def avatar_path(settings: Settings, user_id: int, contact_id: int) -> Path:
     """Where the avatar of ``contact_id`` is stored."""
-    return settings.data_dir / "avatars" / str(int(user_id)) / f"{int(contact_id)}.jpg"
+    return avatars_root(settings) / str(int(user_id)) / f"{int(contact_id)}.jpg"
+
+
+def stored_files(folder: Path) -> dict[int, Path]:
+    """The avatar files of one user's folder, by contact id."""
+    return {
+        int(path.stem): path
+        for path in folder.glob("*.jpg")
+        if path.stem.isdigit() and path.is_file()
+    }
 
 
 def store(settings: Settings, user_id: int, contact_id: int, jpeg: bytes) -> str:

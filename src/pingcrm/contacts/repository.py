@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    inspect,
     literal,
     literal_column,
     or_,
@@ -48,6 +49,7 @@ from pingcrm.models import (
     ContactScore,
     IdentifierKind,
     Interaction,
+    MergeRecord,
     Note,
     Organization,
     PlatformAccount,
@@ -56,6 +58,7 @@ from pingcrm.models import (
     Suggestion,
     SuggestionStatus,
     Tag,
+    User,
     UserSettings,
     contact_tags,
 )
@@ -908,7 +911,38 @@ def forget_loaded(session: Session, contact_ids: Collection[int]) -> None:
     """Drop deleted contacts (and rows hanging off them) from the session's identity map."""
     gone = set(contact_ids)
     for obj in list(session.identity_map.values()):
-        if (isinstance(obj, Contact) and obj.id in gone) or getattr(
-            obj, "contact_id", None
-        ) in gone:
+        # Read what is loaded, never load: an expired row may be gone already.
+        state = inspect(obj)
+        owner = (state.identity or (None,))[0] if isinstance(obj, Contact) else None
+        if owner in gone or state.dict.get("contact_id") in gone:
             session.expunge(obj)
+
+
+def stored_avatar_urls(session: Session, user_id: int, prefix: str) -> list[str]:
+    """The user's contacts' avatar URLs starting with ``prefix`` (stored photos)."""
+    return list(
+        session.scalars(
+            select(Contact.avatar_url).where(
+                Contact.user_id == user_id,
+                Contact.avatar_url.startswith(prefix, autoescape=True),
+            )
+        )
+    )
+
+
+def restorable_absorbed_ids(session: Session, user_id: int) -> set[int]:
+    """Contacts merged away by merges that can still be undone (Undo restores them)."""
+    return set(
+        session.scalars(
+            select(MergeRecord.absorbed_contact_id).where(
+                MergeRecord.user_id == user_id,
+                MergeRecord.undone_at.is_(None),
+                MergeRecord.survivor_id.is_not(None),
+            )
+        )
+    )
+
+
+def existing_user_ids(session: Session, user_ids: Collection[int]) -> set[int]:
+    """Those of ``user_ids`` whose account exists."""
+    return set(session.scalars(select(User.id).where(User.id.in_(list(user_ids)))))

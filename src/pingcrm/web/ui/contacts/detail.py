@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from pingcrm.contacts import avatars
+from pingcrm.contacts import avatars, photos
 from pingcrm.contacts import service as contacts
 from pingcrm.errors import NotFound, ValidationFailed
 from pingcrm.interactions import service as interactions
@@ -185,10 +185,10 @@ def contact_delete(
 def contact_avatar(
     contact_id: int, session: SessionDep, settings: SettingsDep, user: PageUser
 ) -> Response:
-    """A contact's stored avatar (LinkedIn, Telegram), for its owner only."""
-    contacts.get_contact(session, user.id, contact_id)
+    """A contact's stored avatar (LinkedIn, Telegram), for its owner only; also shown by
+    the contact that absorbed it in a merge."""
     data = avatars.read(settings, user.id, contact_id)
-    if data is None:
+    if data is None or not photos.can_show(session, user.id, contact_id):
         raise NotFound("This contact has no stored photo.")
     return Response(
         data,
