@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from pingcrm.config import Settings
 from pingcrm.identity import model, repository
 from pingcrm.identity.features import Features, build
 from pingcrm.identity.names import alnum, first_name_keys, latin_key, phonetic
-from pingcrm.identity.scan import FoundPair, ScanResult, compared_pairs
+from pingcrm.identity.scan import FoundPair, ScanResult, compared_pairs, scan_chunks
 from pingcrm.identity.service import thresholds
 from pingcrm.identity.signals import PairScore
 
@@ -47,7 +47,12 @@ EM_MAX_PAIRS = 2e6
 U_SEED = 42
 # Each EM session leaves out of training the comparisons its blocking rule uses: the
 # first session estimates every m but the last name's, the second the last name's.
-EM_BLOCKS = ("last", "first")
+EM_BLOCKS: tuple[tuple[str, ...], ...] = (("last",), ("first",))
+# Review thresholds tried to compare the models at one precision (each model's scores
+# are calibrated its own way): the lowest of them reaching PRECISION_TARGET is reported.
+SWEEP = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.82, 0.84, 0.86, 0.88, 0.9, 0.92, 0.94,
+         0.96, 0.97, 0.98, 0.99, 0.995, 0.999)  # fmt: skip
+PRECISION_TARGET = 0.95
 
 # Our m of each level of every Splink comparison below (null levels left out), in level
 # order. ``("w", bits)`` is one of our fixed weights: m = 2^bits * u, with Splink's u.
@@ -206,13 +211,16 @@ def comparisons() -> list[Any]:
 
 @dataclass
 class SplinkRun:
-    """One Splink model's review pairs and times."""
+    """One Splink model's scored pairs (those of probability >= ``min(SWEEP)``) and
+    times."""
 
     name: str
-    review: list[tuple[int, int, float]]
+    scored: list[tuple[int, int, float]]
     train_s: float
     predict_s: float
     note: str = ""
+    # The trained Splink model (settings with m and u), for a closer look.
+    model: dict[str, Any] | None = None
 
 
 def prior_probability(contacts: int) -> float:
@@ -224,7 +232,6 @@ def prior_probability(contacts: int) -> float:
 def run_splink(
     records: list[dict[str, Any]],
     pairs: Iterable[tuple[int, int]],
-    review: float,
     prior: float,
 ) -> list[SplinkRun]:
     """Train and score both Splink models on ``records``; score only ``pairs``."""
@@ -241,7 +248,7 @@ def run_splink(
 
     def predict(linker: Any, db: Any) -> list[tuple[int, int, float]]:
         linker.table_management.register_blocked_pairs_for_predict(db.register(pair_rows))
-        found = linker.inference.predict(threshold_match_probability=review)
+        found = linker.inference.predict(threshold_match_probability=min(SWEEP))
         rows = (
             found.as_duckdbpyrelation()
             .select("unique_id_l, unique_id_r, match_probability")
@@ -262,15 +269,16 @@ def run_splink(
     u_trained = linker.misc.save_model_to_json()
     u_s = time.perf_counter() - started
     unseen = _unobserved(u_trained)
-    for column in EM_BLOCKS:
+    for columns in EM_BLOCKS:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(column), max_pairs=EM_MAX_PAIRS
+            block_on(*columns), max_pairs=EM_MAX_PAIRS
         )
     trained = time.perf_counter()
     review_em = predict(linker, db)
     predicted = time.perf_counter()
+    em_model = linker.misc.save_model_to_json()
     out.append(SplinkRun("Splink, m by EM", review_em, trained - started, predicted - trained,
-                         _em_note(linker.misc.save_model_to_json()) + unseen))  # fmt: skip
+                         _em_note(em_model) + unseen, em_model))  # fmt: skip
 
     started = time.perf_counter()
     linker, db = linker_of(with_our_m(u_trained))
@@ -319,7 +327,8 @@ def _em_note(settings: dict[str, Any]) -> str:
             m = levels[0].get("m_probability")
             if m is not None:
                 found.append(f"{comparison['output_column_name']} {m:.2f}")
-    return "EM's m of exact " + ", ".join(found)
+    blocks = ", ".join(" + ".join(columns) for columns in EM_BLOCKS)
+    return f"EM on blocks of one {blocks}; EM's m of exact " + ", ".join(found)
 
 
 def features_of(session: Session, user_id: int) -> list[Features]:
@@ -361,19 +370,29 @@ def measure(
         read_s = time.perf_counter() - started
     tier2 = sorted(candidates - tier1)
     prior = prior_probability(len(features))
-    runs = run_splink([record(f) for f in features], tier2, limits.review, prior)
+    runs = run_splink([record(f) for f in features], tier2, prior)
+    # Our model's scores down to the lowest threshold of the sweep (tier 1 unchanged).
+    with session_factory() as session:
+        low = replace(limits, review=min(SWEEP))
+        ours_low = scan_chunks(repository.scan_chunks(session, user_id), low, max_block)
+    our_scored = [(p.a, p.b, p.verdict.score) for p in ours_low.pairs if p.verdict.tier == 2]
+
+    def matched(scored: list[tuple[int, int, float]]) -> str:
+        return at_precision(book, contact_of, scanned.result, scored)
+
     label = f"{WORKLOAD} {len(book.records) // 1000}k"
     rows = [
         _row(f"{label}: our model", ours,
              f"scan {scanned.wall_s:.1f} s wall, {scanned.cpu_s:.1f} s CPU (whole scan: "
-             f"features, blocking, tier 1 and 2)"),
+             f"features, blocking, tier 1 and 2); {matched(our_scored)}"),
     ]  # fmt: skip
     for run_ in runs:
-        out = evaluate(book, contact_of, with_review(scanned.result, run_.review))
+        review = [pair for pair in run_.scored if pair[2] >= limits.review]
+        out = evaluate(book, contact_of, with_review(scanned.result, review))
         rows.append(
             _row(f"{label}: {run_.name}", out,
-                 f"train {run_.train_s:.1f} s + predict {run_.predict_s:.1f} s"
-                 + (f"; {run_.note}" if run_.note else ""))
+                 f"train {run_.train_s:.1f} s + predict {run_.predict_s:.1f} s; "
+                 f"{matched(run_.scored)}" + (f"; {run_.note}" if run_.note else ""))
         )  # fmt: skip
     rows.append(
         Row(f"{label}: setup", "sqlite", None, None, "-",
@@ -383,6 +402,25 @@ def measure(
             f"seed {seed}; {_by_shape_header(book)}")
     )  # fmt: skip
     return rows
+
+
+def at_precision(
+    book: Book,
+    contact_of: list[int | None],
+    result: ScanResult,
+    scored: list[tuple[int, int, float]],
+) -> str:
+    """Recall at the lowest threshold of :data:`SWEEP` whose review precision reaches
+    :data:`PRECISION_TARGET` (the models compared at one precision)."""
+    for threshold in SWEEP:
+        review = [pair for pair in scored if pair[2] >= threshold]
+        out = evaluate(book, contact_of, with_review(result, review))
+        if _precision(out) >= PRECISION_TARGET:
+            return (
+                f"at precision >= {PRECISION_TARGET}: recall {out.recall:.3f} "
+                f"(threshold {threshold}, precision {_precision(out):.3f})"
+            )
+    return f"precision {PRECISION_TARGET} not reached at any threshold up to {SWEEP[-1]}"
 
 
 def _precision(out: Outcome) -> float:
