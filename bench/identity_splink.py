@@ -274,20 +274,20 @@ def run_splink(
             block_on(*columns), max_pairs=EM_MAX_PAIRS
         )
     trained = time.perf_counter()
-    review_em = predict(linker, db)
+    scored_em = predict(linker, db)
     predicted = time.perf_counter()
     em_model = linker.misc.save_model_to_json()
-    out.append(SplinkRun("Splink, m by EM", review_em, trained - started, predicted - trained,
+    out.append(SplinkRun("Splink, m by EM", scored_em, trained - started, predicted - trained,
                          _em_note(em_model) + unseen, em_model))  # fmt: skip
 
     started = time.perf_counter()
     linker, db = linker_of(with_our_m(u_trained))
     trained = time.perf_counter()
-    review_fixed = predict(linker, db)
+    scored_fixed = predict(linker, db)
     predicted = time.perf_counter()
     fixed_s, note = u_s + trained - started, unseen.lstrip("; ")
     out.append(
-        SplinkRun("Splink, m fixed to ours", review_fixed, fixed_s, predicted - trained, note)
+        SplinkRun("Splink, m fixed to ours", scored_fixed, fixed_s, predicted - trained, note)
     )
     return out
 
