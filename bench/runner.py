@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 import bench.suites  # noqa: F401  (registers the benchmarks)
-from bench import identity_book
+from bench import identity_book, identity_splink
 from bench.dataset import (
     CACHE_DIR,
     describe,
@@ -35,6 +35,8 @@ from pingcrm.app import create_app
 from pingcrm.db import make_engine, make_session_factory
 
 IDENTITY_BOOK = "identity"
+# Splink side by side with our tier-2 model on the identity book (needs `.[splink]`).
+IDENTITY_SPLINK = "identity splink"
 # Fixed secrets: the benchmark app never sees real data.
 
 
@@ -154,7 +156,8 @@ def run(
     # "identity" selects the independent identity book (its own empty databases, no
     # demo dataset to build); it runs last in a full run.
     book = only is None or IDENTITY_BOOK in only
-    only = None if only is None else [n for n in only if n != IDENTITY_BOOK]
+    splink = only is None or IDENTITY_SPLINK in only
+    only = None if only is None else [n for n in only if n not in (IDENTITY_BOOK, IDENTITY_SPLINK)]
     if only is None or only:
         _selected(only)
         if sqlite:
@@ -187,6 +190,12 @@ def run(
             f"identity book: {size.contacts:,} records from bench/identity_book.py "
             f"(its own generator), seed {seed}"
         )
+    if splink and sqlite:
+        log(f"bench: Splink beside our model on the identity book ({size.contacts:,} records)…")
+        splink_rows = identity_splink.run(size.contacts, seed, cache_dir)
+        for row in splink_rows:
+            log(render_row(row))
+        rows += splink_rows
     return rows, notes
 
 

@@ -13,11 +13,13 @@ adds nothing.
 
 This is the model of Splink (Fellegi–Sunter with TF adjustments), fitted to a personal
 CRM: the ``m`` values are fixed rather than re-estimated by EM on every scan (EM on a
-few thousand blocked pairs of a personal book is unstable: measured with Splink itself,
-it converges to "same company" as the match class unless trained on well-chosen blocks),
-and the term frequencies come from the user's own book at every scan. Beyond Splink's
-same-column comparisons it compares across fields: a nickname or transliteration of the
-first name, a company against the other record's work email domain, and a username part
+few thousand blocked pairs of a personal book is unstable: Splink itself, trained by EM
+on blocks of one name, learns "same work domain" as the match class and misses the 0.95
+review precision; given our m it matches this model at 10k contacts and trails it at
+100k: the ``identity splink`` bench row, docs/operations.md), and the term frequencies
+come from the user's own book at every scan. Beyond the comparisons of Splink's library
+(one column each) it compares across fields: a nickname or transliteration of the first
+name, a company against the other record's work email domain, and a username part
 (``jsmith84``) that one record has as an email local part and the other as a handle.
 """
 
