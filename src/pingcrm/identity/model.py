@@ -19,6 +19,12 @@ and the term frequencies come from the user's own book at every scan. Beyond Spl
 same-column comparisons it compares across fields: a nickname or transliteration of the
 first name, a company against the other record's work email domain, and a username part
 (``jsmith84``) that one record has as an email local part and the other as a handle.
+
+First and last names are not independent: people take both from one culture, so a full
+name repeats more often than the product of its parts' frequencies says. When the two
+records share a full name, its ``u`` is at least that product times the book's lift of
+full names (measured on records that are surely two people, ``cultures.py``) and at
+least the share of the book's other records holding that full name.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from pingcrm.identity.cultures import FullNames
 from pingcrm.identity.features import Features
 from pingcrm.identity.names import alnum, latin_key, phonetic, same_first_name, spelling
 
@@ -115,6 +122,8 @@ class BookStats:
     company: Counter[str] = field(default_factory=Counter)
     domain: Counter[str] = field(default_factory=Counter)
     username: Counter[str] = field(default_factory=Counter)
+    # Full names (first and last, folded): counts, and how their parts go together.
+    full: FullNames = field(default_factory=FullNames)
 
     @classmethod
     def of(cls, features: Iterable[Features]) -> BookStats:
@@ -125,12 +134,15 @@ class BookStats:
                 stats.first[f.first] += 1
             if f.last:
                 stats.last[f.last] += 1
+                if f.first:
+                    stats.full.add(f.first, f.last, (kind for kind, _ in f.strong))
             if f.company:
                 stats.company[f.company] += 1
             for domain in f.domains:
                 stats.domain[domain] += 1
             for part in f.usernames:
                 stats.username[part] += 1
+        stats.full.finish()
         return stats
 
     @property
@@ -147,6 +159,19 @@ class BookStats:
             if found > count:
                 count = found
         return (count - 1 if count > 2 else 1) / self.scale
+
+    def full_name_u(self, a: Features, b: Features, product: float) -> float:
+        """How often two different people share the pair's full name (``product`` is
+        the first and last names' ``u``): the product times the book's lift of full
+        names, or the share of the book's other records holding that full name beyond
+        one (a third record of a name is often the same person again), whichever is
+        larger."""
+        full = self.full
+        if (a.first, a.last) == (b.first, b.last):
+            others = full.count(a.first, a.last) - 2
+        else:  # spelling variants: the records of either spelling but the pair's own
+            others = max(full.count(a.first, a.last), full.count(b.first, b.last)) - 1
+        return max(product * full.lift, (others - 1) / self.scale)
 
     @property
     def prior(self) -> float:
@@ -249,6 +274,8 @@ def compare(
     first_level, parts["first_name"] = _first_level(a, b, stats)
     last_level, parts["last_name"] = _last_level(a, b, stats)
     same_name = first_level in _SAME_NAME and last_level in _SAME_NAME
+    if same_name:
+        parts["full_name"] = _full_name_weight(a, b, stats)
     if a.company and b.company:
         if a.company == b.company:
             parts["company"] = _company_weight(stats, same_name, a.company)
@@ -296,6 +323,14 @@ def compare(
 
 
 _SAME_NAME = frozenset({"exact", "variant"})
+
+
+def _full_name_weight(a: Features, b: Features, stats: BookStats) -> float:
+    """The correction (bits, at most 0) of the first- and last-name weights of a pair
+    sharing a full name: first and last names come from one culture, so a full name
+    repeats more often than the product of its parts' frequencies says."""
+    product = stats.tf(stats.first, a.first, b.first) * stats.tf(stats.last, a.last, b.last)
+    return _log2(product) - _log2(stats.full_name_u(a, b, product))
 
 
 def _company_weight(stats: BookStats, same_name: bool, *companies: str) -> float:
