@@ -74,12 +74,13 @@ class FullNames:
     lift: float = 1.0
     _tallies: dict[str, NameTally] = field(default_factory=dict)
 
-    def add(self, first: str, last: str, strong_kinds: Iterable[str]) -> None:
-        """Count one record's full name (and, by the kinds of its certain identifiers,
-        in the tallies of records that are surely different people)."""
+    def add(self, first: str, last: str, strong: Iterable[tuple[str, str]] = ()) -> None:
+        """Count one record's full name (and, by the kinds of its certain identifiers
+        ``(kind, value)``, in the tallies of records that are surely different people)."""
         self.counts[full_name_key(first, last)] += 1
-        for kind in ONE_PER_PERSON.intersection(strong_kinds):
-            self._tallies.setdefault(kind, NameTally()).add(first, last)
+        if strong:
+            for kind in {kind for kind, _ in strong if kind in ONE_PER_PERSON}:
+                self._tallies.setdefault(kind, NameTally()).add(first, last)
 
     def finish(self) -> None:
         """Measure the book's lift once every record is counted, and forget the names

@@ -135,7 +135,7 @@ class BookStats:
             if f.last:
                 stats.last[f.last] += 1
                 if f.first:
-                    stats.full.add(f.first, f.last, (kind for kind, _ in f.strong))
+                    stats.full.add(f.first, f.last, f.strong)
             if f.company:
                 stats.company[f.company] += 1
             for domain in f.domains:
@@ -199,11 +199,12 @@ class Comparison:
         return 2**w / (1 + 2**w)
 
 
-def _first_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float]:
+def _first_level(a: Features, b: Features, u: float) -> tuple[str, float]:
+    """The first names' level and weight; ``u`` is the names' term frequency."""
     fa, fb = a.first, b.first
     if not fa or not fb:
         return "missing", 0.0
-    exact = _log2(M_FIRST_EXACT / stats.tf(stats.first, fa, fb))
+    exact = _log2(M_FIRST_EXACT / u)
     if fa == fb:
         return "exact", exact
     if spelling(fa) == spelling(fb) or latin_key(fa) == latin_key(fb):
@@ -225,11 +226,12 @@ def _first_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float
     return "other", _log2(M_FIRST_OTHER / U_FIRST_OTHER)
 
 
-def _last_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float]:
+def _last_level(a: Features, b: Features, u: float) -> tuple[str, float]:
+    """The surnames' level and weight; ``u`` is the surnames' term frequency."""
     la, lb = a.last, b.last
     if not la or not lb:
         return "missing", 0.0
-    exact = _log2(M_LAST_EXACT / stats.tf(stats.last, la, lb))
+    exact = _log2(M_LAST_EXACT / u)
     if la == lb:
         return "exact", exact
     if spelling(la) == spelling(lb) or latin_key(la) == latin_key(lb):
@@ -271,11 +273,15 @@ def compare(
 ) -> Comparison:
     """The match weight of ``a`` and ``b``: prior + the weight of every level."""
     parts: dict[str, float] = {}
-    first_level, parts["first_name"] = _first_level(a, b, stats)
-    last_level, parts["last_name"] = _last_level(a, b, stats)
+    u_first = stats.tf(stats.first, a.first, b.first)
+    u_last = stats.tf(stats.last, a.last, b.last)
+    first_level, parts["first_name"] = _first_level(a, b, u_first)
+    last_level, parts["last_name"] = _last_level(a, b, u_last)
     same_name = first_level in _SAME_NAME and last_level in _SAME_NAME
     if same_name:
-        parts["full_name"] = _full_name_weight(a, b, stats)
+        # First and last names go together: the full name's own u, in bits.
+        product = u_first * u_last
+        parts["full_name"] = _log2(product) - _log2(stats.full_name_u(a, b, product))
     if a.company and b.company:
         if a.company == b.company:
             parts["company"] = _company_weight(stats, same_name, a.company)
@@ -323,14 +329,6 @@ def compare(
 
 
 _SAME_NAME = frozenset({"exact", "variant"})
-
-
-def _full_name_weight(a: Features, b: Features, stats: BookStats) -> float:
-    """The correction (bits, at most 0) of the first- and last-name weights of a pair
-    sharing a full name: first and last names come from one culture, so a full name
-    repeats more often than the product of its parts' frequencies says."""
-    product = stats.tf(stats.first, a.first, b.first) * stats.tf(stats.last, a.last, b.last)
-    return _log2(product) - _log2(stats.full_name_u(a, b, product))
 
 
 def _company_weight(stats: BookStats, same_name: bool, *companies: str) -> float:

@@ -212,7 +212,8 @@ def score_pair(
     )
     score = comparison.probability
     signals: dict[str, float] = {}
-    name = sum(comparison.parts.get(k, 0.0) for k in ("first_name", "last_name", "full_name"))
+    parts = comparison.parts
+    name = parts.get("first_name", 0.0) + parts.get("last_name", 0.0) + parts.get("full_name", 0.0)
     if name > 0:
         signals["name"] = round(min(1.0, name / 30), 3)
     for key in ("email_name", "username", "company", "domain", "groups"):
