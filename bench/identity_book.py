@@ -1,7 +1,11 @@
 """An independent identity benchmark: a book of records shaped like real exports (LinkedIn
 connections, Gmail senders, Google Contacts, Telegram chats, X follows) written by a
 generator that shares nothing with the demo generator or the scorer: its own name pools
-drawn with Zipf frequencies (common names repeat, as in life), namesakes (~2 % of rows:
+of nine locales drawn with Zipf frequencies (common names repeat, as in life), a
+person's first and last names of one culture most of the time (85 %: one locale's pools,
+the locales weighted as a book with a home culture; the others draw each name from all
+locales, as marriages, migration and chosen names do), so that a full name repeats more
+often than its parts' frequencies say, as in real books; namesakes (~2 % of rows:
 different people with one full name, with and without the same company), cross-platform
 halves (name + company, no email ↔ name + email, no company), one-letter typos,
 nicknames, transliterations (Tomás O'Brien / Tomas OBrien, Cyrillic / Latin) and
@@ -146,27 +150,88 @@ def _typo(rng: random.Random, word: str) -> str:
     return word[:i] + rng.choice("aeiourns") + word[i + 1 :]  # replace one
 
 
+# The share of people whose first and last names come from one culture; the others
+# (marriages, migration, a chosen name) draw each name from the pool of all locales.
+SAME_CULTURE = 0.85
+# How many people of the book come from each locale: Zipf over LOCALES in this order
+# (a book has a home culture; en_US 35 %, en_GB 18 %, en_IE 12 %, es_ES 9 %, …).
+LOCALE_EXPONENT = 1.0
+# Zipf exponents of first names and surnames within a pool.
+FIRST_EXPONENT, LAST_EXPONENT = 0.75, 0.7
+
+
+@dataclass
+class _Pool:
+    """Names of one culture in order of frequency, drawn with Zipf frequencies."""
+
+    names: list[str]
+    cumulative: list[float]
+
+    @classmethod
+    def of(cls, names: list[str], exponent: float) -> _Pool:
+        return cls(names, _cumulative(len(names), exponent))
+
+    def pick(self, rng: random.Random) -> str:
+        return _zipf_pick(rng, self.names, self.cumulative)
+
+
+@dataclass
+class _NamePools:
+    """First-name and surname pools per locale and of all locales together."""
+
+    locales: list[tuple[_Pool, _Pool]]
+    locale_weights: list[float]
+    mixed: tuple[_Pool, _Pool]
+
+    @classmethod
+    def build(cls, rng: random.Random) -> _NamePools:
+        per_locale: list[tuple[list[str], list[str]]] = []
+        for locale in LOCALES:
+            fake = Faker(locale)
+            fake.seed_instance(rng.randrange(1 << 30))
+            firsts = list(dict.fromkeys(fake.first_name() for _ in range(400)))
+            lasts = list(dict.fromkeys(fake.last_name() for _ in range(900)))
+            rng.shuffle(firsts)
+            rng.shuffle(lasts)
+            per_locale.append((firsts, lasts))
+        # A few very common American names head the home culture's curve.
+        home_firsts, home_lasts = per_locale[0]
+        head_first = ["John", "Maria", "David", "Anna", "Michael", "Robert", "William"]
+        head_last = ["Smith", "Johnson", "Garcia", "Brown", "Miller"]
+        per_locale[0] = (
+            head_first + [n for n in home_firsts if n not in head_first],
+            head_last + [n for n in home_lasts if n not in head_last],
+        )
+        all_firsts = [n for firsts, _ in per_locale for n in firsts[len(head_first) :]]
+        all_lasts = [n for _, lasts in per_locale for n in lasts[len(head_last) :]]
+        rng.shuffle(all_firsts)
+        rng.shuffle(all_lasts)
+        mixed_firsts = list(dict.fromkeys(head_first + all_firsts))
+        mixed_lasts = list(dict.fromkeys(head_last + all_lasts))
+        return cls(
+            locales=[
+                (_Pool.of(firsts, FIRST_EXPONENT), _Pool.of(lasts, LAST_EXPONENT))
+                for firsts, lasts in per_locale
+            ],
+            locale_weights=_cumulative(len(LOCALES), LOCALE_EXPONENT),
+            mixed=(_Pool.of(mixed_firsts, FIRST_EXPONENT), _Pool.of(mixed_lasts, LAST_EXPONENT)),
+        )
+
+    def draw(self, rng: random.Random) -> tuple[str, str]:
+        """A person's first name and surname: of one culture most of the time."""
+        if rng.random() < SAME_CULTURE:
+            x = rng.random() * self.locale_weights[-1]
+            index = next(i for i, c in enumerate(self.locale_weights) if c >= x)
+            firsts, lasts = self.locales[index]
+        else:
+            firsts, lasts = self.mixed
+        return firsts.pick(rng), lasts.pick(rng)
+
+
 def generate(records: int, seed: int) -> Book:
     """About ``records`` records of people, some of them several times."""
     rng = random.Random(f"identity-book-{seed}")
-    firsts: list[str] = []
-    lasts: list[str] = []
-    for locale in LOCALES:
-        fake = Faker(locale)
-        fake.seed_instance(rng.randrange(1 << 30))
-        firsts += list(dict.fromkeys(fake.first_name() for _ in range(400)))
-        lasts += list(dict.fromkeys(fake.last_name() for _ in range(900)))
-    rng.shuffle(firsts)
-    rng.shuffle(lasts)
-    firsts = list(dict.fromkeys(firsts))
-    lasts = list(dict.fromkeys(lasts))
-    # Put a few very common English names first (the head of the Zipf curve).
-    for name in ("Smith", "Johnson", "Garcia", "Brown", "Miller"):
-        lasts.insert(0, name)
-    for name in ("John", "Maria", "David", "Anna", "Michael", "Robert", "William"):
-        firsts.insert(0, name)
-    # Zipf exponents giving a top first name near 5 % and a top surname near 2 % of people.
-    cum_first, cum_last = _cumulative(len(firsts), 0.75), _cumulative(len(lasts), 0.7)
+    pools = _NamePools.build(rng)
     company_fake = Faker("en_US")
     company_fake.seed_instance(rng.randrange(1 << 30))
     companies = list(dict.fromkeys(company_fake.company() for _ in range(max(50, records // 25))))
@@ -185,8 +250,9 @@ def generate(records: int, seed: int) -> Book:
                    company: str | bool | None = True) -> Person:  # fmt: skip
         nonlocal pid
         pid += 1
-        f = first or _zipf_pick(rng, firsts, cum_first)
-        lname = last or _zipf_pick(rng, lasts, cum_last)
+        drawn_first, drawn_last = pools.draw(rng)
+        f = first or drawn_first
+        lname = last or drawn_last
         comp = (
             _zipf_pick(rng, companies, cum_company) if company is True and rng.random() < 0.8
             else (company if isinstance(company, str) else None)
@@ -303,9 +369,7 @@ def generate(records: int, seed: int) -> Book:
             # one that the book already holds comes out.
             other = None
             for _ in range(5000):
-                other = names.get(
-                    (_zipf_pick(rng, firsts, cum_first), _zipf_pick(rng, lasts, cum_last))
-                )
+                other = names.get(pools.draw(rng))
                 if other is not None:
                     break
             if other is None:
@@ -327,7 +391,7 @@ def generate(records: int, seed: int) -> Book:
                     gmail(p)
                 else:
                     f = rng.choice(IRISH_FIRST)
-                    lname = "O'" + _zipf_pick(rng, lasts, cum_last)
+                    lname = "O'" + pools.draw(rng)[1]
                     p = new_person(f, lname)
                     linkedin(p)
                     gmail(p, _ascii(f), _ascii(lname))

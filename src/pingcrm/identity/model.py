@@ -21,6 +21,12 @@ come from the user's own book at every scan. Beyond the comparisons of Splink's 
 (one column each) it compares across fields: a nickname or transliteration of the first
 name, a company against the other record's work email domain, and a username part
 (``jsmith84``) that one record has as an email local part and the other as a handle.
+
+First and last names are not independent: people take both from one culture, so a full
+name repeats more often than the product of its parts' frequencies says. When the two
+records share a full name, its ``u`` is at least that product times the book's lift of
+full names (measured on records that are surely two people, ``cultures.py``) and at
+least the share of the book's other records holding that full name.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from pingcrm.identity.cultures import FullNames
 from pingcrm.identity.features import Features
 from pingcrm.identity.names import alnum, latin_key, phonetic, same_first_name, spelling
 
@@ -117,6 +124,8 @@ class BookStats:
     company: Counter[str] = field(default_factory=Counter)
     domain: Counter[str] = field(default_factory=Counter)
     username: Counter[str] = field(default_factory=Counter)
+    # Full names (first and last, folded): counts, and how their parts go together.
+    full: FullNames = field(default_factory=FullNames)
 
     @classmethod
     def of(cls, features: Iterable[Features]) -> BookStats:
@@ -127,12 +136,15 @@ class BookStats:
                 stats.first[f.first] += 1
             if f.last:
                 stats.last[f.last] += 1
+                if f.first:
+                    stats.full.add(f.first, f.last, f.strong)
             if f.company:
                 stats.company[f.company] += 1
             for domain in f.domains:
                 stats.domain[domain] += 1
             for part in f.usernames:
                 stats.username[part] += 1
+        stats.full.finish()
         return stats
 
     @property
@@ -149,6 +161,19 @@ class BookStats:
             if found > count:
                 count = found
         return (count - 1 if count > 2 else 1) / self.scale
+
+    def full_name_u(self, a: Features, b: Features, product: float) -> float:
+        """How often two different people share the pair's full name (``product`` is
+        the first and last names' ``u``): the product times the book's lift of full
+        names, or the share of the book's other records holding that full name beyond
+        one (a third record of a name is often the same person again), whichever is
+        larger."""
+        full = self.full
+        if (a.first, a.last) == (b.first, b.last):
+            others = full.count(a.first, a.last) - 2
+        else:  # spelling variants: the records of either spelling but the pair's own
+            others = max(full.count(a.first, a.last), full.count(b.first, b.last)) - 1
+        return max(product * full.lift, (others - 1) / self.scale)
 
     @property
     def prior(self) -> float:
@@ -176,11 +201,12 @@ class Comparison:
         return 2**w / (1 + 2**w)
 
 
-def _first_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float]:
+def _first_level(a: Features, b: Features, u: float) -> tuple[str, float]:
+    """The first names' level and weight; ``u`` is the names' term frequency."""
     fa, fb = a.first, b.first
     if not fa or not fb:
         return "missing", 0.0
-    exact = _log2(M_FIRST_EXACT / stats.tf(stats.first, fa, fb))
+    exact = _log2(M_FIRST_EXACT / u)
     if fa == fb:
         return "exact", exact
     if spelling(fa) == spelling(fb) or latin_key(fa) == latin_key(fb):
@@ -202,11 +228,12 @@ def _first_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float
     return "other", _log2(M_FIRST_OTHER / U_FIRST_OTHER)
 
 
-def _last_level(a: Features, b: Features, stats: BookStats) -> tuple[str, float]:
+def _last_level(a: Features, b: Features, u: float) -> tuple[str, float]:
+    """The surnames' level and weight; ``u`` is the surnames' term frequency."""
     la, lb = a.last, b.last
     if not la or not lb:
         return "missing", 0.0
-    exact = _log2(M_LAST_EXACT / stats.tf(stats.last, la, lb))
+    exact = _log2(M_LAST_EXACT / u)
     if la == lb:
         return "exact", exact
     if spelling(la) == spelling(lb) or latin_key(la) == latin_key(lb):
@@ -248,9 +275,15 @@ def compare(
 ) -> Comparison:
     """The match weight of ``a`` and ``b``: prior + the weight of every level."""
     parts: dict[str, float] = {}
-    first_level, parts["first_name"] = _first_level(a, b, stats)
-    last_level, parts["last_name"] = _last_level(a, b, stats)
+    u_first = stats.tf(stats.first, a.first, b.first)
+    u_last = stats.tf(stats.last, a.last, b.last)
+    first_level, parts["first_name"] = _first_level(a, b, u_first)
+    last_level, parts["last_name"] = _last_level(a, b, u_last)
     same_name = first_level in _SAME_NAME and last_level in _SAME_NAME
+    if same_name:
+        # First and last names go together: the full name's own u, in bits.
+        product = u_first * u_last
+        parts["full_name"] = _log2(product) - _log2(stats.full_name_u(a, b, product))
     if a.company and b.company:
         if a.company == b.company:
             parts["company"] = _company_weight(stats, same_name, a.company)

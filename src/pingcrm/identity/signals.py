@@ -58,7 +58,7 @@ SIGNAL_LABELS = {
 class Thresholds:
     """When a pair is queued for review and when a probable pair may merge itself."""
 
-    review: float = 0.8
+    review: float = 0.87
     auto_merge: float = 0.99
     name_only_cap: float = 0.65
 
@@ -212,7 +212,8 @@ def score_pair(
     )
     score = comparison.probability
     signals: dict[str, float] = {}
-    name = comparison.parts.get("first_name", 0.0) + comparison.parts.get("last_name", 0.0)
+    parts = comparison.parts
+    name = parts.get("first_name", 0.0) + parts.get("last_name", 0.0) + parts.get("full_name", 0.0)
     if name > 0:
         signals["name"] = round(min(1.0, name / 30), 3)
     for key in ("email_name", "username", "company", "domain", "groups"):
