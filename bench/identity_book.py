@@ -449,6 +449,29 @@ class Outcome:
     duplicate_pairs: int
     # Recall of the duplicate pairs of each planted shape: shape → (found, pairs).
     by_shape: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # People joined at import because their rows are identical and carry no identifier
+    # (a duplicated row, by the import's rule): no program can tell them apart, so they
+    # are reported beside the wrongly merged, not among them.
+    identical_rows: int = 0
+
+
+def _identical_rows(book: Book, contact_of: list[int | None]) -> int:
+    """People joined into one contact whose records say exactly the same (same source,
+    same row, no identifier): indistinguishable, counted apart."""
+    rows_of: dict[int, list[Record]] = defaultdict(list)
+    for record, cid in zip(book.records, contact_of, strict=True):
+        if cid is not None:
+            rows_of[cid].append(record)
+    count = 0
+    for records in rows_of.values():
+        people = {r.person for r in records}
+        first = records[0]
+        if len(people) > 1 and all(
+            r.source == first.source and r.row == first.row and not r.row.identifiers
+            for r in records
+        ):
+            count += len(people) - 1
+    return count
 
 
 def ingest(session: Session, user_id: int, book: Book) -> list[int | None]:
@@ -481,7 +504,8 @@ def evaluate(book: Book, contact_of: list[int | None], result: ScanResult) -> Ou
     for record, cid in zip(book.records, contact_of, strict=True):
         if cid is not None:
             persons[cid].add(record.person)
-    wrong_import = sum(len(p) - 1 for p in persons.values())
+    identical = _identical_rows(book, contact_of)
+    wrong_import = sum(len(p) - 1 for p in persons.values()) - identical
     # Automatic merges: certain pairs without conflicting identifiers (probable pairs
     # merge themselves only for users who opted in; off by default).
     parent: dict[int, int] = {}
@@ -503,7 +527,7 @@ def evaluate(book: Book, contact_of: list[int | None], result: ScanResult) -> Ou
     merged: dict[int, set[int]] = defaultdict(set)
     for cid, who in persons.items():
         merged[find(cid)] |= who
-    wrong_scan = sum(len(p) - 1 for p in merged.values())
+    wrong_scan = sum(len(p) - 1 for p in merged.values()) - identical
     review_true = sum(1 for a, b in review if persons.get(a, set()) & persons.get(b, set()))
     queued = {(min(a, b), max(a, b)) for a, b in review}
     records_of: dict[int, list[int]] = defaultdict(list)
@@ -523,6 +547,7 @@ def evaluate(book: Book, contact_of: list[int | None], result: ScanResult) -> Ou
                     tally[0] += 1
     return Outcome(
         wrongly_merged_import=wrong_import,
+        identical_rows=identical,
         wrongly_merged_scan=wrong_scan,
         review=len(review),
         review_true=review_true,
@@ -572,7 +597,9 @@ def measure_book(
     )
     return [
         _row(f"{label}: people wrongly merged after import", backend, "0",
-             out.wrongly_merged_import == 0, f"{out.wrongly_merged_import} ({size})"),
+             out.wrongly_merged_import == 0,
+             f"{out.wrongly_merged_import} ({size}; besides, {out.identical_rows} joined "
+             "as identical rows without any identifier, which nothing can tell apart)"),
         _row(f"{label}: people wrongly merged after scan", backend, "0",
              out.wrongly_merged_scan == 0,
              f"{out.wrongly_merged_scan} (previous scorer: {old.wrongly_merged_scan})"),
