@@ -16,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from pingcrm import __version__
+from pingcrm.accounts.passwords import limit_concurrent_hashing
 from pingcrm.config import Settings, get_settings
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.mcp.server import http_endpoint as mcp_http_endpoint
@@ -88,6 +89,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    limit_concurrent_hashing(settings.password_hash_concurrency)
     app.state.engine = engine or make_engine(settings.resolved_database_url, request_pool=True)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.runner = build_runner(
