@@ -14,7 +14,13 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from pingcrm.accounts.passwords import SLOTS, limit_concurrent_hashing
+from pingcrm.accounts.passwords import (
+    DUMMY_HASH,
+    SLOTS,
+    hash_password,
+    limit_concurrent_hashing,
+    verify_password,
+)
 from pingcrm.app import create_app
 from pingcrm.config import Settings
 from tests.fixtures.builders import DEFAULT_PASSWORD, create_user
@@ -113,3 +119,9 @@ def test_the_server_answers_other_requests_while_sign_ins_wait_for_a_hash(
     assert health.status_code == 200
     assert statuses == [200] * 4
     assert probe.peak == 1
+
+
+def test_an_unknown_email_is_checked_against_a_hash_as_costly_as_a_real_one() -> None:
+    parameters = hash_password("any password at all").rsplit("$", 2)[0]
+    assert DUMMY_HASH.rsplit("$", 2)[0] == parameters
+    assert verify_password("pingcrm-timing-equaliser", DUMMY_HASH)
