@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -16,9 +17,10 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from pingcrm import __version__
+from pingcrm.accounts.passwords import limit_concurrent_hashing
 from pingcrm.config import Settings, get_settings
 from pingcrm.db import make_engine, make_session_factory
-from pingcrm.mcp.server import http_endpoint as mcp_http_endpoint
+from pingcrm.mcp.mount import McpMount
 from pingcrm.web.errors import install_error_handlers
 from pingcrm.web.middleware import (
     MAX_IN_FLIGHT,
@@ -33,19 +35,22 @@ from pingcrm.worker.runner import build_runner
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the job runner (the embedded scheduler ticks) and the MCP session manager
-    with the app; stop them after."""
+    """Start the job runner (the embedded scheduler ticks) with the app, and the MCP
+    endpoint with the first request to ``/mcp``; stop them after."""
     runner = app.state.runner
     runner.start()
-    # A session manager runs once: each start of the app (tests start one app several
-    # times) gets a fresh MCP server.
-    endpoint, server = mcp_http_endpoint(app.state.settings, app.state.session_factory)
-    app.state.mcp_endpoint = endpoint
     try:
-        async with server.session_manager.run():
-            yield
+        async with anyio.create_task_group() as tasks:
+            # Each start of the app (tests start one app several times) gets a fresh
+            # MCP server: a session manager runs once.
+            mount = McpMount(app.state.settings, app.state.session_factory, tasks)
+            app.state.mcp_endpoint = mount
+            try:
+                yield
+            finally:
+                app.state.mcp_endpoint = None
+                mount.stop()
     finally:
-        app.state.mcp_endpoint = None
         runner.shutdown()
 
 
@@ -88,6 +93,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    limit_concurrent_hashing(settings.password_hash_concurrency)
     app.state.engine = engine or make_engine(settings.resolved_database_url, request_pool=True)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.runner = build_runner(

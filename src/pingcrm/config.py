@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=5, ge=1)
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    # Password hashes (sign-ins, sign-ups, password changes) running at once in a process;
+    # each takes Argon2's 64 MB while it runs, the others wait their turn.
+    password_hash_concurrency: int = Field(default=1, ge=1, le=64)
 
     # Web
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

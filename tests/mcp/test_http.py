@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -265,3 +268,29 @@ def test_two_users_at_once_never_see_each_other(live_url: str, ada: Person, eve:
         == eve_seen[-1]
         == ("Error executing tool get_contact: This contact does not exist.")
     )
+
+
+def test_the_web_server_loads_the_mcp_sdk_only_when_mcp_is_used(tmp_path: Path) -> None:
+    """The SDK costs the web process about 20 MB: a server that answers pages but no MCP
+    request never imports it; the first request to ``/mcp`` does, and is answered."""
+    script = f"""
+import sys
+from fastapi.testclient import TestClient
+from pingcrm.app import create_app
+from pingcrm.config import load_settings
+from pingcrm.db import make_engine
+from pingcrm.migrate import upgrade
+
+settings = load_settings(data_dir={str(tmp_path)!r})
+upgrade(make_engine(settings.resolved_database_url))
+with TestClient(create_app(settings)) as client:
+    assert client.get("/api/health").status_code == 200
+    print("after a page:", "mcp.server" in sys.modules)
+    response = client.post("/mcp", json={{}})
+    print("after /mcp:", "mcp.server" in sys.modules, response.status_code)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["after a page: False", "after /mcp: True 401"]

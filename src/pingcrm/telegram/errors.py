@@ -14,14 +14,18 @@ from pingcrm.telegram.gateway import rpc_errors
 
 RateLimited = ProviderRateLimited
 
-AUTH_ERRORS: tuple[type[BaseException], ...] = (
-    rpc_errors.AuthKeyUnregisteredError,
-    rpc_errors.AuthKeyDuplicatedError,
-    rpc_errors.SessionRevokedError,
-    rpc_errors.SessionExpiredError,
-    rpc_errors.UserDeactivatedError,
-    rpc_errors.UserDeactivatedBanError,
-)
+
+def _auth_errors() -> tuple[type[BaseException], ...]:
+    """Telegram's errors of a session that no longer works (read when met: Telethon is
+    imported on first use)."""
+    return (
+        rpc_errors.AuthKeyUnregisteredError,
+        rpc_errors.AuthKeyDuplicatedError,
+        rpc_errors.SessionRevokedError,
+        rpc_errors.SessionExpiredError,
+        rpc_errors.UserDeactivatedError,
+        rpc_errors.UserDeactivatedBanError,
+    )
 
 
 class TelegramLoginError(ValidationFailed):
@@ -122,7 +126,7 @@ def sync_error(exc: BaseException) -> BaseException | None:
             "the sync continues after it.",
             retry_after=float(seconds),
         )
-    if isinstance(exc, AUTH_ERRORS):
+    if isinstance(exc, _auth_errors()):
         return ProviderAuthError(
             "Telegram ended this session (logged out from another device, or expired)."
         )

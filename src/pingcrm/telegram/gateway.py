@@ -3,7 +3,9 @@
 This is the only module that imports Telethon at runtime. It hands back Telethon's own
 TL objects (``types.User``, ``types.Message``, ``types.Dialog`` …) and lets Telethon's
 errors through unchanged; ``mapping`` and ``errors`` read both through the names
-re-exported here (``tl``, ``rpc_errors``). Telethon is asyncio: every connection runs
+re-exported here (``tl``, ``rpc_errors``). Telethon is imported on first use of either
+or of a connection: it takes about 25 MB, which a web process whose users never connect
+Telegram does not need. Telethon is asyncio: every connection runs
 its own event loop in the calling thread (a job thread or a plain ``def`` route), so
 nothing here ever blocks an async route.
 
@@ -18,15 +20,30 @@ import importlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from telethon import TelegramClient, functions
-from telethon import errors as rpc_errors
-from telethon.sessions import StringSession
-from telethon.tl import types as tl
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pingcrm.config import Settings
 from pingcrm.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from telethon import TelegramClient
+    from telethon import errors as rpc_errors
+    from telethon.tl import types as tl
+
+
+class _ImportedOnFirstUse:
+    """Stands for the module ``name``, imported when one of its attributes is first read."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+if not TYPE_CHECKING:
+    rpc_errors = _ImportedOnFirstUse("telethon.errors")
+    tl = _ImportedOnFirstUse("telethon.tl.types")
 
 __all__ = [
     "Connection",
@@ -107,6 +124,9 @@ class TelethonGateway:
         self.settings = settings
 
     def _client(self, session: str) -> TelegramClient:
+        from telethon import TelegramClient
+        from telethon.sessions import StringSession
+
         return TelegramClient(
             StringSession(session or None),
             self.settings.telegram_api_id,
@@ -203,6 +223,8 @@ class _TelethonConnection:
         return result
 
     def about(self, peer: tl.InputUser) -> str | None:
+        from telethon import functions
+
         full = self._wait(self.client(functions.users.GetFullUserRequest(peer)))
         about = getattr(full.full_user, "about", None)
         return str(about) if about else None
