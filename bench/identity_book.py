@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from faker import Faker
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.registry import Row
@@ -661,6 +662,20 @@ def describe_shapes(book: Book) -> dict[str, Any]:
     return {"shapes": book.shapes, "namesake_rows": book.namesake_rows}
 
 
+def empty_book(engine: Engine, email: str) -> tuple[sessionmaker[Session], int]:
+    """Migrate the empty database of ``engine`` and create the one user whose book is
+    measured; its session factory and the user's id."""
+    from pingcrm.accounts import service as accounts
+    from pingcrm.db import make_session_factory, transaction
+    from pingcrm.migrate import upgrade
+
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        user_id = accounts.create_user(session, email, "bench-password-123").id
+    return factory, user_id
+
+
 def run(
     size_contacts: int,
     seed: int,
@@ -673,9 +688,7 @@ def run(
     when ``postgres_url`` is set): no demo dataset needed."""
     from sqlalchemy import make_url, text
 
-    from pingcrm.accounts import service as accounts
-    from pingcrm.db import make_engine, make_session_factory, transaction
-    from pingcrm.migrate import upgrade
+    from pingcrm.db import make_engine
 
     out: list[Row] = []
     targets: list[tuple[str, str, str | None]] = []
@@ -701,12 +714,7 @@ def run(
                 admin.dispose()
             engine = make_engine(url)
             try:
-                upgrade(engine)
-                factory = make_session_factory(engine)
-                with transaction(factory) as session:
-                    user_id = accounts.create_user(
-                        session, "identity-bench@example.com", "bench-password-123"
-                    ).id
+                factory, user_id = empty_book(engine, "identity-bench@example.com")
                 print(f"bench: identity book on {backend}…", file=sys.stderr, flush=True)
                 out += measure_book(factory, user_id, size_contacts, seed, backend)
             finally:

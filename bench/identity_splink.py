@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.identity_book import Book, Outcome, evaluate, generate, ingest
+from bench.identity_book import Book, Outcome, empty_book, evaluate, generate, ingest
 from bench.registry import Row
 from bench.scan_process import scan_in_process
 from pingcrm.config import Settings
@@ -445,20 +445,13 @@ def run(size_contacts: int, seed: int, work_dir: Path) -> list[Row]:
     """The side-by-side on an empty SQLite database; a skip row without Splink."""
     if not splink_installed():
         return skipped_rows()
-    from pingcrm.accounts import service as accounts
-    from pingcrm.db import make_engine, make_session_factory, transaction
-    from pingcrm.migrate import upgrade
+    from pingcrm.db import make_engine
 
     directory = work_dir / f".identity-splink-{uuid.uuid4().hex[:8]}"
     directory.mkdir(parents=True)
     engine = make_engine(f"sqlite:///{directory / 'book.db'}")
     try:
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        with transaction(factory) as session:
-            user_id = accounts.create_user(
-                session, "identity-splink@example.com", "bench-password-123"
-            ).id
+        factory, user_id = empty_book(engine, "identity-splink@example.com")
         print("bench: identity splink on sqlite…", file=sys.stderr, flush=True)
         return measure(factory, user_id, size_contacts, seed)
     finally:
