@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pingcrm.models import (
     Contact,
     Direction,
+    Organization,
     Platform,
     Priority,
     Suggestion,
@@ -142,6 +143,26 @@ def test_organization_filter_and_hidden_second_tier_and_archived(
     assert "Old Friend" not in names(client.get("/contacts").text)
     assert "Old Friend" in names(client.get("/contacts?show_archived=1").text)
     assert names(client.get("/contacts?priority=archived").text) == ["Old Friend"]
+
+
+def test_the_filter_menu_shows_the_organization_the_list_is_filtered_by(
+    client: TestClient, session: Session, me: User, csrf: str
+) -> None:
+    # More organizations than the menu lists: one that sorts last, reached from its page.
+    session.add_all(
+        Organization(user_id=me.id, name=f"Firm {i:03d}", normalized_name=f"firm {i:03d}")
+        for i in range(500)
+    )
+    zeta = Organization(user_id=me.id, name="Zeta Labs", normalized_name="zeta labs")
+    session.add(zeta)
+    session.commit()
+    zoe = create_contact(session, me, "Zoe Zeta", company="Zeta Labs")
+    zoe.organization_id = zeta.id
+    session.commit()
+    page = client.get(f"/contacts?organization_id={zeta.id}").text
+    assert names(page) == ["Zoe Zeta"]
+    assert f'<option value="{zeta.id}" selected>Zeta Labs</option>' in page
+    assert "Zeta Labs</option>" not in client.get("/contacts").text
 
 
 def test_pagination_and_htmx_results_block(

@@ -894,17 +894,29 @@ def primary_gmail_address(session: Session, user_id: int) -> str | None:
     ).scalar_one_or_none()
 
 
-def organizations_for_filter(session: Session, user_id: int) -> list[tuple[int, str]]:
-    """The user's organizations (id, name) for the filter menu, by name."""
-    return [
+def organizations_for_filter(
+    session: Session, user_id: int, selected: int | None = None, limit: int = 500
+) -> list[tuple[int, str]]:
+    """The user's organizations (id, name) for the filter menu: the first ``limit`` by
+    name, with ``selected`` among them even when it sorts later."""
+    rows = [
         (row[0], row[1])
         for row in session.execute(
             select(Organization.id, Organization.name)
             .where(Organization.user_id == user_id)
             .order_by(Organization.normalized_name)
-            .limit(500)
+            .limit(limit)
         )
     ]
+    if selected is not None and valid_id(selected) and all(i != selected for i, _ in rows):
+        chosen = session.execute(
+            select(Organization.id, Organization.name).where(
+                Organization.user_id == user_id, Organization.id == selected
+            )
+        ).first()
+        if chosen is not None:
+            rows.insert(0, (chosen[0], chosen[1]))
+    return rows
 
 
 def forget_loaded(session: Session, contact_ids: Collection[int]) -> None:

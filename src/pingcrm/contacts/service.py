@@ -476,9 +476,13 @@ def bcc_address(session: Session, user_id: int, contact: Contact) -> str | None:
     return f"{local.split('+', 1)[0]}+{contact.bcc_hash}@{domain}"
 
 
-def organizations_for_filter(session: Session, user_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the user's organizations for the list filter."""
-    return repository.organizations_for_filter(session, user_id)
+def organizations_for_filter(
+    session: Session, user_id: int, selected: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of the user's organizations for the list filter: the first 500 by name,
+    and the one the list is filtered by (reached from the organizations page) wherever it
+    sorts."""
+    return repository.organizations_for_filter(session, user_id, selected)
 
 
 HANDLE_KINDS = frozenset({IdentifierKind.TELEGRAM_USERNAME, IdentifierKind.TWITTER_HANDLE})

@@ -22,7 +22,7 @@ from pingcrm.web.ui.contacts.common import (
     list_url,
     query_params,
 )
-from pingcrm.web.ui.responses import redirect, render
+from pingcrm.web.ui.responses import is_htmx, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -40,7 +40,10 @@ def contact_list(request: Request, session: SessionDep, user: PageUser) -> Respo
         "query": query,
         "sort_labels": SORT_LABELS,
         "tags": tags.list_tags(session, user.id),
-        "organizations": contacts.organizations_for_filter(session, user.id),
+        # The filter menu is outside the results block an HTMX search swaps in.
+        "organizations": []
+        if is_htmx(request)
+        else contacts.organizations_for_filter(session, user.id, query.organization_id),
         "page_url": lambda n: list_url(query, n),
         "current_url": list_url(query, page_number),
         "filtered": bool(query_params(query)),
