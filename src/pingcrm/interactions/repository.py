@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -106,6 +108,20 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
     return result
 
 
+@dataclass
+class Inserted:
+    """What an insert added: how many new rows each contact got, and the distinct
+    previews of each contact's new rows (their words join its search document)."""
+
+    counts: Counter[int] = field(default_factory=Counter)
+    previews: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """How many rows were inserted."""
+        return sum(self.counts.values())
+
+
 @lru_cache(maxsize=4)
 def _sqlite_insert_sql(count: int) -> str:
     # Only constant identifiers and placeholders are formatted in; values are bound.
@@ -114,43 +130,54 @@ def _sqlite_insert_sql(count: int) -> str:
     return f"INSERT INTO interactions ({', '.join(COLUMNS)}) VALUES {values} {_CONFLICT}"  # noqa: S608
 
 
-def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> list[tuple[int, str]]:
-    inserted: list[tuple[int, str]] = []
+def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> Inserted:
+    inserted = Inserted()
+    seen: set[tuple[int, str]] = set()
     for start in range(0, len(values), SQLITE_ROWS):
         chunk = values[start : start + SQLITE_ROWS]
         flat = tuple(value for row in chunk for value in row)
-        result = connection.exec_driver_sql(_sqlite_insert_sql(len(chunk)), flat)
-        inserted.extend((row[0], row[1]) for row in result)
+        for contact_id, preview in connection.exec_driver_sql(
+            _sqlite_insert_sql(len(chunk)), flat
+        ).all():
+            inserted.counts[contact_id] += 1
+            if (contact_id, preview) not in seen:
+                seen.add((contact_id, preview))
+                inserted.previews.append((contact_id, preview))
     return inserted
 
 
-def _insert_postgresql(
-    connection: Connection, values: list[tuple[Any, ...]]
-) -> list[tuple[int, str]]:
+# The inserted rows are summed up on the server, one row per contact (its count of new
+# rows and their distinct previews), instead of sending every inserted row back.
+_INSERT_POSTGRESQL = (
+    f"WITH inserted AS (INSERT INTO interactions ({', '.join(COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(COLUMNS)} FROM {STAGING} ORDER BY seq {_CONFLICT}) "
+    "SELECT contact_id, count(*), array_agg(DISTINCT preview) FROM inserted GROUP BY contact_id"
+)
+
+
+def _insert_postgresql(connection: Connection, values: list[tuple[Any, ...]]) -> Inserted:
     # Emptied at each commit; emptied here too, in case one transaction inserts twice.
     copy_to_staging(
         connection, _STAGING_DDL, STAGING, ("seq", *COLUMNS),
         ((seq, *row) for seq, row in enumerate(values)),
     )  # fmt: skip
-    columns = ", ".join(COLUMNS)
-    result = connection.exec_driver_sql(
-        f"INSERT INTO interactions ({columns}) SELECT {columns} FROM {STAGING} "  # noqa: S608
-        f"ORDER BY seq {_CONFLICT}"
-    )
-    return [(row[0], row[1]) for row in result]
+    inserted = Inserted()
+    for contact_id, count, previews in connection.exec_driver_sql(_INSERT_POSTGRESQL).all():
+        inserted.counts[contact_id] = count
+        inserted.previews.extend((contact_id, preview) for preview in previews)
+    return inserted
 
 
-def insert_ignoring_duplicates(
-    session: Session, rows: Sequence[dict[str, Any]]
-) -> list[tuple[int, str]]:
+def insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, Any]]) -> Inserted:
     """Insert rows, skipping those whose (user_id, platform, provider_id) exists; returns
-    the ``(contact_id, preview)`` of every row actually inserted.
+    how many rows each contact got and their distinct previews.
 
     Set-based and without per-row statement work: on PostgreSQL the rows are COPYed into
-    a temporary staging table and moved with one INSERT … SELECT … ON CONFLICT DO NOTHING
-    RETURNING; on SQLite one cached multi-row INSERT … RETURNING per 500 rows."""
+    a temporary staging table and moved with one INSERT … SELECT … ON CONFLICT DO NOTHING,
+    whose inserted rows are grouped by contact on the server; on SQLite one cached
+    multi-row INSERT … RETURNING per 500 rows."""
     if not rows:
-        return []
+        return Inserted()
     connection = session.connection()
     values = _tuples(connection.dialect, rows)
     if connection.dialect.name == "postgresql":
