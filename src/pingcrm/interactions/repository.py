@@ -58,6 +58,7 @@ _STAGING_DDL = (
 _CONFLICT = "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id, preview"
 
 Processor = Callable[[Any], Any] | None
+_UNSET = object()
 
 
 @lru_cache(maxsize=8)
@@ -74,11 +75,12 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
     driver; the rows share their ``created_at``, platform, kind…)."""
     processors = _processors(dialect)
     json_column = COLUMNS.index("extra")
-    # PostgreSQL's JSON type leaves serialising to the driver: like it, None is JSON null.
-    serialize_json = processors[json_column] is None
     # pysqlite turns a datetime into ``isoformat(" ")`` text (its default adapter): done
     # here, once per distinct timestamp.
     iso = dialect.name == "sqlite"
+    # PostgreSQL's JSON type leaves serialising to the driver: like it, None is JSON null.
+    serialize: Callable[[Any], Any] = processors[json_column] or json.dumps
+    no_extra: Any = _UNSET
     cached = [
         (index, process)
         for index, process in enumerate(processors)
@@ -100,10 +102,13 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
                 done[key] = processed
             values[index] = done[key]
         extra = values[json_column]
-        if serialize_json:
-            values[json_column] = json.dumps(extra)
-        elif processors[json_column] is not None:
-            values[json_column] = processors[json_column](extra)  # type: ignore[misc]
+        if extra is None:
+            # Most rows have no extra: its JSON form is computed once per call.
+            if no_extra is _UNSET:
+                no_extra = serialize(None)
+            values[json_column] = no_extra
+        else:
+            values[json_column] = serialize(extra)
         result.append(tuple(values))
     return result
 
