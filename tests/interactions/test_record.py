@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from pingcrm.contacts import service as contacts_service
+from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.errors import NotFound
 from pingcrm.interactions import service
 from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
+from pingcrm.kit.pagination import PageRequest
 from pingcrm.models import Contact, Direction, Interaction, InteractionKind, Platform
 from tests.conftest import DEFAULT_NOW as NOW
 from tests.fixtures.builders import create_contact, create_interaction, create_user, stored_score
@@ -77,6 +80,39 @@ def test_thousand_rows_use_a_bounded_number_of_statements_and_rerun_inserts_noth
     assert first.interaction_count == 50
     assert first.last_interaction_at == NOW - timedelta(hours=1)
     assert first.is_second_tier is False
+
+
+def test_the_new_rows_come_back_summed_per_contact_on_postgresql(session: Session) -> None:
+    """1,000 new rows of 20 contacts: each contact gets its 50, its words are searchable,
+    and on PostgreSQL the insert sends back one row per contact, not one per new row."""
+    user = create_user(session)
+    contacts = [create_contact(session, user, f"Person {i}") for i in range(20)]
+    rows = _rows(contacts, 1000)
+    fetched: list[int] = []
+    engine = session.get_bind()
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO interactions" in statement:
+            fetched.append(cursor.rowcount)
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        assert service.record_interactions(session, user.id, rows) == 1000
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+    session.commit()
+    counts = dict(
+        session.execute(
+            select(Interaction.contact_id, func.count()).group_by(Interaction.contact_id)
+        ).all()
+    )
+    assert counts == {contact.id: 50 for contact in contacts}
+    page = contacts_service.list_contacts(
+        session, user.id, ContactListQuery(q="number"), PageRequest(limit=50)
+    )
+    assert sorted(c.id for c in page.items) == sorted(c.id for c in contacts)
+    if engine.dialect.name == "postgresql":
+        assert fetched == [20]
 
 
 def _contact_writes(statements: list[str]) -> list[str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -56,6 +58,7 @@ _STAGING_DDL = (
 _CONFLICT = "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id, preview"
 
 Processor = Callable[[Any], Any] | None
+_UNSET = object()
 
 
 @lru_cache(maxsize=8)
@@ -72,11 +75,12 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
     driver; the rows share their ``created_at``, platform, kind…)."""
     processors = _processors(dialect)
     json_column = COLUMNS.index("extra")
-    # PostgreSQL's JSON type leaves serialising to the driver: like it, None is JSON null.
-    serialize_json = processors[json_column] is None
     # pysqlite turns a datetime into ``isoformat(" ")`` text (its default adapter): done
     # here, once per distinct timestamp.
     iso = dialect.name == "sqlite"
+    # PostgreSQL's JSON type leaves serialising to the driver: like it, None is JSON null.
+    serialize: Callable[[Any], Any] = processors[json_column] or json.dumps
+    no_extra: Any = _UNSET
     cached = [
         (index, process)
         for index, process in enumerate(processors)
@@ -98,12 +102,29 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
                 done[key] = processed
             values[index] = done[key]
         extra = values[json_column]
-        if serialize_json:
-            values[json_column] = json.dumps(extra)
-        elif processors[json_column] is not None:
-            values[json_column] = processors[json_column](extra)  # type: ignore[misc]
+        if extra is None:
+            # Most rows have no extra: its JSON form is computed once per call.
+            if no_extra is _UNSET:
+                no_extra = serialize(None)
+            values[json_column] = no_extra
+        else:
+            values[json_column] = serialize(extra)
         result.append(tuple(values))
     return result
+
+
+@dataclass
+class Inserted:
+    """What an insert added: how many new rows each contact got, and the distinct
+    previews of each contact's new rows (their words join its search document)."""
+
+    counts: Counter[int] = field(default_factory=Counter)
+    previews: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """How many rows were inserted."""
+        return sum(self.counts.values())
 
 
 @lru_cache(maxsize=4)
@@ -114,43 +135,54 @@ def _sqlite_insert_sql(count: int) -> str:
     return f"INSERT INTO interactions ({', '.join(COLUMNS)}) VALUES {values} {_CONFLICT}"  # noqa: S608
 
 
-def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> list[tuple[int, str]]:
-    inserted: list[tuple[int, str]] = []
+def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> Inserted:
+    inserted = Inserted()
+    seen: set[tuple[int, str]] = set()
     for start in range(0, len(values), SQLITE_ROWS):
         chunk = values[start : start + SQLITE_ROWS]
         flat = tuple(value for row in chunk for value in row)
-        result = connection.exec_driver_sql(_sqlite_insert_sql(len(chunk)), flat)
-        inserted.extend((row[0], row[1]) for row in result)
+        for contact_id, preview in connection.exec_driver_sql(
+            _sqlite_insert_sql(len(chunk)), flat
+        ).all():
+            inserted.counts[contact_id] += 1
+            if (contact_id, preview) not in seen:
+                seen.add((contact_id, preview))
+                inserted.previews.append((contact_id, preview))
     return inserted
 
 
-def _insert_postgresql(
-    connection: Connection, values: list[tuple[Any, ...]]
-) -> list[tuple[int, str]]:
+# The inserted rows are summed up on the server, one row per contact (its count of new
+# rows and their distinct previews), instead of sending every inserted row back.
+_INSERT_POSTGRESQL = (
+    f"WITH inserted AS (INSERT INTO interactions ({', '.join(COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(COLUMNS)} FROM {STAGING} ORDER BY seq {_CONFLICT}) "
+    "SELECT contact_id, count(*), array_agg(DISTINCT preview) FROM inserted GROUP BY contact_id"
+)
+
+
+def _insert_postgresql(connection: Connection, values: list[tuple[Any, ...]]) -> Inserted:
     # Emptied at each commit; emptied here too, in case one transaction inserts twice.
     copy_to_staging(
         connection, _STAGING_DDL, STAGING, ("seq", *COLUMNS),
         ((seq, *row) for seq, row in enumerate(values)),
     )  # fmt: skip
-    columns = ", ".join(COLUMNS)
-    result = connection.exec_driver_sql(
-        f"INSERT INTO interactions ({columns}) SELECT {columns} FROM {STAGING} "  # noqa: S608
-        f"ORDER BY seq {_CONFLICT}"
-    )
-    return [(row[0], row[1]) for row in result]
+    inserted = Inserted()
+    for contact_id, count, previews in connection.exec_driver_sql(_INSERT_POSTGRESQL).all():
+        inserted.counts[contact_id] = count
+        inserted.previews.extend((contact_id, preview) for preview in previews)
+    return inserted
 
 
-def insert_ignoring_duplicates(
-    session: Session, rows: Sequence[dict[str, Any]]
-) -> list[tuple[int, str]]:
+def insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, Any]]) -> Inserted:
     """Insert rows, skipping those whose (user_id, platform, provider_id) exists; returns
-    the ``(contact_id, preview)`` of every row actually inserted.
+    how many rows each contact got and their distinct previews.
 
     Set-based and without per-row statement work: on PostgreSQL the rows are COPYed into
-    a temporary staging table and moved with one INSERT … SELECT … ON CONFLICT DO NOTHING
-    RETURNING; on SQLite one cached multi-row INSERT … RETURNING per 500 rows."""
+    a temporary staging table and moved with one INSERT … SELECT … ON CONFLICT DO NOTHING,
+    whose inserted rows are grouped by contact on the server; on SQLite one cached
+    multi-row INSERT … RETURNING per 500 rows."""
     if not rows:
-        return []
+        return Inserted()
     connection = session.connection()
     values = _tuples(connection.dialect, rows)
     if connection.dialect.name == "postgresql":

@@ -8,7 +8,6 @@ Every change recomputes the touched contacts' ``interaction_count``,
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -129,7 +128,7 @@ def record_interactions(
     for item in rows:
         row = _as_row(user_id, item, now)
         unique.setdefault((row["platform"], row["provider_id"]), row)
-    touched: list[tuple[int, str]] = []
+    inserted = repository.Inserted()
     if unique:
         prepared = list(unique.values())
         # Seeded contacts were just created for this user by the caller's ingest.
@@ -137,20 +136,20 @@ def record_interactions(
         if len(contacts_repository.owned_ids(session, user_id, contact_ids)) != len(contact_ids):
             raise NotFound("This contact does not exist.")
         session.flush()
-        touched = repository.insert_ignoring_duplicates(session, prepared)
-        if touched:
+        inserted = repository.insert_ignoring_duplicates(session, prepared)
+        if inserted.previews:
             # The new previews' words join their contacts' search documents (set-based).
-            contacts_repository.add_search_words(session, user_id, touched)
-    inserted = Counter(contact_id for contact_id, _ in touched)
+            contacts_repository.add_search_words(session, user_id, inserted.previews)
+    counts = inserted.counts
     seeded = seeded or {}
-    stale = {cid for cid, n in inserted.items() if seeded.get(cid) != n}
-    stale.update(cid for cid, n in seeded.items() if inserted.get(cid, 0) != n)
+    stale = {cid for cid, n in counts.items() if seeded.get(cid) != n}
+    stale.update(cid for cid, n in seeded.items() if counts.get(cid, 0) != n)
     if stale:
         ids = sorted(stale)
         # Counters and score in one write per changed contact; the score reflects the new
         # rows at once, not after the nightly refresh.
         refresh_contacts(session, user_id, ids, now, clear_second_tier=True)
-    return len(touched)
+    return inserted.total
 
 
 def log_interaction(session: Session, user_id: int, data: InteractionCreate) -> Interaction:

@@ -20,6 +20,8 @@ class ContactIdentifier(OwnedByUser, Timestamps, Base):
     __table_args__ = (UniqueConstraint("user_id", "kind", "value"),)
     # The unique (user_id, kind, value) index serves every lookup by user.
     user_id_index = False
+    # Owned through the contact (migration 0020).
+    user_id_foreign_key = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(

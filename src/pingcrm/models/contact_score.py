@@ -26,7 +26,8 @@ class ContactScore(Base):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The contact's owner; deleted with the contact (no users foreign key: migration 0020).
+    user_id: Mapped[int]
     score: Mapped[int] = mapped_column(default=0)
     parts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

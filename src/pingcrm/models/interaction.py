@@ -26,6 +26,8 @@ class Interaction(OwnedByUser, Timestamps, Base):
     # The unique (user_id, platform, provider_id) and (user_id, occurred_at) indexes serve
     # every lookup by user.
     user_id_index = False
+    # Owned through the contact (migration 0020).
+    user_id_foreign_key = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
