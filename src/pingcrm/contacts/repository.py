@@ -245,11 +245,14 @@ def search_inputs(session: Session, contact_ids: Sequence[int]) -> dict[int, Sea
                 ContactIdentifier.contact_id,
                 ContactIdentifier.value,
                 ContactIdentifier.display_value,
-            ).where(
+            )
+            .where(
                 ContactIdentifier.contact_id.in_(chunk),
                 # Source-record keys are hidden bookkeeping, never searchable.
                 ContactIdentifier.kind != IdentifierKind.SOURCE_RECORD,
             )
+            # One order whatever the plan: the same rows always make the same text.
+            .order_by(ContactIdentifier.id)
         ):
             entry = result[contact_id].identifiers
             entry.append(display)
@@ -259,6 +262,7 @@ def search_inputs(session: Session, contact_ids: Sequence[int]) -> dict[int, Sea
             select(contact_tags.c.contact_id, Tag.name)
             .join(Tag, Tag.id == contact_tags.c.tag_id)
             .where(contact_tags.c.contact_id.in_(chunk))
+            .order_by(Tag.id)
         ):
             result[contact_id].tags.append(name)
         for contact_id, body in session.execute(
