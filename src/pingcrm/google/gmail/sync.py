@@ -24,7 +24,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from pingcrm.contacts.identifiers import normalize_email
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
 from pingcrm.google import quota
 from pingcrm.google.client import GoogleApiError, GoogleClient
@@ -347,7 +346,7 @@ class EmailSync:
                     targets[contact_id] = Direction.OUTBOUND
             direction = Direction.OUTBOUND if found.outbound else Direction.INBOUND
             for person in found.people:
-                contact_id = by_email.get(normalize_email(person.email) or "")
+                contact_id = by_email.get(person.normalized or "")
                 if contact_id is not None:
                     targets.setdefault(contact_id, direction)
             for contact_id, how in targets.items():
