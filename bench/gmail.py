@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes.google.state import ALL_SCOPES, FakeGoogle
 
 from bench.registry import BenchContext, Row, register
@@ -79,10 +80,16 @@ def _floor_seconds(messages: int) -> float:
     return units / QUOTA_UNITS
 
 
-def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, SyncRun, int]:
+def measure(
+    engine: Engine,
+    factory: sessionmaker[Session],
+    database_url: str,
+    messages: int,
+    quota: float | None,
+) -> tuple[float, SyncRun, int]:
     """Seconds of one first sync of a fresh account; its run; 429s the fake answered."""
     email = f"bench-gmail-{uuid.uuid4().hex[:8]}@example.com"
-    with ctx.session_factory() as session:
+    with factory() as session:
         user = accounts.create_user(session, email, "bench-gmail-password")
         session.commit()
         user_id = user.id
@@ -90,13 +97,13 @@ def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, 
         with _fake_google(messages, quota) as (url, token), tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(
                 data_dir=Path(tmp),
-                database_url=ctx.dataset.database_url,
+                database_url=database_url,
                 google_quota_units_per_second=quota or 1e9,
                 **FakeGoogle.settings_for(url),
                 google_client_id=FakeGoogle().client_id,
                 google_client_secret=FakeGoogle().client_secret,
             )
-            with ctx.session_factory() as session:
+            with factory() as session:
                 account = platform_accounts.connect(
                     session,
                     settings,
@@ -112,19 +119,23 @@ def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, 
             execute(
                 JobCall("google.email_sync", user_id=user_id, account_id=account_id),
                 settings=settings,
-                engine=ctx.engine,
-                session_factory=ctx.session_factory,
+                engine=engine,
+                session_factory=factory,
             )
             elapsed = time.perf_counter() - started
             limited = int(httpx2.get(f"{url}/_fake/stats").json()["rate_limited"])
-            with ctx.session_factory() as session:
+            with factory() as session:
                 run = session.query(SyncRun).filter(SyncRun.user_id == user_id).one()
                 session.expunge(run)
             return elapsed, run, limited
     finally:
-        with ctx.session_factory() as session:
+        with factory() as session:
             session.execute(delete(User).where(User.id == user_id))
             session.commit()
+
+
+def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, SyncRun, int]:
+    return measure(ctx.engine, ctx.session_factory, ctx.dataset.database_url, messages, quota)
 
 
 @register("gmail sync")
@@ -165,3 +176,27 @@ def gmail_email_sync(ctx: BenchContext) -> list[Row]:
         )
     )
     return rows
+
+
+def main() -> None:
+    """``python -m bench.gmail [DATABASE_URL] [MESSAGES] [QUOTA]``: one first sync of a
+    fresh account against an empty database (default: a temporary SQLite file, 100k
+    messages, no quota)."""
+    from pingcrm.db import make_engine, make_session_factory
+    from pingcrm.migrate import upgrade
+
+    url = (sys.argv[1] if len(sys.argv) > 1 else "") or f"sqlite:///{tempfile.mkdtemp()}/g.db"
+    messages = int(sys.argv[2]) if len(sys.argv) > 2 else FULL_MESSAGES
+    quota = float(sys.argv[3]) if len(sys.argv) > 3 else None
+    engine = make_engine(url)
+    upgrade(engine)
+    elapsed, run, limited = measure(engine, make_session_factory(engine), url, messages, quota)
+    print(
+        f"{engine.dialect.name}: {messages} messages in {elapsed:.1f} s "
+        f"({run.new_interactions} interactions, {run.status.value}, {limited} answers 429)"
+    )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

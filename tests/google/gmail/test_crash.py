@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
+from pingcrm.google.gmail.sync import PAGES_PER_BATCH
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Interaction
 from tests.fakes.google.state import FakeGoogle
@@ -22,6 +23,10 @@ from tests.google.fake_account import connect, google_settings, run_job, served
 
 ME = "me@gmail.com"
 MESSAGES = 45
+PAGE_SIZE = 2
+# The look-ahead thread lists the third batch only once the first one is committed: the
+# kill then lands after some but not all of the mailbox was written.
+PAUSE_AT_LIST_CALL = 2 * PAGES_PER_BATCH + 1
 
 
 def _mailbox(google: FakeGoogle) -> None:
@@ -80,12 +85,12 @@ def test_a_sync_killed_with_sigkill_resumes_to_the_same_data_as_an_uninterrupted
     google = FakeGoogle()
     _mailbox(google)
     with served(google) as url:
-        configured = google_settings(settings, google, url, gmail_page_size=10)
+        configured = google_settings(settings, google, url, gmail_page_size=PAGE_SIZE)
         killed_user = create_user(session, "killed@example.com")
         twin_user = create_user(session, "twin@example.com")
         killed = connect(session, configured, google, killed_user.id, ME)
         twin = connect(session, configured, google, twin_user.id, ME)
-        reached, release = google.pause_at("messages.list", 3)
+        reached, release = google.pause_at("messages.list", PAUSE_AT_LIST_CALL)
         env = {
             **os.environ,
             "PINGCRM_DATABASE_URL": configured.resolved_database_url,
@@ -93,7 +98,7 @@ def test_a_sync_killed_with_sigkill_resumes_to_the_same_data_as_an_uninterrupted
             "PINGCRM_SECRET_KEY": configured.secret_key,
             "PINGCRM_ENCRYPTION_KEYS": configured.encryption_keys,
             "PINGCRM_MCP_HMAC_SECRET": configured.mcp_hmac_secret,
-            "PINGCRM_GMAIL_PAGE_SIZE": "10",
+            "PINGCRM_GMAIL_PAGE_SIZE": str(PAGE_SIZE),
             **{f"PINGCRM_{k.upper()}": v for k, v in google.client_settings(url).items()},
         }
         pingcrm = str(Path(sys.executable).parent / "pingcrm")
@@ -107,7 +112,7 @@ def test_a_sync_killed_with_sigkill_resumes_to_the_same_data_as_an_uninterrupted
             if not reached.wait(timeout=60):
                 child.kill()
                 raise AssertionError(child.communicate()[0].decode())
-            child.kill()  # SIGKILL while it waits for the third page
+            child.kill()  # SIGKILL while it waits for a page of the third batch
             child.wait()
         finally:
             release.set()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, func, select
 
+from pingcrm.google.gmail.sync import PAGES_PER_BATCH
 from pingcrm.models import Interaction, Notification, NotificationKind, PlatformAccount, RunStatus
 from pingcrm.platform_accounts import service as accounts
 from pingcrm.sync.badges import badge_for
@@ -84,36 +85,39 @@ def test_rate_limits_are_retried_with_backoff(gmail: Gmail) -> None:
 
 
 def test_a_run_killed_half_way_resumes_without_loss_or_duplicates(gmail: Gmail) -> None:
-    gmail.settings = gmail.settings.model_copy(update={"gmail_page_size": 10})
+    page = 2
+    gmail.settings = gmail.settings.model_copy(update={"gmail_page_size": page})
     _fill(gmail, 35)
-    # Pages 1-2 commit, then the third page's listing fails for good (a crash).
+    # Batches 1-2 commit, then the third batch's listing fails for good (a crash).
+    fail_at = 2 * PAGES_PER_BATCH + 1
+    committed = 2 * PAGES_PER_BATCH * page
     gmail.google.fail("messages.list", 400, times=1)
     gmail.google.calls.clear()
     original = gmail.google.take_failure
     pages = {"n": 0}
 
-    def fail_on_third(endpoint: str):  # type: ignore[no-untyped-def]
+    def fail_on_third_batch(endpoint: str):  # type: ignore[no-untyped-def]
         if endpoint == "messages.list":
             pages["n"] += 1
-            return original(endpoint) if pages["n"] == 3 else None
+            return original(endpoint) if pages["n"] == fail_at else None
         return original(endpoint)
 
-    gmail.google.take_failure = fail_on_third  # type: ignore[method-assign]
+    gmail.google.take_failure = fail_on_third_batch  # type: ignore[method-assign]
 
     killed = gmail.sync()
 
     assert killed.status is RunStatus.FAILED
-    assert _count(gmail) == 20
+    assert _count(gmail) == committed
     fetched_before = gmail.google.calls["messages.get"]
-    assert fetched_before == 20
+    assert fetched_before == committed
 
     resumed = gmail.sync()
 
     assert resumed.status is RunStatus.SUCCESS
-    assert resumed.new_interactions == 15
+    assert resumed.new_interactions == 35 - committed
     assert _count(gmail) == 35
     # The resumed run fetched only what the killed run had not.
-    assert gmail.google.calls["messages.get"] - fetched_before == 15
+    assert gmail.google.calls["messages.get"] - fetched_before == 35 - committed
 
 
 def test_the_client_stays_under_the_per_user_quota(gmail: Gmail) -> None:

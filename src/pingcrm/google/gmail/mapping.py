@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import getaddresses
+from functools import cached_property
 from typing import Any
 
 from pingcrm.contacts.identifiers import normalize_email
@@ -43,8 +44,10 @@ class Address:
     name: str
     email: str  # as written (lower-cased)
 
-    @property
+    @cached_property
     def normalized(self) -> str | None:
+        """The normalised address (computed once: a message's people are looked up by
+        it several times)."""
         return normalize_email(self.email)
 
     def display_name(self) -> str:

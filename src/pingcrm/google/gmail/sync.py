@@ -3,9 +3,12 @@
 First run (no checkpoint): record the mailbox ``historyId`` (getProfile), then list the
 window's messages newest first (``messages.list``, spam/trash excluded by the API, chats
 by ``-in:chats``), fetch their metadata through batch requests (a few in flight) and
-record one interaction per message and participant. Each page commits with a checkpoint
-(the page token and the historyId to continue from), so a killed run resumes at the
-page it was on; the interactions' unique index makes re-recording harmless.
+record one interaction per message and participant. A background thread lists, fetches
+and reads (parses, classifies) the next batch of pages while the current one is
+written. Each batch (``PAGES_PER_BATCH`` pages) commits with a checkpoint (the page
+token after it and the historyId to continue from), so a killed run resumes at the
+batch it was on; the interactions' unique index makes re-recording harmless. New
+people are inserted with the counters and score of the batch's messages (written once).
 
 Later runs: ``history.list`` (messageAdded) from the stored historyId, committing the
 history id of each page. Google answers 404 when that id is too old: full sync again.
@@ -16,12 +19,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from pingcrm.contacts.identifiers import normalize_email
 from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_contacts
 from pingcrm.google import quota
 from pingcrm.google.client import GoogleApiError, GoogleClient
@@ -29,6 +31,7 @@ from pingcrm.google.gmail import repository
 from pingcrm.google.gmail.mapping import (
     METADATA_HEADERS,
     SKIPPED_LABELS,
+    Classified,
     MailMessage,
     OwnAddresses,
     classify,
@@ -38,12 +41,17 @@ from pingcrm.google.gmail.mapping import (
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Direction, IdentifierKind, InteractionKind, Platform
+from pingcrm.scoring.service import Seed
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
 
 HISTORY_CHECKPOINT = "gmail.history_id"
 FULL_CHECKPOINT = "gmail.full"
 HISTORY_PAGE_SIZE = 500
+# messages.list pages (of ``gmail_page_size``) fetched, then written and committed
+# together: fewer statements and commits per message, each contact refreshed once per
+# batch; a killed run re-reads at most this many pages.
+PAGES_PER_BATCH = 4
 
 
 @dataclass
@@ -53,6 +61,43 @@ class EmailSyncResult:
     messages: int = 0
     automated: int = 0
     full: bool = False
+
+
+@dataclass
+class ReadMessages:
+    """Fetched messages as read for recording (no database needed to read them)."""
+
+    # Messages to record, with what they say about direction and people.
+    messages: list[tuple[MailMessage, Classified]] = field(default_factory=list)
+    read: int = 0  # messages fetched (not spam, trash, chat or drafts)
+    automated: int = 0  # of these, from automated senders with nothing to record
+
+
+def read_messages(resources: Sequence[dict[str, Any]], addresses: OwnAddresses) -> ReadMessages:
+    """Parse and classify fetched Message resources; skipped labels and automated
+    senders (without a BCC address) are counted, not kept."""
+    out = ReadMessages()
+    for resource in resources:
+        message = parse_message(resource)
+        if message.labels & SKIPPED_LABELS:
+            continue
+        out.read += 1
+        found = classify(message, addresses)
+        if found.automated and not found.bcc_hashes:
+            out.automated += 1
+            continue
+        out.messages.append((message, found))
+    return out
+
+
+@dataclass
+class FetchedBatch:
+    """Up to ``PAGES_PER_BATCH`` listed pages, their messages fetched and read."""
+
+    ids: list[str]
+    read: ReadMessages
+    next_token: str | None
+    estimate: int | None
 
 
 _METADATA_QUERY = urlencode(
@@ -162,21 +207,20 @@ class EmailSync:
             self.ctx.commit()
         after = int((utcnow() - timedelta(days=self.ctx.settings.gmail_window_days)).timestamp())
         query = f"after:{after} -in:chats"
-        # The next page is listed and fetched while this one is written (one page ahead).
+        # The next batch is listed, fetched and read while this one is written.
         with ThreadPoolExecutor(max_workers=1) as ahead:
-            upcoming = ahead.submit(self._fetch_page, query, state.get("page_token"))
+            upcoming = ahead.submit(self._fetch_batch, query, state.get("page_token"))
             while True:
-                page, ids, resources = upcoming.result()
-                next_token = page.get("nextPageToken")
-                if next_token:
-                    upcoming = ahead.submit(self._fetch_page, query, next_token)
-                if state.get("done", 0) == 0 and page.get("resultSizeEstimate") is not None:
-                    self.ctx.run.progress_total = int(page["resultSizeEstimate"])
-                self._process(ids, resources)
-                state["done"] = int(state.get("done", 0)) + len(ids)
-                state["page_token"] = next_token
+                batch = upcoming.result()
+                if batch.next_token:
+                    upcoming = ahead.submit(self._fetch_batch, query, batch.next_token)
+                if state.get("done", 0) == 0 and batch.estimate is not None:
+                    self.ctx.run.progress_total = batch.estimate
+                self._process(batch.ids, batch.read)
+                state["done"] = int(state.get("done", 0)) + len(batch.ids)
+                state["page_token"] = batch.next_token
                 self.ctx.run.progress_done = state["done"]
-                if not next_token:
+                if not batch.next_token:
                     break
                 self._save(FULL_CHECKPOINT, json.dumps(state))
                 self._commit()
@@ -186,18 +230,28 @@ class EmailSync:
         # Messages that arrived while the full sync ran.
         self._incremental(str(state["history_id"]))
 
-    def _fetch_page(
-        self, query: str, token: str | None
-    ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
-        """One messages.list page and the metadata of its messages (no database)."""
-        params: dict[str, Any] = {"maxResults": self.ctx.settings.gmail_page_size, "q": query}
-        if token:
-            params["pageToken"] = token
-        page = self.client.get_json(
-            self.client.gmail_url("/messages"), params, units=quota.UNITS["gmail.messages.list"]
-        )
-        ids = [str(m["id"]) for m in page.get("messages") or [] if m.get("id")]
-        return page, ids, self._fetch(ids)
+    def _fetch_batch(self, query: str, token: str | None) -> FetchedBatch:
+        """Up to ``PAGES_PER_BATCH`` messages.list pages from ``token``, and their
+        messages' metadata, read (no database: runs on the look-ahead thread)."""
+        assert self.addresses is not None
+        ids: list[str] = []
+        estimate: int | None = None
+        for _ in range(PAGES_PER_BATCH):
+            params: dict[str, Any] = {"maxResults": self.ctx.settings.gmail_page_size, "q": query}
+            if token:
+                params["pageToken"] = token
+            page = self.client.get_json(
+                self.client.gmail_url("/messages"),
+                params,
+                units=quota.UNITS["gmail.messages.list"],
+            )
+            if estimate is None and page.get("resultSizeEstimate") is not None:
+                estimate = int(page["resultSizeEstimate"])
+            ids.extend(str(m["id"]) for m in page.get("messages") or [] if m.get("id"))
+            token = page.get("nextPageToken") or None
+            if not token:
+                break
+        return FetchedBatch(ids, read_messages(self._fetch(ids), self.addresses), token, estimate)
 
     def _fetch(self, ids: list[str]) -> list[dict[str, Any]]:
         if not ids:
@@ -232,7 +286,8 @@ class EmailSync:
                     if message.get("id") and not labels & SKIPPED_LABELS:
                         ids.append(str(message["id"]))
             unique = list(dict.fromkeys(ids))
-            self._process(unique, self._fetch(unique))
+            assert self.addresses is not None
+            self._process(unique, read_messages(self._fetch(unique), self.addresses))
             token = page.get("nextPageToken")
             self._save(HISTORY_CHECKPOINT, last if token else str(page.get("historyId") or last))
             self._commit()
@@ -241,24 +296,16 @@ class EmailSync:
 
     # --- one page -----------------------------------------------------------------
 
-    def _process(self, ids: list[str], resources: list[dict[str, Any]]) -> None:
+    def _process(self, ids: list[str], read: ReadMessages) -> None:
         if not ids:
             return
-        assert self.addresses is not None
-        messages: list[tuple[MailMessage, Any]] = []
+        self.result.messages += read.read
+        self.result.automated += read.automated
+        self.ctx.counts.skipped += read.automated
+        messages = read.messages
         people: dict[str, ContactInput] = {}
         hashes: set[str] = set()
-        for resource in resources:
-            message = parse_message(resource)
-            if message.labels & SKIPPED_LABELS:
-                continue
-            self.result.messages += 1
-            found = classify(message, self.addresses)
-            if found.automated and not found.bcc_hashes:
-                self.result.automated += 1
-                self.ctx.counts.skipped += 1
-                continue
-            messages.append((message, found))
+        for _message, found in messages:
             hashes.update(found.bcc_hashes)
             for person in found.people:
                 key = person.normalized
@@ -270,21 +317,26 @@ class EmailSync:
                     )
         # Known people need nothing but their id; only new ones go through the upsert.
         by_email = repository.contacts_by_email(self.ctx.session, self.user_id, people)
+        # BCC hashes name existing contacts only (a new contact's hash is new).
+        by_hash = repository.contacts_by_bcc_hash(self.ctx.session, self.user_id, hashes)
         keys = [k for k in people if k not in by_email]
+        seeded: dict[int, int] = {}
         if keys:
+            seeds = _seeds(messages, set(keys))
             ingest = upsert_contacts(
                 self.ctx.session,
                 self.user_id,
                 [people[k] for k in keys],
                 source="gmail",
                 organizations=self.orgs,
+                seeds=[seeds.get(k, []) for k in keys],
             )
             self.ctx.counts.new_contacts += ingest.created
             self.ctx.counts.updated_contacts += ingest.updated
+            seeded = ingest.seeded
             by_email.update(
                 {k: cid for k, cid in zip(keys, ingest.contact_ids, strict=True) if cid}
             )
-        by_hash = repository.contacts_by_bcc_hash(self.ctx.session, self.user_id, hashes)
         rows: list[NewInteraction] = []
         for message, found in messages:
             targets: dict[int, Direction] = {}
@@ -294,7 +346,7 @@ class EmailSync:
                     targets[contact_id] = Direction.OUTBOUND
             direction = Direction.OUTBOUND if found.outbound else Direction.INBOUND
             for person in found.people:
-                contact_id = by_email.get(normalize_email(person.email) or "")
+                contact_id = by_email.get(person.normalized or "")
                 if contact_id is not None:
                     targets.setdefault(contact_id, direction)
             for contact_id, how in targets.items():
@@ -314,8 +366,30 @@ class EmailSync:
                 )
         if rows:
             self.ctx.counts.new_interactions += record_interactions(
-                self.ctx.session, self.user_id, rows
+                self.ctx.session, self.user_id, rows, seeded=seeded
             )
+
+
+def _seeds(messages: list[tuple[MailMessage, Classified]], new: set[str]) -> dict[str, list[Seed]]:
+    """The interactions each ``new`` person (normalised email) gets from ``messages``: a
+    new contact is inserted with the counters and score they give (written once; any
+    difference from what is then recorded makes ``record_interactions`` recompute it)."""
+    seeds: dict[str, list[Seed]] = {}
+    for message, found in messages:
+        direction = Direction.OUTBOUND if found.outbound else Direction.INBOUND
+        for person in found.people:
+            key = person.normalized
+            if key in new:
+                seeds.setdefault(key, []).append(
+                    Seed(
+                        platform=Platform.EMAIL,
+                        provider_id=message.id,
+                        kind=InteractionKind.EMAIL,
+                        direction=direction,
+                        occurred_at=message.occurred_at,
+                    )
+                )
+    return seeds
 
 
 def sync_email(ctx: SyncContext, client: GoogleClient) -> None:
