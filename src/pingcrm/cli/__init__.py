@@ -78,6 +78,7 @@ def serve(
 
     from pingcrm.app import create_app
     from pingcrm.config import get_settings
+    from pingcrm.kit.collector import freeze_long_lived
 
     settings = get_settings()
     if host or port:
@@ -85,9 +86,11 @@ def serve(
             update={k: v for k, v in {"host": host, "port": port}.items() if v}
         )
     run_migrations(settings)
+    web_app = create_app(settings, run_jobs=True)
+    freeze_long_lived()
     typer.echo(f"PingCRM is running on http://{settings.host}:{settings.port}")
     uvicorn.run(
-        create_app(settings, run_jobs=True),
+        web_app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

@@ -1,5 +1,6 @@
-"""Fewer passes of Python's cycle collector while a bulk path allocates millions of small
-objects (rows, tuples, dicts) that die young and form no cycles."""
+"""Python's cycle collector, kept off the hot paths: fewer passes while a bulk path
+allocates millions of small objects (rows, tuples, dicts) that die young and form no
+cycles, and no full pass over the objects a server holds for life."""
 
 from __future__ import annotations
 
@@ -38,3 +39,18 @@ def fewer_collections() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 gc.set_threshold(*_saved)
+
+
+def freeze_long_lived() -> int:
+    """Collect what is garbage now, then move every remaining object (modules, the ORM's
+    registries, routes, templates: ~200k objects once the app is built) to the permanent
+    generation, which the collector's passes skip; returns how many were frozen.
+
+    Call once, when a long-running process has loaded what it keeps for life (before a
+    server starts serving). Without it each full pass walks all of them: 100-200 ms on
+    this project's 2-core machine, which a request that triggers it pays (every few
+    dozen requests, the whole p95 of the contacts list). Objects created later are
+    collected as usual."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
