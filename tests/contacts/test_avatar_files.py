@@ -5,6 +5,8 @@ contacts and accounts go."""
 from __future__ import annotations
 
 import io
+import os
+import time
 
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -107,6 +109,14 @@ def test_the_daily_clean_up_removes_photos_nobody_can_see_any_more(
     accounts.delete_account(session, bob_user, DEFAULT_PASSWORD, "bob@example.com")
     session.commit()
 
+    # The photos were stored yesterday; one more was stored a moment ago for a contact
+    # whose sync has not committed yet.
+    yesterday = time.time() - 86_400
+    for path in avatars.avatars_root(settings).rglob("*.jpg"):
+        os.utime(path, (yesterday, yesterday))
+    pending = survivor.id + 1_000
+    avatars.store(settings, ada.id, pending, b"\xff\xd8\xff pending")
+
     login(client)
     # A deleted contact's photo is not shown even before the clean-up runs.
     assert client.get(deleted_url).status_code == 404
@@ -117,4 +127,5 @@ def test_the_daily_clean_up_removes_photos_nobody_can_see_any_more(
     assert avatars.exists(settings, ada.id, absorbed.id)  # the open merge may be undone
     assert not avatars.exists(settings, ada.id, deleted_id)
     assert not bob_folder.exists()
+    assert avatars.exists(settings, ada.id, pending)
     assert client.get(f"/contacts/{kept.id}/avatar").status_code == 200

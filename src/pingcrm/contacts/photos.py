@@ -23,8 +23,10 @@ from pingcrm.config import Settings
 from pingcrm.contacts import avatars, repository
 
 STORED_URL = re.compile(r"^/contacts/(\d+)/avatar(?:\?|$)")
-# A half-written file (``<id>.tmp``) older than this is a crash's leftover.
-STALE_TEMPORARY_SECONDS = 3600
+# Files younger than this are left alone: a half-written ``<id>.tmp`` may still be being
+# written, and a new ``<id>.jpg`` may belong to a contact whose sync has not committed.
+# Older ``.tmp`` files are a crash's leftovers.
+SETTLE_SECONDS = 3600
 
 
 def stored_contact_id(url: str | None) -> int | None:
@@ -64,7 +66,7 @@ class PruneResult:
 def prune_avatar_files(session: Session, settings: Settings) -> PruneResult:
     """Remove the avatar files that no page can show any more: those of deleted accounts,
     and of deleted contacts that no contact shows and no open merge can restore (with
-    crash leftovers of half-written files)."""
+    crash leftovers of half-written files); files written in the last hour stay."""
     root = avatars.avatars_root(settings)
     if not root.is_dir():
         return PruneResult(0, 0)
@@ -76,13 +78,17 @@ def prune_avatar_files(session: Session, settings: Settings) -> PruneResult:
             shutil.rmtree(folder, ignore_errors=True)
             accounts += 1
             continue
-        stored = avatars.stored_files(folder)
+        cutoff = time.time() - SETTLE_SECONDS
+        stored = {
+            contact_id: path
+            for contact_id, path in avatars.stored_files(folder).items()
+            if path.stat().st_mtime < cutoff
+        }
         kept = _kept_ids(session, user_id, stored)
         for contact_id, path in stored.items():
             if contact_id not in kept:
                 path.unlink(missing_ok=True)
                 files += 1
-        cutoff = time.time() - STALE_TEMPORARY_SECONDS
         for leftover in folder.glob("*.tmp"):
             if leftover.stat().st_mtime < cutoff:
                 leftover.unlink(missing_ok=True)
