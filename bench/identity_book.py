@@ -1,11 +1,13 @@
 """An independent identity benchmark: a book of records shaped like real exports (LinkedIn
 connections, Gmail senders, Google Contacts, Telegram chats, X follows) written by a
 generator that shares nothing with the demo generator or the scorer: its own name pools
-of nine locales drawn with Zipf frequencies (common names repeat, as in life), a
-person's first and last names of one culture most of the time (85 %: one locale's pools,
-the locales weighted as a book with a home culture; the others draw each name from all
-locales, as marriages, migration and chosen names do), so that a full name repeats more
-often than its parts' frequencies say, as in real books; namesakes (~2 % of rows:
+of nine locales drawn with Zipf frequencies (common names repeat, as in life) over a long
+tail of the rest of the world's names (most people's names are not among a country's
+thousand most common: see ``HEAD_LAST``), a person's first and last names of one culture
+most of the time (85 %: one locale's pools, the locales weighted as a book with a home
+culture; the others draw each name from all locales, as marriages, migration and chosen
+names do), so that a full name repeats more often than its parts' frequencies say, as in
+real books; namesakes (~2 % of rows:
 different people with one full name, with and without the same company), cross-platform
 halves (name + company, no email ↔ name + email, no company), one-letter typos,
 nicknames, transliterations (Tomás O'Brien / Tomas OBrien, Cyrillic / Latin) and
@@ -27,6 +29,8 @@ import time
 import tracemalloc
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +163,19 @@ SAME_CULTURE = 0.85
 LOCALE_EXPONENT = 1.0
 # Zipf exponents of first names and surnames within a pool.
 FIRST_EXPONENT, LAST_EXPONENT = 0.75, 0.7
+# The share of people whose first name / surname is one of their culture's common names
+# (the locale's pool of a few hundred first names and ~1,000 surnames); the others have a
+# name of the long tail: any of ~20,000 names of Faker's other locales. Calibrated on
+# the US census: the 25 most common surnames cover 8.7 % of people and the 239 most
+# common a quarter (2010; the pools alone gave 25 % and 61 %), the ten most common male
+# first names 23 % of men (1990; a mixed pool of both sexes gives about half of that).
+# Without the tail, a 100k book had 36 % of its people sharing their full name with
+# somebody else in it: ``generate(dense=True)`` keeps that book as a stress test.
+HEAD_FIRST, HEAD_LAST = 0.75, 0.45
+# The Zipf exponent of the long tail (mildly skewed: some rare names are less rare).
+TAIL_EXPONENT = 0.5
+# Tail names of at most this many characters, of one word in the Latin alphabet.
+_TAIL_NAME_MAX = 14
 
 
 @dataclass
@@ -183,9 +200,14 @@ class _NamePools:
     locales: list[tuple[_Pool, _Pool]]
     locale_weights: list[float]
     mixed: tuple[_Pool, _Pool]
+    # The long tail (first names, surnames) and how often a name comes from it; no tail
+    # for the name-dense stress book.
+    tail: tuple[_Pool, _Pool] | None = None
+    head_first: float = 1.0
+    head_last: float = 1.0
 
     @classmethod
-    def build(cls, rng: random.Random) -> _NamePools:
+    def build(cls, rng: random.Random, *, dense: bool = False) -> _NamePools:
         per_locale: list[tuple[list[str], list[str]]] = []
         for locale in LOCALES:
             fake = Faker(locale)
@@ -209,7 +231,7 @@ class _NamePools:
         rng.shuffle(all_lasts)
         mixed_firsts = list(dict.fromkeys(head_first + all_firsts))
         mixed_lasts = list(dict.fromkeys(head_last + all_lasts))
-        return cls(
+        pools = cls(
             locales=[
                 (_Pool.of(firsts, FIRST_EXPONENT), _Pool.of(lasts, LAST_EXPONENT))
                 for firsts, lasts in per_locale
@@ -217,22 +239,79 @@ class _NamePools:
             locale_weights=_cumulative(len(LOCALES), LOCALE_EXPONENT),
             mixed=(_Pool.of(mixed_firsts, FIRST_EXPONENT), _Pool.of(mixed_lasts, LAST_EXPONENT)),
         )
+        if not dense:
+            tail_firsts, tail_lasts = _tail_names(rng, set(mixed_firsts), set(mixed_lasts))
+            pools.tail = (
+                _Pool.of(tail_firsts, TAIL_EXPONENT),
+                _Pool.of(tail_lasts, TAIL_EXPONENT),
+            )
+            pools.head_first, pools.head_last = HEAD_FIRST, HEAD_LAST
+        return pools
 
     def draw(self, rng: random.Random) -> tuple[str, str]:
-        """A person's first name and surname: of one culture most of the time."""
+        """A person's first name and surname: of one culture most of the time, each
+        one of the culture's common names or of the long tail."""
         if rng.random() < SAME_CULTURE:
             x = rng.random() * self.locale_weights[-1]
             index = next(i for i, c in enumerate(self.locale_weights) if c >= x)
             firsts, lasts = self.locales[index]
         else:
             firsts, lasts = self.mixed
+        if self.tail is not None:
+            if rng.random() >= self.head_first:
+                firsts = self.tail[0]
+            if rng.random() >= self.head_last:
+                lasts = self.tail[1]
         return firsts.pick(rng), lasts.pick(rng)
 
 
-def generate(records: int, seed: int) -> Book:
-    """About ``records`` records of people, some of them several times."""
+def _tail_names(
+    rng: random.Random, common_firsts: set[str], common_lasts: set[str]
+) -> tuple[list[str], list[str]]:
+    """The first names and surnames of every Faker locale written in the Latin alphabet
+    (one word each), but the common ones of the book's own locales, in a random order."""
+    import importlib
+
+    from faker.config import AVAILABLE_LOCALES
+
+    firsts: set[str] = set()
+    lasts: set[str] = set()
+    for locale in AVAILABLE_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for attribute, found in (("first_names", firsts), ("last_names", lasts)):
+            names = getattr(provider, attribute, ())
+            if isinstance(names, property):
+                continue
+            found.update(n for n in names if _tail_name(n))
+    return (
+        _shuffled(rng, firsts - common_firsts),
+        _shuffled(rng, lasts - common_lasts),
+    )
+
+
+def _tail_name(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and 2 <= len(name) <= _TAIL_NAME_MAX
+        and name[:1].isupper()
+        and all((c.isalpha() and ord(c) < 0x250) or c in "'-" for c in name)
+    )
+
+
+def _shuffled(rng: random.Random, names: set[str]) -> list[str]:
+    ordered = sorted(names)
+    rng.shuffle(ordered)
+    return ordered
+
+
+def generate(records: int, seed: int, *, dense: bool = False) -> Book:
+    """About ``records`` records of people, some of them several times; ``dense``: names
+    of the common pools only (the name-dense stress book)."""
     rng = random.Random(f"identity-book-{seed}")
-    pools = _NamePools.build(rng)
+    pools = _NamePools.build(rng, dense=dense)
     company_fake = Faker("en_US")
     company_fake.seed_instance(rng.randrange(1 << 30))
     companies = list(dict.fromkeys(company_fake.company() for _ in range(max(50, records // 25))))
@@ -594,6 +673,7 @@ def measure_book(
     size = (
         f"{len(book.records):,} records, {rows_count(contact_of):,} "
         f"contacts after import ({ingest_s:.1f} s), {book.namesake_rows:,} namesake rows, "
+        f"{sharing(book):.0%} of the people sharing their full name with another, "
         f"{out.duplicate_pairs:,} duplicate record pairs"
     )
     return [
@@ -624,6 +704,46 @@ def measure_book(
              f"{scanned.rss_peak_mb:.0f} MB ({scanned.rss_start_mb:.0f} MB before the scan); "
              f"peak {peak / 2**20:.0f} MB traced"),
     ]  # fmt: skip
+
+
+def measure_dense_book(
+    session_factory: sessionmaker[Session], user_id: int, records: int, seed: int, backend: str
+) -> list[Row]:
+    """The name-dense stress book (names of the common pools only: about a third of
+    the people of a 100k book share their full name with somebody else in it) through
+    the same import and scan; its review-queue precision and recall."""
+    settings = Settings()
+    book = generate(records, seed, dense=True)
+    with session_factory() as session:
+        contact_of = ingest(session, user_id, book)
+        session.commit()
+    with session_factory() as session:
+        result = scan_chunks(
+            repository.scan_chunks(session, user_id),
+            thresholds(settings),
+            settings.identity_max_block_size,
+        )
+    out = evaluate(book, contact_of, result)
+    label = f"identity book {len(book.records) // 1000}k, name-dense stress"
+    return [
+        _row(f"{label}: people wrongly merged", backend, "0",
+             out.wrongly_merged_import == 0 and out.wrongly_merged_scan == 0,
+             f"{out.wrongly_merged_import} at import, {out.wrongly_merged_scan} after scan "
+             f"({sharing(book):.0%} of the people share their full name with another)"),
+        _row(f"{label}: review-queue precision / recall", backend, ">= 0.95 / >= 0.90",
+             _precision(out) >= 0.95 and out.recall >= 0.90,
+             f"{_precision(out):.3f} ({out.review_true} of {out.review}) / {out.recall:.3f}"),
+    ]  # fmt: skip
+
+
+def sharing(book: Book) -> float:
+    """The share of the book's people whose full name another person of it has."""
+    people_of: dict[str, set[int]] = defaultdict(set)
+    for record in book.records:
+        people_of[" ".join(record.row.full_name.lower().split())].add(record.person)
+    people = {record.person for record in book.records}
+    shared = sum(len(p) for p in people_of.values() if len(p) > 1)
+    return shared / len(people) if people else 0.0
 
 
 def pair_completeness(
@@ -684,46 +804,56 @@ def run(
     *,
     sqlite: bool = True,
 ) -> list[Row]:
-    """The identity book on an empty SQLite database (and an empty PostgreSQL database
-    when ``postgres_url`` is set): no demo dataset needed."""
-    from sqlalchemy import make_url, text
-
-    from pingcrm.db import make_engine
+    """The identity book, then the name-dense stress book, each on an empty SQLite
+    database (and an empty PostgreSQL database when ``postgres_url`` is set): no demo
+    dataset needed."""
+    from sqlalchemy import make_url
 
     out: list[Row] = []
-    targets: list[tuple[str, str, str | None]] = []
     directory = work_dir / f".identity-{uuid.uuid4().hex[:8]}"
     directory.mkdir(parents=True)
-    if sqlite:
-        targets.append(("sqlite", f"sqlite:///{directory / 'book.db'}", None))
-    if postgres_url:
-        name = f"pingcrm_bench_identity_{uuid.uuid4().hex[:8]}"
-        targets.append(
-            (
-                "postgresql",
-                make_url(postgres_url).set(database=name).render_as_string(hide_password=False),
-                name,
-            )
-        )
+    measures = (("identity book", measure_book), ("name-dense identity book", measure_dense_book))
     try:
-        for backend, url, database in targets:
-            if database:
-                admin = make_engine(postgres_url or "", isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
-                    conn.execute(text(f'CREATE DATABASE "{database}"'))
-                admin.dispose()
-            engine = make_engine(url)
-            try:
-                factory, user_id = empty_book(engine, "identity-bench@example.com")
-                print(f"bench: identity book on {backend}…", file=sys.stderr, flush=True)
-                out += measure_book(factory, user_id, size_contacts, seed, backend)
-            finally:
-                engine.dispose()
-                if database:
-                    admin = make_engine(postgres_url or "", isolation_level="AUTOCOMMIT")
-                    with admin.connect() as conn:
-                        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-                    admin.dispose()
+        for backend in ("sqlite",) * sqlite + ("postgresql",) * bool(postgres_url):
+            for index, (title, measure) in enumerate(measures):
+                if backend == "sqlite":
+                    url, database = f"sqlite:///{directory / f'book{index}.db'}", None
+                else:
+                    database = f"pingcrm_bench_identity_{uuid.uuid4().hex[:8]}"
+                    url = (
+                        make_url(postgres_url or "")
+                        .set(database=database)
+                        .render_as_string(hide_password=False)
+                    )
+                with _empty_database(url, database, postgres_url) as engine:
+                    factory, user_id = empty_book(engine, "identity-bench@example.com")
+                    print(f"bench: {title} on {backend}…", file=sys.stderr, flush=True)
+                    out += measure(factory, user_id, size_contacts, seed, backend)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     return out
+
+
+@contextmanager
+def _empty_database(url: str, database: str | None, server_url: str | None) -> Iterator[Engine]:
+    """An engine on ``url``; a PostgreSQL ``database`` is created on the server of
+    ``server_url`` first and dropped afterwards."""
+    from sqlalchemy import text
+
+    from pingcrm.db import make_engine
+
+    def admin(statement: str) -> None:
+        engine = make_engine(server_url or "", isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+        engine.dispose()
+
+    if database:
+        admin(f'CREATE DATABASE "{database}"')
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if database:
+            admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

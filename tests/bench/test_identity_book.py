@@ -4,7 +4,9 @@ any other join of two people counts as wrongly merged."""
 
 from __future__ import annotations
 
-from bench.identity_book import Book, Record, evaluate
+from collections import Counter
+
+from bench.identity_book import Book, Record, evaluate, generate, sharing
 
 from pingcrm.contacts.ingest import ContactInput
 from pingcrm.identity.scan import ScanResult
@@ -33,3 +35,22 @@ def test_two_people_joined_despite_different_rows_are_wrongly_merged() -> None:
     outcome = evaluate(book, [10, 10, 11, 11], ScanResult())
     assert outcome.wrongly_merged_import == 2
     assert outcome.identical_rows == 0
+
+
+def _surname_share_of_top(book: Book, top: int) -> float:
+    people = {record.person: record.row for record in book.records}
+    counts = Counter(row.full_name.split()[-1] for row in people.values())
+    return sum(n for _, n in counts.most_common(top)) / len(people)
+
+
+def test_the_book_draws_names_as_often_as_a_census_finds_them() -> None:
+    # The US census: the 25 most common surnames cover 8.7 % of people, the 239 most
+    # common a quarter. Faker's pools alone (the name-dense stress book) are far denser.
+    book = generate(10_000, 3)
+    assert 0.05 <= _surname_share_of_top(book, 25) <= 0.12
+    assert 0.15 <= _surname_share_of_top(book, 239) <= 0.32
+    dense = generate(10_000, 3, dense=True)
+    assert _surname_share_of_top(dense, 239) > 0.4
+    # Namesakes: the planted ~2 % of rows and the few a long tail of names gives.
+    assert 0.02 <= sharing(book) <= 0.08
+    assert sharing(dense) > 2 * sharing(book)

@@ -213,6 +213,18 @@ def test_usernames_of_one_name_with_different_numbers_are_two_people() -> None:
     assert score_pair(a, c, LIMITS, BIG).tier == 2
 
 
+def test_a_number_linkedin_gave_a_profile_address_does_not_set_two_records_apart() -> None:
+    # LinkedIn numbers a taken name in the profile address itself: "mariakowalska57" is
+    # not a username Maria chose against her "mariakowalska84" mailbox.
+    a = feat(1, "Maria Kowalska", (K.EMAIL, "mariakowalska84@gmail.com"))
+    b = feat(2, "Maria Kowalska", (K.LINKEDIN_SLUG, "mariakowalska57"))
+    verdict = score_pair(a, b, LIMITS, BIG)
+    assert verdict.tier == 2
+    # The same numbers on two usernames she wrote herself still tell two people apart.
+    c = feat(3, "Maria Kowalska", (K.TELEGRAM_USERNAME, "mariakowalska57"))
+    assert score_pair(a, c, LIMITS, BIG).tier == 0
+
+
 def test_a_name_and_a_short_number_are_not_a_username_the_person_chose() -> None:
     # Two Kołaks whose addresses end in the same two digits: a coincidence of one in a
     # hundred, not one person's username.

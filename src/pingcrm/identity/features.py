@@ -71,6 +71,9 @@ class Features:
     # name spelled out ("jsmith84" of "jsmith84@gmail.com", "tg_jsmith84", the slug
     # "jsmith84-1a2b"): a part chosen by the person, which another record may repeat.
     usernames: frozenset[str] = frozenset()
+    # The usernames of ``usernames`` the person wrote themselves: all but those only a
+    # LinkedIn profile address has (LinkedIn numbers a taken name itself: "jsmith57").
+    chosen_usernames: frozenset[str] = frozenset()
 
     @property
     def has_full_name(self) -> bool:
@@ -186,12 +189,22 @@ def build(
     chosen = [local for local, _, domain in (e.partition("@") for e in features.emails)
               if domain not in features.domains]  # fmt: skip
     # The formal name of a nickname is the name too ("susan" in Sue's address).
-    features.usernames = frozenset(
-        part
-        for raw in (*features.raw_handles.values(), *chosen)
-        for part in username_parts(raw)
-        if part not in features.forms
-        and not (features.first and part in first_name_group(alnum(features.first)))
+    own_name = first_name_group(alnum(features.first)) if features.first else frozenset()
+
+    def parts_of(raws: Iterable[str]) -> frozenset[str]:
+        return frozenset(
+            part
+            for raw in raws
+            for part in username_parts(raw)
+            if part not in features.forms and part not in own_name
+        )
+
+    slug = IdentifierKind.LINKEDIN_SLUG.value
+    features.chosen_usernames = parts_of(
+        [*(h for k, h in features.raw_handles.items() if k != slug), *chosen]
+    )
+    features.usernames = features.chosen_usernames | parts_of(
+        [h for k, h in features.raw_handles.items() if k == slug]
     )
     return features
 

@@ -85,6 +85,8 @@ W_EMAIL_NAME = 5.0
 M_USERNAME_PART = 0.5
 # Two usernames of one name with different numbers ("jsmith84" and "jsmith1207"): each
 # person took a number because the plain name was taken; one person mostly reuses theirs.
+# Only usernames the person chose count: LinkedIn numbers a taken name in a profile
+# address itself, whatever the person's addresses elsewhere.
 W_USERNAME_NUMBERS = -4.0
 # A username part that is the person's name and a number ("smith12" of
 # "jane.smith12@gmail.com") is shared by two people of that name whenever they picked the
@@ -397,9 +399,10 @@ def _numbered_apart(a: Features, b: Features) -> bool:
 
 
 def _numbered(f: Features) -> dict[str, str]:
-    """The contact's usernames that are its own name and a number: name → number."""
+    """The contact's chosen usernames that are its own name and a number: name →
+    number."""
     found: dict[str, str] = {}
-    for part in f.usernames:
+    for part in f.chosen_usernames:
         stem = part.rstrip("0123456789")
         number = part[len(stem) :]
         if len(number) >= 2 and stem in f.forms:
