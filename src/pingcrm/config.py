@@ -67,7 +67,7 @@ class Settings(BaseSettings):
 
     # Identity resolution: a probable pair at or above the review threshold is queued;
     # at or above the auto-merge threshold it merges itself if the user opted in.
-    identity_review_threshold: float = Field(default=0.87, gt=0, le=1)
+    identity_review_threshold: float = Field(default=0.92, gt=0, le=1)
     identity_auto_merge_threshold: float = Field(default=0.99, gt=0, le=1)
     # A name-only match scores at most this (below the review threshold: ignored).
     identity_name_only_cap: float = Field(default=0.65, ge=0, le=1)

@@ -96,3 +96,44 @@ def test_a_name_other_records_hold_counts_each_of_them() -> None:
         stats.full.counts[full_name_key("lorraine", "myers")] = holders
         scores.append(score_pair(a, b, LIMITS, stats).score)
     assert scores[0] > scores[1] > scores[2]
+
+
+def _letters(number: int) -> str:
+    """A made-up name of letters only, different for every number."""
+    word = ""
+    number += 26 * 27
+    while number:
+        number, digit = divmod(number, 26)
+        word += "abcdefghijklmnopqrstuvwxyz"[digit]
+    return word.capitalize()
+
+
+def test_namesakes_on_common_names_do_not_weaken_a_rare_name() -> None:
+    # A book whose LinkedIn connections (different profiles: different people) hold
+    # "John Smith" 300 times: the common name repeats far more than independence says.
+    # Its other 2,700 people have names nobody else holds. A rare full name found on a
+    # LinkedIn connection and a Gmail sender is still proposed: the repeats of John
+    # Smith say nothing of how often rare names repeat.
+    people = [
+        feat(i, "John Smith", (K.LINKEDIN_SLUG, f"john-smith-{i:x}a1b2c")) for i in range(1, 301)
+    ]
+    people += [
+        feat(i, f"{_letters(i)} {_letters(i + 5000)}", (K.LINKEDIN_SLUG, f"p-{i:x}a1b2c"))
+        for i in range(301, 3001)
+    ]
+    people += [
+        feat(i, f"{_letters(i)} {_letters(i + 5000)}", (K.EMAIL, f"x{i}@gmail.com"))
+        for i in range(3001, 3003)
+    ]
+    stats = BookStats.of(people)
+    rare_product = (1 / stats.size) ** 2
+    common_product = (300 / stats.size) ** 2
+    assert stats.full.lift_of(common_product) > 10 * stats.full.lift_of(rare_product)
+    a, b = _linkedin_gmail("Wojciech Wojciechowski", 9000)
+    rare = BookStats.of([*people, a, b])
+    verdict = score_pair(a, b, LIMITS, rare)
+    assert verdict.tier == 2
+    assert verdict.guards == ["name_only"]
+    # Two more John Smiths, a LinkedIn connection and a Gmail sender, are not proposed.
+    c, d = _linkedin_gmail("John Smith", 9100)
+    assert score_pair(c, d, LIMITS, BookStats.of([*people, c, d])).tier == 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from pingcrm.identity import blocking
 from pingcrm.identity.features import Features, build
 from pingcrm.identity.model import BookStats
@@ -218,11 +220,17 @@ def test_a_number_linkedin_gave_a_profile_address_does_not_set_two_records_apart
     # not a username Maria chose against her "mariakowalska84" mailbox.
     a = feat(1, "Maria Kowalska", (K.EMAIL, "mariakowalska84@gmail.com"))
     b = feat(2, "Maria Kowalska", (K.LINKEDIN_SLUG, "mariakowalska57"))
-    verdict = score_pair(a, b, LIMITS, BIG)
-    assert verdict.tier == 2
-    # The same numbers on two usernames she wrote herself still tell two people apart.
+    # The same numbers on two usernames she wrote herself tell two people apart.
     c = feat(3, "Maria Kowalska", (K.TELEGRAM_USERNAME, "mariakowalska57"))
-    assert score_pair(a, c, LIMITS, BIG).tier == 0
+    apart = score_pair(a, c, LIMITS, BIG)
+    assert apart.tier == 0
+    assert apart.score < 0.5
+    # Against the LinkedIn address, only the name speaks: about as likely one person
+    # as a pair without usernames (one bit less: neither shares the other's).
+    d = feat(4, "Maria Kowalska", (K.TELEGRAM_ID, "77"))
+    verdict = score_pair(a, b, LIMITS, BIG)
+    assert verdict.score > 0.85
+    assert verdict.weight == pytest.approx(score_pair(a, d, LIMITS, BIG).weight - 1, abs=0.01)
 
 
 def test_a_name_and_a_short_number_are_not_a_username_the_person_chose() -> None:

@@ -8,14 +8,19 @@ Americans. Two measures of the user's book, counted once per scan:
 * the full names themselves: a name the book's other records hold is that common;
 * the book's lift: how many times more often two records that are surely two people
   (two LinkedIn profiles, two Telegram or two X accounts) share a full name than
-  independent first and last names would make them.
+  independent first and last names would make them, measured apart for common and rare
+  names (in bands of how often independent names would give the full name): namesakes
+  gather on common names, so one lift for the whole book over-weakens rare ones.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 # Kinds of certain identifier a person has one of: two records holding different values
 # are two people.
@@ -55,6 +60,90 @@ class NameTally:
         return observed, same_first * same_last * pairs
 
 
+# Bands of how likely independent names make a full name (the product of its parts'
+# frequencies): half a decade each. Neighbouring bands are measured together until
+# independent names would give at least this many pairs in them.
+BANDS_PER_DECADE = 2
+MIN_EXPECTED_PAIRS = 3.0
+
+
+def band_of(product: float) -> int:
+    """The band of a product of name frequencies (0 for the most common names)."""
+    if product <= 0:
+        return 10**6
+    return max(0, int(-BANDS_PER_DECADE * math.log10(product)))
+
+
+def _pairs_by_band(tally: NameTally) -> tuple[dict[int, float], dict[int, float]]:
+    """Pairs of the tally's records sharing a full name, and the pairs independent
+    first and last names would give, by band of the full name's product."""
+    observed: defaultdict[int, float] = defaultdict(float)
+    expected: defaultdict[int, float] = defaultdict(float)
+    n = tally.size
+    if n < 2:
+        return observed, expected
+    pairs = n * (n - 1) / 2
+    for key, count in tally.full.items():
+        if count > 1:
+            first, last = key.split(" ", 1)
+            product = tally.first[first] / n * (tally.last[last] / n)
+            observed[band_of(product)] += count * (count - 1) / 2
+    # Independent names (f, l) share a full name with probability (p_f p_l)^2: for each
+    # first name, the surnames of each band are a range of the sorted frequencies.
+    lasts = sorted(c / n for c in tally.last.values())
+    squares = [0.0, *accumulate(p * p for p in lasts)]
+    for count in tally.first.values():
+        p_first = count / n
+        # The surnames from the rarest up, one band at a time.
+        low, band = 0, band_of(p_first * lasts[0])
+        while low < len(lasts):
+            # Surnames under this edge give a product of this band (or a rarer one,
+            # already counted).
+            edge = 10 ** (-band / BANDS_PER_DECADE) / p_first
+            high = bisect_left(lasts, edge, lo=low)
+            if high > low:
+                expected[band] += pairs * p_first * p_first * (squares[high] - squares[low])
+            low = high
+            band -= 1
+    return observed, expected
+
+
+def banded_lifts(tallies: Iterable[NameTally]) -> dict[int, float]:
+    """The lift of each band (see :func:`book_lift`), neighbouring bands measured
+    together from the rarest up until independent names would give
+    ``MIN_EXPECTED_PAIRS`` pairs in them (the commonest remainder joins the last group)."""
+    observed: defaultdict[int, float] = defaultdict(float)
+    expected: defaultdict[int, float] = defaultdict(float)
+    for tally in tallies:
+        seen, independent = _pairs_by_band(tally)
+        for band, pairs in seen.items():
+            observed[band] += pairs
+        for band, pairs in independent.items():
+            expected[band] += pairs
+    groups: list[tuple[list[int], float, float]] = []
+    members: list[int] = []
+    seen_sum = expected_sum = 0.0
+    for band in sorted(set(observed) | set(expected), reverse=True):
+        members.append(band)
+        seen_sum += observed[band]
+        expected_sum += expected[band]
+        if expected_sum >= MIN_EXPECTED_PAIRS:
+            groups.append((members, seen_sum, expected_sum))
+            members, seen_sum, expected_sum = [], 0.0, 0.0
+    if members:
+        if groups:
+            last_members, last_seen, last_expected = groups.pop()
+            members = last_members + members
+            seen_sum += last_seen
+            expected_sum += last_expected
+        groups.append((members, seen_sum, expected_sum))
+    return {
+        band: max(1.0, (seen + 1) / (independent + 1))
+        for bands, seen, independent in groups
+        for band in bands
+    }
+
+
 def book_lift(tallies: Iterable[NameTally]) -> float:
     """Pairs of surely different people sharing a full name over the pairs independent
     first and last names would give (one pair added to both; at least 1)."""
@@ -72,6 +161,9 @@ class FullNames:
 
     counts: Counter[str] = field(default_factory=Counter)
     lift: float = 1.0
+    # The lift of each band of common or rare names (see :func:`banded_lifts`); a band
+    # not measured has the book's ``lift``.
+    band_lifts: dict[int, float] = field(default_factory=dict)
     _tallies: dict[str, NameTally] = field(default_factory=dict)
 
     def add(self, first: str, last: str, strong: Iterable[tuple[str, str]] = ()) -> None:
@@ -86,8 +178,21 @@ class FullNames:
         """Measure the book's lift once every record is counted, and forget the names
         that only one record holds."""
         self.lift = book_lift(self._tallies.values())
+        self.band_lifts = banded_lifts(self._tallies.values())
         self._tallies = {}
         self.counts = Counter({name: n for name, n in self.counts.items() if n > 1})
+
+    def lift_of(self, product: float) -> float:
+        """The lift of full names whose parts' frequencies multiply to ``product``."""
+        if not self.band_lifts:
+            return self.lift
+        band = band_of(product)
+        found = self.band_lifts.get(band)
+        if found is not None:
+            return found
+        # Past the measured bands: the nearest one's.
+        nearest = min(self.band_lifts, key=lambda b: abs(b - band))
+        return self.band_lifts[nearest]
 
     def count(self, first: str, last: str) -> int:
         """How many records hold this full name."""

@@ -175,7 +175,7 @@ class BookStats:
             others = full.count(a.first, a.last) - 2
         else:  # spelling variants: the records of either spelling but the pair's own
             others = max(full.count(a.first, a.last), full.count(b.first, b.last)) - 1
-        return max(product * full.lift, (others - 1) / self.scale)
+        return max(product * full.lift_of(product), (others - 1) / self.scale)
 
     @property
     def prior(self) -> float:

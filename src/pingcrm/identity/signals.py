@@ -58,7 +58,7 @@ SIGNAL_LABELS = {
 class Thresholds:
     """When a pair is queued for review and when a probable pair may merge itself."""
 
-    review: float = 0.87
+    review: float = 0.92
     auto_merge: float = 0.99
     name_only_cap: float = 0.65
 
