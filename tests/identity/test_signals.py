@@ -480,3 +480,17 @@ def test_the_configured_defaults_are_the_measured_thresholds() -> None:
     from pingcrm.identity.service import thresholds
 
     assert thresholds(Settings()) == Thresholds()
+
+
+def test_a_nickname_of_a_rare_name_says_more_than_one_of_a_common_name() -> None:
+    # "Peggy" for a Margaret in a book of three Margarets, "Bob" for a Robert in a book
+    # of four hundred Roberts: the same kind of agreement, unequally rare.
+    stats = book("robert * x400", "margaret * x3", "* savolainen x2", "* nash x2")
+    margaret = feat(1, "Margaret Savolainen", (K.LINKEDIN_SLUG, "margaret-savolainen-4a1b2c"))
+    peggy = feat(2, "Peggy Savolainen", (K.EMAIL, "peggy.savolainen@gmail.com"))
+    robert = feat(3, "Robert Nash", (K.LINKEDIN_SLUG, "robert-nash-4a1b2c"))
+    bob = feat(4, "Bob Nash", (K.EMAIL, "bob.nash@gmail.com"))
+    rare = score_pair(margaret, peggy, LIMITS, stats)
+    common = score_pair(robert, bob, LIMITS, stats)
+    assert rare.tier == 2
+    assert rare.score > common.score

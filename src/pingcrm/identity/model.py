@@ -50,8 +50,8 @@ DUPLICATES_PER_CONTACT = 0.1
 
 # m probabilities (given one person) and fixed u (given two people) of the levels.
 M_FIRST_EXACT = 0.80
+# A nickname's u is the more common name's own frequency (Robert/Bob as rare as Robert).
 M_FIRST_NICKNAME = 0.08
-U_FIRST_NICKNAME = 0.004
 M_FIRST_TYPO = 0.06
 M_FIRST_INITIAL = 0.02
 U_FIRST_INITIAL = 0.06
@@ -214,7 +214,8 @@ def _first_level(a: Features, b: Features, u: float) -> tuple[str, float]:
     if spelling(fa) == spelling(fb) or latin_key(fa) == latin_key(fb):
         return "variant", exact - FUZZY_PENALTY  # Dmitry/Dmitrii, Catherine/Katherine
     if same_first_name(fa, fb):
-        return "nickname", _log2(M_FIRST_NICKNAME / U_FIRST_NICKNAME)
+        # How often another person has a name of the group: the more common of the two.
+        return "nickname", _log2(M_FIRST_NICKNAME / u)
     if (
         len(fa) >= 4
         and len(fb) >= 4

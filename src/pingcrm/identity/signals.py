@@ -225,7 +225,8 @@ def score_pair(
     tier = 2 if score >= thresholds.review else 0
     return PairScore(
         tier=tier,
-        score=round(score, 4),
+        # The model is never certain (only a shared identifier is): never 1.0 once rounded.
+        score=min(round(score, 4), 0.9999),
         signals=signals,
         guards=guards,
         weight=round(comparison.weight, 2),
