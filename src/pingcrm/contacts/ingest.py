@@ -35,7 +35,7 @@ from pingcrm.contacts.identifiers import (
     normalize_identifier,
 )
 from pingcrm.contacts.search_text import build_search_text, sort_name
-from pingcrm.db import copy_to_staging
+from pingcrm.db import cached_trigger_plans, copy_to_staging
 from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.collector import fewer_collections
@@ -302,10 +302,12 @@ def _bulk_insert(
             f"AS SELECT {names} FROM {table.name} WITH NO DATA"
         )
         copy_to_staging(connection, ddl, staging, columns, params)
-        result = connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}{tail}"  # noqa: S608
-        )
-        return list(result.all()) if returning else []
+        with cached_trigger_plans(connection):
+            result = connection.exec_driver_sql(
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}{tail}"  # noqa: S608
+            )
+            inserted = list(result.all()) if returning else []
+        return inserted
     one = "(" + ", ".join(["?"] * len(columns)) + ")"
     for chunk in _chunks(params, _INSERT_ROWS):
         sql = head + ", ".join([one] * len(chunk)) + tail
