@@ -13,7 +13,7 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from pingcrm.db import cached_trigger_plans, copy_to_staging
+from pingcrm.db import copy_to_staging
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Contact, ContactScore
 from pingcrm.models.base import UTCDateTime
@@ -154,10 +154,9 @@ def insert_scores(
         return
     connection = connection_of(session)
     if connection.dialect.name == "postgresql":
-        with cached_trigger_plans(connection):
-            for start in range(0, len(rows), UPDATE_BATCH):
-                batch = rows[start : start + UPDATE_BATCH]
-                connection.execute(_INSERT_POSTGRESQL, _unnest_parameters(user_id, batch))
+        for start in range(0, len(rows), UPDATE_BATCH):
+            batch = rows[start : start + UPDATE_BATCH]
+            connection.execute(_INSERT_POSTGRESQL, _unnest_parameters(user_id, batch))
         return
     sql = "INSERT INTO contact_scores (contact_id, user_id, score, parts) VALUES (?, ?, ?, ?)"
     for start in range(0, len(rows), UPDATE_BATCH):
