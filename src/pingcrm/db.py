@@ -187,15 +187,18 @@ def cached_trigger_plans(connection: Connection) -> Iterator[None]:
     """Around a bulk write on PostgreSQL: the foreign-key checks it fires reuse their plan.
 
     Each foreign key is an AFTER trigger running ``SELECT 1 FROM contacts WHERE id = $1
-    FOR KEY SHARE`` once per inserted row, from a plan PostgreSQL prepares once. Under the
-    connection's ``plan_cache_mode = force_custom_plan`` (see ``_postgresql_session``)
-    that query is planned again for every row: 15-20 µs a check instead of 5, about half
-    of a bulk insert into a narrow child table (contact_scores, contact_words), 11 s of a
-    100k-row LinkedIn import. The bulk statements themselves have no parameters to plan
-    for; the default mode (``auto``) lets the checks use their plan, a primary-key probe
-    whatever the value. Set for the transaction only (``set_config(…, true)``) and put
-    back right after the statement: the connection's mode is back then, or at the end of
-    the transaction whatever happens. A no-op on SQLite (checks are inline there)."""
+    FOR KEY SHARE`` once per inserted row (and per updated row the same transaction
+    inserted), from a plan PostgreSQL prepares once. Under the connection's
+    ``plan_cache_mode = force_custom_plan`` (see ``_postgresql_session``) that query is
+    planned again for every row: 15-20 µs a check instead of 5, about two thirds of a
+    bulk insert into a narrow child table (contact_scores, contact_words), 11 s of a
+    100k-row LinkedIn import. The default mode (``auto``) lets the checks use their plan,
+    a primary-key probe whatever the value. Only bulk writes belong inside: an
+    ``INSERT … SELECT`` from a staging table (no parameters), or statements over arrays
+    of ids whose generic plan is the same primary-key probe; reads stay outside. Set for
+    the transaction only (``set_config(…, true)``) and put back right after: the
+    connection's mode is back then, or at the end of the transaction whatever happens.
+    A no-op on SQLite (checks are inline there)."""
     if connection.dialect.name != "postgresql":
         yield
         return
