@@ -1,13 +1,22 @@
 """The engine's SQLite page cache: small for web requests (the web pool keeps connections
-open, each with its own cache), large for jobs that write in bulk and other processes."""
+open, each with its own cache), large for jobs that write in bulk and other processes;
+PostgreSQL's plan mode around bulk writes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Connection
+import pytest
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
-from pingcrm.db import SQLITE_BULK_CACHE_KIB, SQLITE_CACHE_KIB, bulk_connections, make_engine
+from pingcrm.db import (
+    SQLITE_BULK_CACHE_KIB,
+    SQLITE_CACHE_KIB,
+    bulk_connections,
+    cached_trigger_plans,
+    make_engine,
+)
 
 
 def _cache_kib(connection: Connection) -> int:
@@ -37,3 +46,27 @@ def test_other_processes_keep_the_large_page_cache(tmp_path: Path) -> None:
             assert _cache_kib(command) == SQLITE_BULK_CACHE_KIB
     finally:
         engine.dispose()
+
+
+def _plan_mode(connection: Connection) -> str:
+    return str(connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one())
+
+
+def test_only_the_bulk_write_itself_lets_queries_reuse_a_plan(engine: Engine) -> None:
+    """Inside ``cached_trigger_plans`` foreign-key checks may reuse their plan; right
+    after it, and after a statement that failed in it, the connection plans every
+    query for its values again (a generic plan of a search takes seconds)."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as connection, cached_trigger_plans(connection):
+            assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+        return
+    with engine.connect() as connection:
+        assert _plan_mode(connection) == "force_custom_plan"
+        with cached_trigger_plans(connection):
+            assert _plan_mode(connection) == "auto"
+        assert _plan_mode(connection) == "force_custom_plan"
+        connection.commit()
+        with pytest.raises(DBAPIError), cached_trigger_plans(connection):
+            connection.exec_driver_sql("SELECT 1 / 0")
+        connection.rollback()
+        assert _plan_mode(connection) == "force_custom_plan"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -35,7 +36,7 @@ from pingcrm.contacts.identifiers import (
     normalize_identifier,
 )
 from pingcrm.contacts.search_text import build_search_text, sort_name
-from pingcrm.db import copy_to_staging
+from pingcrm.db import cached_trigger_plans, copy_to_staging
 from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.collector import fewer_collections
@@ -574,51 +575,57 @@ def upsert_contacts(
             new_row.update(seeded_values(own, now))
         seeded.append(len(own))
         new_rows.append(new_row)
-    if new_rows:
-        # Multi-row INSERT … RETURNING: the new ids come back with their unique BCC hash
-        # (no lookup by hash afterwards, whose plan depends on statistics).
-        ids_by_hash: dict[str, int] = {
-            bcc_hash: int(contact_id)
-            for contact_id, bcc_hash in _bulk_insert(
-                session.connection(),
-                Contact.__table__,  # type: ignore[arg-type]
-                new_rows,
-                suffix="RETURNING id, bcc_hash",
+    # The contacts, their score rows and identifiers: every row's foreign keys are checked
+    # with a reused plan on PostgreSQL (see ``cached_trigger_plans``).
+    writes = (
+        cached_trigger_plans(session.connection()) if new_rows or new_identifiers else nullcontext()
+    )
+    with writes:
+        if new_rows:
+            # Multi-row INSERT … RETURNING: the new ids come back with their unique BCC hash
+            # (no lookup by hash afterwards, whose plan depends on statistics).
+            ids_by_hash: dict[str, int] = {
+                bcc_hash: int(contact_id)
+                for contact_id, bcc_hash in _bulk_insert(
+                    session.connection(),
+                    Contact.__table__,  # type: ignore[arg-type]
+                    new_rows,
+                    suffix="RETURNING id, bcc_hash",
+                )
+            }
+            inserted = [ids_by_hash[r["bcc_hash"]] for r in new_rows]
+            # Their score rows in the same bulk pass ("score" keys are not contact columns).
+            insert_scores(
+                session,
+                user_id,
+                [
+                    (cid, r.get("score", 0), r.get("score_parts") or {})
+                    for cid, r in zip(inserted, new_rows, strict=True)
+                ],
             )
-        }
-        inserted = [ids_by_hash[r["bcc_hash"]] for r in new_rows]
-        # Their score rows in the same bulk pass ("score" keys are not contact columns).
-        insert_scores(
-            session,
-            user_id,
-            [
-                (cid, r.get("score", 0), r.get("score_parts") or {})
-                for cid, r in zip(inserted, new_rows, strict=True)
-            ],
-        )
-        result.seeded = {cid: n for cid, n in zip(inserted, seeded, strict=True) if n}
-        for group_index, contact_id in enumerate(inserted):
-            seen: set[tuple[IdentifierKind, str]] = set()
-            for member in groups[group_index]:
-                result.contact_ids[member] = contact_id
-                prep = prepared[member]
-                assert prep is not None
-                for kind, value, display, label in prep.ids:
-                    if (kind, value) in seen or (kind, value) in by_identifier:
-                        continue
-                    if len(seen) >= MAX_IDENTIFIERS_PER_CONTACT:
-                        break
-                    seen.add((kind, value))
-                    new_identifiers.append(
-                        _identifier_row(user_id, contact_id, kind, value, display, label, now)
-                    )
-    if new_identifiers:
-        _bulk_insert(
-            session.connection(),
-            ContactIdentifier.__table__,  # type: ignore[arg-type]
-            new_identifiers,
-            suffix="ON CONFLICT DO NOTHING",
-        )
+            result.seeded = {cid: n for cid, n in zip(inserted, seeded, strict=True) if n}
+            for group_index, contact_id in enumerate(inserted):
+                seen: set[tuple[IdentifierKind, str]] = set()
+                for member in groups[group_index]:
+                    result.contact_ids[member] = contact_id
+                    prep = prepared[member]
+                    assert prep is not None
+                    for kind, value, display, label in prep.ids:
+                        if (kind, value) in seen or (kind, value) in by_identifier:
+                            continue
+                        if len(seen) >= MAX_IDENTIFIERS_PER_CONTACT:
+                            break
+                        seen.add((kind, value))
+                        new_identifiers.append(
+                            _identifier_row(user_id, contact_id, kind, value, display, label, now)
+                        )
+        if new_identifiers:
+            _bulk_insert(
+                session.connection(),
+                ContactIdentifier.__table__,  # type: ignore[arg-type]
+                new_identifiers,
+                suffix="ON CONFLICT DO NOTHING",
+            )
 
     result.created = len(groups)
     result.updated = len(changed)

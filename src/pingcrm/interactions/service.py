@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pingcrm.contacts import repository as contacts_repository
+from pingcrm.db import cached_trigger_plans
 from pingcrm.errors import NotFound
 from pingcrm.interactions import repository
 from pingcrm.interactions.schemas import InteractionCreate, InteractionUpdate
@@ -136,10 +137,12 @@ def record_interactions(
         if len(contacts_repository.owned_ids(session, user_id, contact_ids)) != len(contact_ids):
             raise NotFound("This contact does not exist.")
         session.flush()
-        inserted = repository.insert_ignoring_duplicates(session, prepared)
-        if inserted.previews:
-            # The new previews' words join their contacts' search documents (set-based).
-            contacts_repository.add_search_words(session, user_id, inserted.previews)
+        # Both bulk writes check each row's contact (a foreign key) with a reused plan.
+        with cached_trigger_plans(session.connection()):
+            inserted = repository.insert_ignoring_duplicates(session, prepared)
+            if inserted.previews:
+                # The new previews' words join their contacts' search documents.
+                contacts_repository.add_search_words(session, user_id, inserted.previews)
     counts = inserted.counts
     seeded = seeded or {}
     stale = {cid for cid, n in counts.items() if seeded.get(cid) != n}

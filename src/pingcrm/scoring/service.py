@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pingcrm.db import cached_trigger_plans
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Direction, InteractionKind, Platform
 from pingcrm.scoring import repository
@@ -149,8 +150,13 @@ def refresh_contacts(
                 counters.append((contact_id, new))
                 changed.add(contact_id)
         scored += len(stored)
-    repository.write_counters(session, user_id, counters)
-    repository.write_scores(session, user_id, scores)
+    if counters or scores:
+        session.flush()
+        # Rows this transaction inserted (a sync's new contacts) have their foreign keys
+        # checked again when updated on PostgreSQL: with the checks' plan reused.
+        with cached_trigger_plans(session.connection()):
+            repository.write_counters(session, user_id, counters)
+            repository.write_scores(session, user_id, scores)
     session.flush()
     return RecomputeResult(contacts_scored=scored, contacts_changed=len(changed))
 
