@@ -25,8 +25,9 @@ name, a company against the other record's work email domain, and a username par
 First and last names are not independent: people take both from one culture, so a full
 name repeats more often than the product of its parts' frequencies says. When the two
 records share a full name, its ``u`` is at least that product times the book's lift of
-full names (measured on records that are surely two people, ``cultures.py``) and at
-least the share of the book's other records holding that full name.
+full names for names that common (measured on records that are surely two people, in
+bands of the product: ``cultures.py``) and at least the share of the book's other
+records holding that full name.
 """
 
 from __future__ import annotations
