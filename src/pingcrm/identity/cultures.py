@@ -47,18 +47,6 @@ class NameTally:
         self.last[last] += 1
         self.full[full_name_key(first, last)] += 1
 
-    def observed_and_expected(self) -> tuple[float, float]:
-        """Pairs of these records sharing a full name, and how many independent first
-        and last names would give."""
-        n = self.size
-        if n < 2:
-            return 0.0, 0.0
-        pairs = n * (n - 1) / 2
-        same_first = sum(c * (c - 1) / 2 for c in self.first.values()) / pairs
-        same_last = sum(c * (c - 1) / 2 for c in self.last.values()) / pairs
-        observed = sum(c * (c - 1) / 2 for c in self.full.values())
-        return observed, same_first * same_last * pairs
-
 
 # Bands of how likely independent names make a full name (the product of its parts'
 # frequencies): half a decade each. Neighbouring bands are measured together until
@@ -108,10 +96,12 @@ def _pairs_by_band(tally: NameTally) -> tuple[dict[int, float], dict[int, float]
     return observed, expected
 
 
-def banded_lifts(tallies: Iterable[NameTally]) -> dict[int, float]:
-    """The lift of each band (see :func:`book_lift`), neighbouring bands measured
-    together from the rarest up until independent names would give
-    ``MIN_EXPECTED_PAIRS`` pairs in them (the commonest remainder joins the last group)."""
+def measure_lifts(tallies: Iterable[NameTally]) -> tuple[float, dict[int, float]]:
+    """Pairs of surely different people sharing a full name over the pairs independent
+    first and last names would give (one pair added to both; at least 1): for the whole
+    book, and for each band, neighbouring bands measured together from the rarest up
+    until independent names would give ``MIN_EXPECTED_PAIRS`` pairs in them (the
+    commonest remainder joins the last group)."""
     observed: defaultdict[int, float] = defaultdict(float)
     expected: defaultdict[int, float] = defaultdict(float)
     for tally in tallies:
@@ -137,22 +127,12 @@ def banded_lifts(tallies: Iterable[NameTally]) -> dict[int, float]:
             seen_sum += last_seen
             expected_sum += last_expected
         groups.append((members, seen_sum, expected_sum))
-    return {
+    book = max(1.0, (sum(observed.values()) + 1) / (sum(expected.values()) + 1))
+    return book, {
         band: max(1.0, (seen + 1) / (independent + 1))
         for bands, seen, independent in groups
         for band in bands
     }
-
-
-def book_lift(tallies: Iterable[NameTally]) -> float:
-    """Pairs of surely different people sharing a full name over the pairs independent
-    first and last names would give (one pair added to both; at least 1)."""
-    observed = expected = 0.0
-    for tally in tallies:
-        seen, independent = tally.observed_and_expected()
-        observed += seen
-        expected += independent
-    return max(1.0, (observed + 1) / (expected + 1))
 
 
 @dataclass
@@ -161,7 +141,7 @@ class FullNames:
 
     counts: Counter[str] = field(default_factory=Counter)
     lift: float = 1.0
-    # The lift of each band of common or rare names (see :func:`banded_lifts`); a band
+    # The lift of each band of common or rare names (see :func:`measure_lifts`); a band
     # not measured has the book's ``lift``.
     band_lifts: dict[int, float] = field(default_factory=dict)
     _tallies: dict[str, NameTally] = field(default_factory=dict)
@@ -177,8 +157,7 @@ class FullNames:
     def finish(self) -> None:
         """Measure the book's lift once every record is counted, and forget the names
         that only one record holds."""
-        self.lift = book_lift(self._tallies.values())
-        self.band_lifts = banded_lifts(self._tallies.values())
+        self.lift, self.band_lifts = measure_lifts(self._tallies.values())
         self._tallies = {}
         self.counts = Counter({name: n for name, n in self.counts.items() if n > 1})
 
