@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bench.identity_book import Book, Record, evaluate, generate, sharing
+from bench.identity_book import Book, Record, evaluate, generate, sharing, sweep
 
 from pingcrm.contacts.ingest import ContactInput
-from pingcrm.identity.scan import ScanResult
+from pingcrm.identity.scan import FoundPair, ScanResult
+from pingcrm.identity.signals import PairScore
 from pingcrm.models import IdentifierKind as K
 
 
@@ -54,3 +55,29 @@ def test_the_book_draws_names_as_often_as_a_census_finds_them() -> None:
     # Namesakes: the planted ~2 % of rows and the few a long tail of names gives.
     assert 0.02 <= sharing(book) <= 0.08
     assert sharing(dense) > 2 * sharing(book)
+
+
+def _pair(a: int, b: int, score: float) -> FoundPair:
+    return FoundPair(a, b, PairScore(tier=2, score=score))
+
+
+def test_the_sweep_finds_the_threshold_that_keeps_precision_and_recalls_most() -> None:
+    # Person 1 has two records (contacts 10 and 11); 12 and 13 are two namesakes.
+    book = _book(
+        (1, ContactInput("Ann Lee")), (1, ContactInput("Ann Lee", company="Acme")),
+        (2, ContactInput("Bo Chen")), (3, ContactInput("Bo Chen", company="Initech")),
+    )  # fmt: skip
+    contact_of: list[int | None] = [10, 11, 12, 13]
+    scored = ScanResult(pairs=[_pair(10, 11, 0.61), _pair(12, 13, 0.5)])
+    best = sweep(book, contact_of, scored)
+    # Any threshold above the namesakes' 0.5 and up to 0.61 queues only the true pair.
+    assert best.threshold == 0.52
+    assert best.outcome is not None
+    assert best.outcome.recall == 1.0
+    assert best.outcome.review == 1
+    # When the namesakes score higher than the true pair, only an empty queue keeps 0.95.
+    swapped = sweep(book, contact_of, ScanResult(pairs=[_pair(10, 11, 0.5), _pair(12, 13, 0.61)]))
+    assert swapped.outcome is not None
+    assert swapped.outcome.recall == 0.0
+    assert swapped.threshold is not None
+    assert swapped.threshold > 0.61
