@@ -93,7 +93,9 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    limit_concurrent_hashing(settings.password_hash_concurrency)
+    limit_concurrent_hashing(
+        settings.password_hash_concurrency, settings.password_hash_wait_seconds
+    )
     app.state.engine = engine or make_engine(settings.resolved_database_url, request_pool=True)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.runner = build_runner(

@@ -46,8 +46,10 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     # Password hashes (sign-ins, sign-ups, password changes) running at once in a process;
-    # each takes Argon2's 64 MB while it runs, the others wait their turn.
+    # each takes Argon2's 64 MB while it runs, the others wait their turn, at most this
+    # long (then "busy, try again": 503 with Retry-After).
     password_hash_concurrency: int = Field(default=1, ge=1, le=64)
+    password_hash_wait_seconds: float = Field(default=10.0, gt=0, le=120)
 
     # Web
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

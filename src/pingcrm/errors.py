@@ -11,6 +11,8 @@ class PingError(Exception):
 
     status_code: int = 400
     code: str = "bad_request"
+    # Seconds after which trying again may succeed (a ``Retry-After`` header), if known.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -64,5 +66,17 @@ class RateLimited(PingError):
     code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int = 60, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerBusy(PingError):
+    """The server cannot take this request now (a bounded resource stayed taken); trying
+    again shortly works."""
+
+    status_code = 503
+    code = "server_busy"
+
+    def __init__(self, message: str, *, retry_after: int = 5, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after

@@ -1,6 +1,7 @@
 """Concurrent sign-ins: at most ``password_hash_concurrency`` Argon2 hashes run at once
 (each holds 64 MB while it runs); the others wait their turn and still succeed, and the
-server keeps answering other requests meanwhile."""
+server keeps answering other requests meanwhile; a sign-in that would wait longer than
+``password_hash_wait_seconds`` is told the server is busy instead."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pingcrm.accounts.passwords import (
 )
 from pingcrm.app import create_app
 from pingcrm.config import Settings
-from tests.fixtures.builders import DEFAULT_PASSWORD, create_user
+from tests.fixtures.builders import DEFAULT_PASSWORD, create_user, csrf_from
 
 SIGN_INS = 12
 WAIT_SECONDS = 60  # a bound for a broken run, never reached by a passing one
@@ -60,9 +61,9 @@ class VerifyProbe:
 
 @pytest.fixture(autouse=True)
 def _restore_the_limit() -> Iterator[None]:
-    previous = SLOTS.limit
+    previous, wait = SLOTS.limit, SLOTS.wait_seconds
     yield
-    limit_concurrent_hashing(previous)
+    limit_concurrent_hashing(previous, wait)
 
 
 def _sign_in(client: TestClient) -> int:
@@ -125,3 +126,33 @@ def test_an_unknown_email_is_checked_against_a_hash_as_costly_as_a_real_one() ->
     parameters = hash_password("any password at all").rsplit("$", 2)[0]
     assert DUMMY_HASH.rsplit("$", 2)[0] == parameters
     assert verify_password("pingcrm-timing-equaliser", DUMMY_HASH)
+
+
+# Long enough for a free slot to be taken at once, short enough for the test to end soon.
+SHORT_WAIT = 0.2
+
+
+def test_a_sign_in_that_would_wait_too_long_for_a_hash_is_told_to_try_again(
+    settings: Settings, engine: Engine, session: Session
+) -> None:
+    create_user(session)
+    limited = settings.model_copy(
+        update={"password_hash_concurrency": 1, "password_hash_wait_seconds": SHORT_WAIT}
+    )
+    credentials = {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
+    with TestClient(create_app(limited, engine=engine)) as client:
+        form = {**credentials, "csrf_token": csrf_from(client.get("/login").text)}
+        with SLOTS.slot():  # another sign-in is hashing and does not finish in time
+            api = client.post("/api/v1/auth/token", json=credentials)
+            page = client.post("/login", data=form, follow_redirects=False)
+        # Once the slot is free, the same sign-ins go through.
+        api_after = _sign_in(client)
+        page_after = client.post("/login", data=form, follow_redirects=False)
+
+    assert api.status_code == 503
+    assert api.headers["Retry-After"] == "1"
+    assert api.json()["error"]["code"] == "server_busy"
+    assert page.status_code == 503
+    assert "The server is busy with other sign-ins. Try again in a few seconds." in page.text
+    assert api_after == 200
+    assert page_after.status_code == 303

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pingcrm.errors import PingError, RateLimited
+from pingcrm.errors import PingError
 from pingcrm.models import User
 from pingcrm.web.deps import LoginRequired
 from pingcrm.web.ui.responses import is_htmx, templates, toast
@@ -95,7 +95,7 @@ def _ping_error(request: Request, exc: Exception) -> Response:
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     return error_response(request, exc.status_code, exc.code, exc.message, exc.details, headers)
 
 
