@@ -2,11 +2,12 @@
 times (target <= 12x for 10x the data, quality.md).
 
 The paths: a LinkedIn Connections.csv imported by the import job; contacts with 10
-interactions each loaded through the shared ingest (``upsert_contacts`` then
-``record_interactions``, in committed batches as a sync does, ANALYZE at the end as a
-sync run does); a full score recompute ten days later (most scores change); and merging
-1% of the contacts into another contact. Each size gets its own new database (a SQLite
-file, or a database on the PostgreSQL server of the benchmark dataset), dropped after.
+interactions each loaded through the shared ingest (``upsert_contacts`` with the
+interactions each new person brings, then ``record_interactions``, in committed batches
+as a sync does, ANALYZE at the end as a sync run does); a full score recompute ten days
+later (most scores change); and merging 1% of the contacts into another contact. Each
+size gets its own new database (a SQLite file, or a database on the PostgreSQL server of
+the benchmark dataset), dropped after.
 ``BENCH_SCALING_SIZES`` (e.g. ``2000,20000``) changes the two sizes.
 """
 
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, make_url, select, text
@@ -37,7 +38,7 @@ from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import FrozenClock, use_clock, utcnow
 from pingcrm.migrate import upgrade
 from pingcrm.models import Contact, Direction, IdentifierKind, InteractionKind, Platform
-from pingcrm.scoring.service import recompute_scores
+from pingcrm.scoring.service import Seed, recompute_scores
 from pingcrm.worker.execute import execute
 from pingcrm.worker.statistics import refresh_after_bulk_write
 
@@ -140,6 +141,21 @@ def _people(start: int, count: int) -> list[ContactInput]:
     ]
 
 
+def _messages(start: int, index: int, now: datetime) -> list[Seed]:
+    """The interactions person ``start + index`` brings: their new contact is inserted with
+    them, as a sync inserts a new person with the messages of its page."""
+    return [
+        Seed(
+            platform=Platform.EMAIL,
+            provider_id=f"msg-{start + index}-{n}",
+            kind=InteractionKind.EMAIL,
+            direction=Direction.INBOUND if n % 3 else Direction.OUTBOUND,
+            occurred_at=now - timedelta(days=(start + index) % 700 + n * 37),
+        )
+        for n in range(INTERACTIONS_PER_CONTACT)
+    ]
+
+
 def _ingest(db: _Fresh, contacts: int) -> float:
     now = utcnow()
 
@@ -149,25 +165,28 @@ def _ingest(db: _Fresh, contacts: int) -> float:
         for start in range(0, contacts, INGEST_BATCH):
             with db.factory() as session:
                 people = _people(start, min(INGEST_BATCH, contacts - start))
+                seeds = [_messages(start, index, now) for index in range(len(people))]
                 result = upsert_contacts(
-                    session, db.user_id, people, source="gmail", organizations=orgs
+                    session, db.user_id, people, source="gmail", organizations=orgs, seeds=seeds
                 )
                 rows = [
                     NewInteraction(
                         contact_id=contact_id,
-                        platform=Platform.EMAIL,
-                        kind=InteractionKind.EMAIL,
-                        direction=Direction.INBOUND if n % 3 else Direction.OUTBOUND,
-                        occurred_at=now - timedelta(days=(start + index) % 700 + n * 37),
-                        provider_id=f"msg-{start + index}-{n}",
+                        platform=seed.platform,
+                        kind=seed.kind,
+                        direction=seed.direction,
+                        occurred_at=seed.occurred_at,
+                        provider_id=seed.provider_id,
                         subject=f"Subject {n}",
                         preview=f"Message {n} about project {index % 97}",
                     )
                     for index, contact_id in enumerate(result.contact_ids)
                     if contact_id is not None
-                    for n in range(INTERACTIONS_PER_CONTACT)
+                    for n, seed in enumerate(seeds[index])
                 ]
-                new_interactions += record_interactions(session, db.user_id, rows)
+                new_interactions += record_interactions(
+                    session, db.user_id, rows, seeded=result.seeded
+                )
                 new_contacts += result.created
                 session.commit()
         # As a sync run ends: fresh statistics for the tables it grew.

@@ -3,12 +3,14 @@ fields kept, and a bounded number of statements per batch (never one per row).""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
-from pingcrm.models import Contact, ContactIdentifier, IdentifierKind
+from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
 from tests.fixtures.builders import create_user
 
 E = IdentifierKind.EMAIL
@@ -168,3 +170,37 @@ def test_a_batch_costs_a_bounded_number_of_statements(session: Session) -> None:
         event.remove(engine, "before_cursor_execute", count)
     assert first < 30, first  # 300 rows, 600 identifiers, 20 companies
     assert len(statements) < 15, len(statements)
+
+
+def test_the_new_organizations_of_a_batch_are_created_together(session: Session) -> None:
+    user = create_user(session)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    # Statements the database runs: an executemany runs its statement once per row.
+    inserts: list[int] = []
+
+    def count(*args: Any) -> None:
+        _conn, _cursor, statement, params, _context, many = args
+        if statement.lstrip().upper().startswith("INSERT INTO ORGANIZATIONS"):
+            inserts.append(len(params) if many else 1)
+
+    rows = [
+        ContactInput(
+            f"Person {i}", company=f"Company {i}", identifiers=[(E, f"p{i}@x.example", None)]
+        )
+        for i in range(300)
+    ]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = upsert_contacts(session, user.id, rows, source="t")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert sum(inserts) == 1, sum(inserts)  # 300 companies, one INSERT
+    companies = session.execute(
+        select(Contact.company, Organization.name)
+        .join(Organization, Organization.id == Contact.organization_id)
+        .where(Contact.id.in_([cid for cid in result.contact_ids if cid]))
+    ).all()
+    assert len(companies) == 300
+    assert all(company == name for company, name in companies)

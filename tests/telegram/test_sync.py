@@ -157,6 +157,44 @@ def test_a_chat_of_20000_messages_is_synced_completely_in_batches(
     assert contacts_by_name(session, owner.id)["Chatty"].interaction_count == 20_000
 
 
+def test_a_new_chat_partner_is_written_once_with_the_counters_and_score_of_the_chat(
+    world: FakeTelegram,
+    tg_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    session: Session,
+) -> None:
+    world.add_chat(PHONE, user(2001, "Ada", "Lovelace", username="ada"))
+    world.add_message(PHONE, 2001, "Hi Ada", out=True)
+    world.add_message(PHONE, 2001, "Hello!")
+    world.add_message(PHONE, 2001, "See you Monday")
+    world.add_chat(PHONE, user(2002, "Grace", "Hopper"))  # a chat without messages
+    owner = create_user(session)
+    account = connect(session, tg_settings, world, owner.id)
+    updates: list[str] = []
+
+    def watch(*args: Any) -> None:
+        statement = str(args[2]).lstrip().upper()
+        if statement.startswith(("UPDATE CONTACTS", "UPDATE CONTACT_SCORES")):
+            updates.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        run = run_sync(tg_settings, engine, session_factory, account)
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+
+    assert (run.new_contacts, run.new_interactions) == (2, 3)
+    assert updates == []  # created with their counters and score: not rewritten after
+    people = contacts_by_name(session, owner.id)
+    ada, grace = people["Ada Lovelace"], people["Grace Hopper"]
+    assert ada.interaction_count == 3
+    assert ada.last_interaction_at == max(i.occurred_at for i in _interactions(session, owner.id))
+    assert stored_score(session, ada.id).score > 0
+    assert (grace.interaction_count, grace.last_interaction_at) == (0, None)
+    assert recompute_scores(session, owner.id).contacts_changed == 0
+
+
 def test_contacts_are_matched_by_telegram_id_then_username_then_phone_never_by_name(
     world: FakeTelegram,
     tg_settings: Settings,
@@ -422,8 +460,9 @@ def test_statements_stay_bounded_as_chats_grow(
         event.remove(engine, "before_cursor_execute", count)
     assert run.new_interactions == 2000
     # Per chat (the gate check, the read-receipt update) and per batch (checkpoint,
-    # rescoring, lease heartbeat), plus ANALYZE of the grown tables once: never per message.
-    assert len(statements) < 200, len(statements)
+    # creating the batch's new chat partners, rescoring, lease heartbeat), plus ANALYZE
+    # of the grown tables once: never per message.
+    assert len(statements) < 220, len(statements)
 
 
 def test_settings_count_2nd_tier_contacts_the_list_hides_them_and_delete_all_removes_them(

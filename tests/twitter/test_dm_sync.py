@@ -5,8 +5,9 @@ re-runs add nothing, and an app tier without DM access said plainly."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.models import (
@@ -229,3 +230,31 @@ def test_a_conversation_i_started_looks_the_person_up_and_notifies_the_counts(
             "1 new interactions, 1 new contacts, 0 updated",
         )
     ]
+
+
+def test_a_new_person_is_written_once_with_the_counters_and_score_of_their_dms(
+    world: XWorld,
+) -> None:
+    _people(world)
+    world.x.add_dm(ME, "2001", "Hi from Grace", NOW - timedelta(days=3))
+    world.x.add_dm(ME, ME, "Hello Grace!", NOW - timedelta(days=2), to="2001")
+    updates: list[str] = []
+
+    def watch(*args: Any) -> None:
+        statement = str(args[2]).lstrip().upper()
+        if statement.startswith(("UPDATE CONTACTS", "UPDATE CONTACT_SCORES")):
+            updates.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", watch)
+    try:
+        run = world.run("dms_sync")
+    finally:
+        event.remove(world.engine, "before_cursor_execute", watch)
+
+    assert run.new_contacts == 1
+    assert updates == []  # created with its counters and score: not rewritten after
+    grace = world.contacts()["Grace Hopper"]
+    assert grace.interaction_count == 2
+    assert grace.last_interaction_at == max(i.occurred_at for i in world.interactions())
+    assert stored_score(world.session, grace.id).score == 7
+    assert recompute_scores(world.session, grace.user_id).contacts_changed == 0

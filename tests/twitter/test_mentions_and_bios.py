@@ -4,11 +4,13 @@ of a known contact is stored with a detected event; refreshed in lookups of ≤1
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.models import DetectedEvent, Direction, IdentifierKind, InteractionKind, RunStatus
+from pingcrm.scoring.service import recompute_scores
 from tests.twitter.conftest import ME, XWorld
 
 NOW = datetime.now(UTC)
@@ -109,3 +111,29 @@ def test_bios_of_known_contacts_are_refreshed_in_lookups_of_at_most_100(world: X
     contacts = world.contacts()
     assert contacts["Person 7"].twitter_bio == "Now at Initech, head of platform"
     assert contacts["Person 8"].twitter_bio == "Bio 8"
+
+
+def test_a_new_author_is_written_once_with_the_counters_of_their_mention(
+    world: XWorld,
+) -> None:
+    world.x.add_user("3001", "ada", "Ada Lovelace", "Analyst")
+    world.x.add_mention(ME, "3001", "@me_on_x loved it", NOW - timedelta(hours=5))
+    updates: list[str] = []
+
+    def watch(*args: Any) -> None:
+        statement = str(args[2]).lstrip().upper()
+        if statement.startswith(("UPDATE CONTACTS", "UPDATE CONTACT_SCORES")):
+            updates.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", watch)
+    try:
+        run = world.run("mentions_sync")
+    finally:
+        event.remove(world.engine, "before_cursor_execute", watch)
+
+    assert run.new_contacts == 1
+    assert updates == []  # created with its counters and score: not rewritten after
+    ada = world.contacts()["Ada Lovelace"]
+    assert ada.interaction_count == 1
+    assert ada.last_interaction_at == world.interactions()[0].occurred_at
+    assert recompute_scores(world.session, ada.user_id).contacts_changed == 0

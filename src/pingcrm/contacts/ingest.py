@@ -387,23 +387,33 @@ class OrganizationCache:
     def prefetch(
         self, session: Session, user_id: int, companies: dict[str, tuple[str, str | None]]
     ) -> None:
-        """Get-or-create the organizations of a batch's companies set-based (one select,
-        one INSERT … ON CONFLICT DO NOTHING, one select) instead of one at a time.
-        ``companies`` maps normalised name → (display name, a non-webmail domain)."""
+        """Get-or-create the organizations of a batch's companies set-based (one bulk
+        INSERT … ON CONFLICT DO NOTHING of them all, then one select per 400 names)
+        instead of one at a time. ``companies`` maps normalised name → (display name, a
+        non-webmail domain)."""
         wanted = sorted(n for n in companies if n and (n, "") not in self._ids)
         if not wanted:
             return
+        now = utcnow()
         rows = [
             {
                 "user_id": user_id,
                 "name": companies[n][0][:300],
                 "normalized_name": n,
                 "domain": companies[n][1],
+                "created_at": now,
+                "updated_at": now,
             }
             for n in wanted
         ]
-        for chunk in _chunks(rows, 500):
-            session.execute(_insert_fn(session)(Organization).on_conflict_do_nothing(), chunk)
+        # One statement for the batch (an executemany runs one INSERT per row), its values
+        # processed once in Python (no SQLAlchemy compilation of a many-row VALUES).
+        _bulk_insert(
+            session.connection(),
+            Organization.__table__,  # type: ignore[arg-type]
+            rows,
+            suffix="ON CONFLICT DO NOTHING",
+        )
         for names in _chunks(wanted):
             for normalized, org_id in session.execute(
                 select(Organization.normalized_name, Organization.id).where(

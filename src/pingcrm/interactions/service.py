@@ -53,7 +53,11 @@ class NewInteraction:
 
 
 def _trim(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    return _clip(" ".join(text.split()), limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` (whitespace already collapsed) cut to ``limit`` characters with "…"."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -62,12 +66,13 @@ def compose_preview(
 ) -> str:
     """The stored preview: "Subject — snippet" for emails with a subject, else the
     snippet (or the subject when there is no snippet); at most 500 characters."""
-    subject_text = " ".join((subject or "").split())
-    snippet_text = " ".join((snippet or "").split())
+    subject_text = " ".join(subject.split()) if subject else ""
+    snippet_text = " ".join(snippet.split()) if snippet else ""
     is_email = platform == Platform.EMAIL or kind == InteractionKind.EMAIL
+    # Both parts are collapsed already: only the length is left to check.
     if is_email and subject_text and snippet_text:
-        return _trim(f"{subject_text} — {snippet_text}", PREVIEW_LENGTH)
-    return _trim(snippet_text or subject_text, PREVIEW_LENGTH)
+        return _clip(f"{subject_text} — {snippet_text}", PREVIEW_LENGTH)
+    return _clip(snippet_text or subject_text, PREVIEW_LENGTH)
 
 
 def new_manual_provider_id() -> str:
@@ -89,9 +94,12 @@ def _as_row(
     return {
         "user_id": user_id,
         "contact_id": row.contact_id,
-        "platform": Platform(row.platform),
-        "kind": InteractionKind(row.kind),
-        "direction": Direction(row.direction),
+        # Already members mostly (a mapping may carry their values): no enum lookup then.
+        "platform": row.platform if type(row.platform) is Platform else Platform(row.platform),
+        "kind": row.kind if type(row.kind) is InteractionKind else InteractionKind(row.kind),
+        "direction": (
+            row.direction if type(row.direction) is Direction else Direction(row.direction)
+        ),
         "occurred_at": row.occurred_at,
         "ended_at": row.ended_at,
         "subject": _trim(row.subject, SUBJECT_LENGTH) if row.subject else None,

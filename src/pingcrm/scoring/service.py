@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -47,34 +48,69 @@ class Seed:
 def seeded_values(seeds: Iterable[Seed], now: datetime) -> dict[str, Any]:
     """The counters, score and parts of a contact whose only interactions are ``seeds``:
     what ``refresh_contacts`` would store after they are recorded (the same aggregate as
-    ``repository.facts_by_contact``, over these rows in Python)."""
-    done = [s for s in seeds if s.occurred_at <= now]
-    talk = [s for s in done if s.kind is not InteractionKind.CONNECTION]
+    ``repository.facts_by_contact``, over these rows in Python). One pass over the seeds:
+    a bulk ingest calls this for every new contact."""
+    cutoffs = _age_cutoffs(now)
+    done = 0
+    last_done: datetime | None = None
+    inbound = outbound = total = 0
+    first_at = last_at = None
+    weighted = 0.0
+    platforms: set[Platform] = set()
+    for seed in seeds:
+        at = seed.occurred_at
+        if at > now:
+            continue
+        done += 1
+        if last_done is None or at > last_done:
+            last_done = at
+        if seed.kind is InteractionKind.CONNECTION:
+            continue
+        total += 1
+        direction = seed.direction
+        if direction is Direction.MUTUAL:
+            inbound += 1
+            outbound += 1
+        elif direction is Direction.INBOUND:
+            inbound += 1
+        elif direction is Direction.OUTBOUND:
+            outbound += 1
+        if first_at is None or at < first_at:
+            first_at = at
+        if last_at is None or at > last_at:
+            last_at = at
+        for cutoff, weight in cutoffs:
+            if at >= cutoff:
+                weighted += weight
+                break
+        else:
+            weighted += OLDEST_WEIGHT
+        platforms.add(seed.platform)
     parts: dict[str, float] = {}
-    if talk:
-        both = (Direction.INBOUND, Direction.MUTUAL), (Direction.OUTBOUND, Direction.MUTUAL)
-        weighted = 0.0
-        for seed in talk:
-            weighted += next(
-                (w for age, w in AGE_WEIGHTS if seed.occurred_at >= now - age), OLDEST_WEIGHT
-            )
-        platforms = {s.platform.value for s in talk}
+    if first_at is not None and last_at is not None:
         activity = ContactActivity(
-            inbound=sum(1 for s in talk if s.direction in both[0]),
-            outbound=sum(1 for s in talk if s.direction in both[1]),
-            total=len(talk),
-            first_at=min(s.occurred_at for s in talk),
-            last_at=max(s.occurred_at for s in talk),
+            inbound=inbound,
+            outbound=outbound,
+            total=total,
+            first_at=first_at,
+            last_at=last_at,
             weighted_count=weighted,
             platforms=2 if len(platforms) > 1 else 1,
         )
         parts = score_parts(activity, now)
     return {
-        "interaction_count": len(done),
-        "last_interaction_at": max((s.occurred_at for s in done), default=None),
+        "interaction_count": done,
+        "last_interaction_at": last_done,
         "score": total_score(parts) if parts else 0,
         "score_parts": parts,
     }
+
+
+@lru_cache(maxsize=4)
+def _age_cutoffs(now: datetime) -> tuple[tuple[datetime, float], ...]:
+    """The oldest time of each age band at ``now`` and its weight, youngest band first
+    (one ``now`` for a whole batch of seeded contacts)."""
+    return tuple((now - age, weight) for age, weight in AGE_WEIGHTS)
 
 
 def recompute_scores(

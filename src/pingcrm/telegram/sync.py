@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from pingcrm.contacts.ingest import ContactInput, OrganizationCache, upsert_cont
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import IdentifierKind, InteractionKind, Platform, Provider, SyncKind
+from pingcrm.scoring.service import Seed
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
 from pingcrm.telegram import mapping, repository
@@ -80,6 +81,13 @@ class ChatSync:
         self.me_id = 0
         self.marks: dict[str, list[int]] = {}
         self.pending: list[NewInteraction] = []
+        # Telegram user id -> contact id, of the chat partners resolved so far.
+        self.contact_of: dict[int, int] = {}
+        # Chat partners with no contact yet: created at the commit of their first pending
+        # messages, with those messages as seeds (written once with counters and score).
+        self.new_people: dict[int, Any] = {}
+        # Their pending rows (indexes into ``pending``), written with a placeholder id.
+        self.waiting: dict[int, list[int]] = {}
         self.pending_reads: dict[int, int] = {}
         # Telegram user id -> (the user as Telegram sent it, contact id), chats first.
         self.photo_candidates: dict[int, tuple[Any, int]] = {}
@@ -93,11 +101,14 @@ class ChatSync:
         data = json.loads(raw) if raw else {}
         self.marks = {str(k): [int(v[0]), int(v[1])] for k, v in data.items()}
 
-    def _commit(self) -> None:
-        """Write the pending rows and read markers with the watermarks that cover them."""
-        if self.pending:
+    def _commit(self, *, everyone: bool = False) -> None:
+        """Write the pending rows and read markers with the watermarks that cover them;
+        the new chat partners among them are created first (``everyone``: all the ones
+        still without a contact, messages or not)."""
+        seeded = self._create_new_people(everyone=everyone)
+        if self.pending or seeded:
             self.ctx.counts.new_interactions += record_interactions(
-                self.session, self.user_id, self.pending
+                self.session, self.user_id, self.pending, seeded=seeded
             )
             self.pending = []
         for peer_id, marker in sorted(self.pending_reads.items()):
@@ -123,12 +134,15 @@ class ChatSync:
         chats = [(d, e) for d, e in dialogs if mapping.is_real_user(e, me_id=self.me_id)]
         groups = [(d, e) for d, e in dialogs if mapping.group_title(e)]
         self.ctx.run.progress_total = len(chats)
-        contact_of = self._resolve([e for _d, e in chats], create=True)
-        self._want_photos({int(u.id): u for _d, u in chats}, contact_of)
+        self.contact_of = self._resolve([e for _d, e in chats], create=True)
+        # Chat partners first, in dialog order (new ones get their contact id when created).
+        for _dialog, user in chats:
+            peer_id = int(user.id)
+            self.photo_candidates.setdefault(peer_id, (user, self.contact_of.get(peer_id, 0)))
         for done, (dialog, user) in enumerate(chats, start=1):
-            self._chat(dialog, user, contact_of.get(int(user.id)))
+            self._chat(dialog, user)
             self.ctx.run.progress_done = done
-        self._commit()
+        self._commit(everyone=True)
         if self.prefs.sync_groups:
             raw = checkpoints.load(self.session, self.account_id, GROUPS)
             self.group_members = {
@@ -149,7 +163,8 @@ class ChatSync:
 
     def _resolve(self, users: list[Any], *, create: bool) -> dict[int, int]:
         """Telegram user id → contact id: matched by Telegram id, then username, then
-        phone (never by name); unmatched people become contacts when ``create``."""
+        phone (never by name), their empty fields filled when ``create``; unmatched people
+        then wait in ``new_people`` to be created with their messages (``_commit``)."""
         people = {int(u.id): u for u in users}
         if not people:
             return {}
@@ -159,9 +174,13 @@ class ChatSync:
             self.account_id,
             {pid: int(u.access_hash or 0) for pid, u in people.items()},
         )
+        found = self._existing(people)
         if not create:
-            return self._existing(people)
-        ids = list(people)
+            return found
+        self.new_people.update((pid, user) for pid, user in people.items() if pid not in found)
+        ids = [pid for pid in people if pid in found]
+        if not ids:
+            return {}
         result = upsert_contacts(
             self.session,
             self.user_id,
@@ -173,6 +192,51 @@ class ChatSync:
         self.ctx.counts.new_contacts += result.created
         self.ctx.counts.updated_contacts += result.updated
         return {pid: cid for pid, cid in zip(ids, result.contact_ids, strict=True) if cid}
+
+    def _create_new_people(self, *, everyone: bool) -> dict[int, int]:
+        """Create the waiting chat partners with pending messages (``everyone``: all of
+        them), each inserted with those messages as seeds; their pending rows get the new
+        contact id. Returns ``IngestResult.seeded`` for ``record_interactions``."""
+        peers = [p for p in self.new_people if everyone or p in self.waiting]
+        if not peers:
+            return {}
+        seeds = [
+            [
+                Seed(
+                    platform=row.platform,
+                    provider_id=row.provider_id,
+                    kind=row.kind,
+                    direction=row.direction,
+                    occurred_at=row.occurred_at,
+                )
+                for row in (self.pending[i] for i in self.waiting.get(peer, []))
+            ]
+            for peer in peers
+        ]
+        result = upsert_contacts(
+            self.session,
+            self.user_id,
+            [mapping.contact_input(self.new_people[peer]) for peer in peers],
+            source="telegram",
+            organizations=self.orgs,
+            match_order=MATCH_ORDER,
+            seeds=seeds,
+        )
+        self.ctx.counts.new_contacts += result.created
+        self.ctx.counts.updated_contacts += result.updated
+        for peer, contact_id in zip(peers, result.contact_ids, strict=True):
+            user = self.new_people.pop(peer)
+            rows = self.waiting.pop(peer, [])
+            if contact_id is None:
+                continue
+            self.contact_of[peer] = contact_id
+            for i in rows:
+                self.pending[i] = replace(self.pending[i], contact_id=contact_id)
+            if peer in self.photo_candidates:
+                self.photo_candidates[peer] = (user, contact_id)
+        # Rows of a partner that got no contact are dropped (their ids stay placeholders).
+        self.pending = [row for row in self.pending if row.contact_id]
+        return result.seeded
 
     def _existing(self, people: dict[int, Any]) -> dict[int, int]:
         """Matches among the user's contacts only (Telegram id, username, phone)."""
@@ -199,13 +263,13 @@ class ChatSync:
                 found.setdefault(wanted[value], contact_id)
         return found
 
-    def _chat(self, dialog: Any, user: Any, contact_id: int | None) -> None:
+    def _chat(self, dialog: Any, user: Any) -> None:
         peer_id = int(user.id)
         key = str(peer_id)
         last, seen_read = self.marks.get(key, [0, 0])
         top = int(getattr(dialog, "top_message", 0) or 0)
         read = int(getattr(dialog, "read_outbox_max_id", 0) or 0)
-        if contact_id is None:
+        if peer_id not in self.contact_of and peer_id not in self.new_people:
             return
         if top <= last:
             self.result.skipped_chats += 1
@@ -222,6 +286,10 @@ class ChatSync:
                 if item is None or item.id <= last:
                     continue
                 outbound = item.direction.value == "outbound"
+                # A partner still without a contact: a placeholder id until it is created.
+                contact_id = self.contact_of.get(peer_id, 0)
+                if not contact_id:
+                    self.waiting.setdefault(peer_id, []).append(len(self.pending))
                 self.pending.append(
                     NewInteraction(
                         contact_id=contact_id,

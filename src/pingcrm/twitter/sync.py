@@ -19,7 +19,7 @@ committing the page and defers the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.interactions.service import NewInteraction, record_interactions
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import Direction, IdentifierKind, InteractionKind, Platform
+from pingcrm.scoring.service import Seed
 from pingcrm.sync import checkpoints
 from pingcrm.sync.provider import SyncContext
 from pingcrm.sync.runs import note_error
@@ -129,6 +130,9 @@ class XSync:
     client: XClient
     # X user id → contact id, of people already resolved in this run.
     known: dict[str, int] = field(default_factory=dict)
+    # Contacts this page created with their seeds (see ``upsert_contacts``): id → how
+    # many seeded interactions, handed to the page's ``record_interactions``.
+    seeded: dict[int, int] = field(default_factory=dict)
 
     @property
     def me(self) -> str:
@@ -203,9 +207,16 @@ class XSync:
 
     # --- people -------------------------------------------------------------------
 
-    def resolve(self, users: dict[str, dict[str, Any]], wanted: Iterable[str]) -> dict[str, int]:
+    def resolve(
+        self,
+        users: dict[str, dict[str, Any]],
+        wanted: Iterable[str],
+        seeds: Mapping[str, list[Seed]] | None = None,
+    ) -> dict[str, int]:
         """X user id → contact id for ``wanted`` (created when unknown and described in
-        ``users``); known contacts' changed bios are stored with a detected event."""
+        ``users``); known contacts' changed bios are stored with a detected event.
+        ``seeds``: the interactions of this page each person gets (X user id → seeds): a
+        new contact is inserted with the counters and score they give, written once."""
         session = self.ctx.session
         everybody = {w for w in wanted if w and w != self.me}
         result: dict[str, int] = {w: self.known[w] for w in everybody if w in self.known}
@@ -278,8 +289,15 @@ class XSync:
             record_bio_changes(session, self.user_id, changes, network="X")
             self.ctx.counts.updated_contacts += len(bio_updates)
         if inputs:
-            ingest = upsert_contacts(session, self.user_id, inputs, source="twitter")
+            ingest = upsert_contacts(
+                session,
+                self.user_id,
+                inputs,
+                source="twitter",
+                seeds=[(seeds or {}).get(uid, []) for uid in input_ids],
+            )
             self.ctx.counts.new_contacts += ingest.created
+            self.seeded.update(ingest.seeded)
             for uid, contact_id in zip(input_ids, ingest.contact_ids, strict=True):
                 if contact_id is not None:
                     result[uid] = contact_id
@@ -300,9 +318,12 @@ class XSync:
         return found
 
     def _record(self, rows: list[NewInteraction]) -> None:
-        if rows:
+        """Record a page's interactions (and check the seeded counters of the contacts
+        it created: any difference is recomputed)."""
+        seeded, self.seeded = self.seeded, {}
+        if rows or seeded:
             self.ctx.counts.new_interactions += record_interactions(
-                self.ctx.session, self.user_id, rows
+                self.ctx.session, self.user_id, rows, seeded=seeded
             )
 
     # --- DMs ------------------------------------------------------------------------
@@ -338,8 +359,9 @@ class XSync:
             return
         # Who each event is recorded on: my message → every other participant (outbound);
         # someone else's → its sender (inbound).
-        targets: list[tuple[dict[str, Any], list[str], Direction]] = []
-        wanted: set[str] = set()
+        targets: list[tuple[dict[str, Any], list[str], Direction, datetime]] = []
+        # What each person gets from this page: new contacts are inserted with it.
+        seeds: dict[str, list[Seed]] = {}
         for event in events:
             sender = str(event.get("sender_id") or "")
             if sender == self.me:
@@ -348,11 +370,22 @@ class XSync:
             else:
                 people = [sender] if sender else []
                 direction = Direction.INBOUND
-            targets.append((event, people, direction))
-            wanted.update(people)
-        contacts = self.resolve(page.users, wanted)
+            # Read once: a seed and its interaction have the same time.
+            when = parse_time(event.get("created_at"))
+            targets.append((event, people, direction, when))
+            for person in people:
+                seeds.setdefault(person, []).append(
+                    Seed(
+                        platform=Platform.TWITTER,
+                        provider_id=f"dm:{event['id']}:{person}",
+                        kind=InteractionKind.MESSAGE,
+                        direction=direction,
+                        occurred_at=when,
+                    )
+                )
+        contacts = self.resolve(page.users, set(seeds), seeds)
         rows: list[NewInteraction] = []
-        for event, people, direction in targets:
+        for event, people, direction, when in targets:
             recorded = False
             for person in people:
                 contact_id = contacts.get(person)
@@ -365,7 +398,7 @@ class XSync:
                         platform=Platform.TWITTER,
                         kind=InteractionKind.MESSAGE,
                         direction=direction,
-                        occurred_at=parse_time(event.get("created_at")),
+                        occurred_at=when,
                         provider_id=f"dm:{event['id']}:{contact_id}",
                         preview=str(event.get("text") or ""),
                         thread_id=str(event.get("dm_conversation_id") or "") or None,
@@ -420,14 +453,27 @@ class XSync:
     def _process_mentions(self, page: Page, _sweep: Sweep) -> None:
         tweets = [t for t in page.items if str(t.get("author_id") or "") not in ("", self.me)]
         self.ctx.counts.skipped += len(page.items) - len(tweets)
-        contacts = self.resolve(page.users, {str(t["author_id"]) for t in tweets})
+        # Read once: a seed and its interaction have the same time.
+        when = {str(t["id"]): parse_time(t.get("created_at")) for t in tweets}
+        seeds: dict[str, list[Seed]] = {}
+        for t in tweets:
+            seeds.setdefault(str(t["author_id"]), []).append(
+                Seed(
+                    platform=Platform.TWITTER,
+                    provider_id=f"mention:{t['id']}",
+                    kind=InteractionKind.MENTION,
+                    direction=Direction.INBOUND,
+                    occurred_at=when[str(t["id"])],
+                )
+            )
+        contacts = self.resolve(page.users, set(seeds), seeds)
         rows = [
             NewInteraction(
                 contact_id=contacts[str(t["author_id"])],
                 platform=Platform.TWITTER,
                 kind=InteractionKind.MENTION,
                 direction=Direction.INBOUND,
-                occurred_at=parse_time(t.get("created_at")),
+                occurred_at=when[str(t["id"])],
                 provider_id=f"mention:{t['id']}",
                 preview=str(t.get("text") or ""),
                 thread_id=str(t.get("conversation_id") or "") or None,
