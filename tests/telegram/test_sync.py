@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from telethon import errors
 
@@ -22,6 +20,7 @@ from pingcrm.models import (
 from pingcrm.scoring.service import recompute_scores
 from tests.fakes.telegram import FakeTelegram, file, photo, sticker, user, video, voice
 from tests.fixtures.builders import create_contact, create_user, stored_score
+from tests.fixtures.statements import contact_rewrites, statements
 from tests.telegram.fake_account import (
     PHONE,
     connect,
@@ -171,21 +170,12 @@ def test_a_new_chat_partner_is_written_once_with_the_counters_and_score_of_the_c
     world.add_chat(PHONE, user(2002, "Grace", "Hopper"))  # a chat without messages
     owner = create_user(session)
     account = connect(session, tg_settings, world, owner.id)
-    updates: list[str] = []
-
-    def watch(*args: Any) -> None:
-        statement = str(args[2]).lstrip().upper()
-        if statement.startswith(("UPDATE CONTACTS", "UPDATE CONTACT_SCORES")):
-            updates.append(statement)
-
-    event.listen(engine, "before_cursor_execute", watch)
-    try:
+    with statements(engine) as sent:
         run = run_sync(tg_settings, engine, session_factory, account)
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
 
     assert (run.new_contacts, run.new_interactions) == (2, 3)
-    assert updates == []  # created with their counters and score: not rewritten after
+    # Created with their counters and score: not rewritten after.
+    assert contact_rewrites(sent) == []
     people = contacts_by_name(session, owner.id)
     ada, grace = people["Ada Lovelace"], people["Grace Hopper"]
     assert ada.interaction_count == 3
@@ -448,21 +438,13 @@ def test_statements_stay_bounded_as_chats_grow(
         world.add_messages(PHONE, peer, 50)
     owner = create_user(session)
     account = connect(session, configured, world, owner.id)
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2])[:40])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(engine) as sent:
         run = run_sync(configured, engine, session_factory, account)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert run.new_interactions == 2000
     # Per chat (the gate check, the read-receipt update) and per batch (checkpoint,
     # creating the batch's new chat partners, rescoring, lease heartbeat), plus ANALYZE
     # of the grown tables once: never per message.
-    assert len(statements) < 220, len(statements)
+    assert len(sent) < 220, len(sent)
 
 
 def test_settings_count_2nd_tier_contacts_the_list_hides_them_and_delete_all_removes_them(

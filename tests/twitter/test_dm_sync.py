@@ -5,9 +5,8 @@ re-runs add nothing, and an app tier without DM access said plainly."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.models import (
@@ -24,6 +23,7 @@ from pingcrm.models import (
 from pingcrm.scoring.service import recompute_scores
 from pingcrm.sync.badges import badge_for
 from tests.fixtures.builders import stored_score
+from tests.fixtures.statements import contact_rewrites, statements
 from tests.twitter.conftest import ME, XWorld
 
 NOW = datetime.now(UTC)
@@ -238,21 +238,12 @@ def test_a_new_person_is_written_once_with_the_counters_and_score_of_their_dms(
     _people(world)
     world.x.add_dm(ME, "2001", "Hi from Grace", NOW - timedelta(days=3))
     world.x.add_dm(ME, ME, "Hello Grace!", NOW - timedelta(days=2), to="2001")
-    updates: list[str] = []
-
-    def watch(*args: Any) -> None:
-        statement = str(args[2]).lstrip().upper()
-        if statement.startswith(("UPDATE CONTACTS", "UPDATE CONTACT_SCORES")):
-            updates.append(statement)
-
-    event.listen(world.engine, "before_cursor_execute", watch)
-    try:
+    with statements(world.engine) as sent:
         run = world.run("dms_sync")
-    finally:
-        event.remove(world.engine, "before_cursor_execute", watch)
 
     assert run.new_contacts == 1
-    assert updates == []  # created with its counters and score: not rewritten after
+    # Created with its counters and score: not rewritten after.
+    assert contact_rewrites(sent) == []
     grace = world.contacts()["Grace Hopper"]
     assert grace.interaction_count == 2
     assert grace.last_interaction_at == max(i.occurred_at for i in world.interactions())

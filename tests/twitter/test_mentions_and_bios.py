@@ -4,13 +4,13 @@ of a known contact is stored with a detected event; refreshed in lookups of ≤1
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.models import DetectedEvent, Direction, IdentifierKind, InteractionKind, RunStatus
 from pingcrm.scoring.service import recompute_scores
+from tests.fixtures.statements import contact_rewrites, statements
 from tests.twitter.conftest import ME, XWorld
 
 NOW = datetime.now(UTC)
@@ -118,21 +118,12 @@ def test_a_new_author_is_written_once_with_the_counters_of_their_mention(
 ) -> None:
     world.x.add_user("3001", "ada", "Ada Lovelace", "Analyst")
     world.x.add_mention(ME, "3001", "@me_on_x loved it", NOW - timedelta(hours=5))
-    updates: list[str] = []
-
-    def watch(*args: Any) -> None:
-        statement = str(args[2]).lstrip().upper()
-        if statement.startswith(("UPDATE CONTACTS", "UPDATE CONTACT_SCORES")):
-            updates.append(statement)
-
-    event.listen(world.engine, "before_cursor_execute", watch)
-    try:
+    with statements(world.engine) as sent:
         run = world.run("mentions_sync")
-    finally:
-        event.remove(world.engine, "before_cursor_execute", watch)
 
     assert run.new_contacts == 1
-    assert updates == []  # created with its counters and score: not rewritten after
+    # Created with its counters and score: not rewritten after.
+    assert contact_rewrites(sent) == []
     ada = world.contacts()["Ada Lovelace"]
     assert ada.interaction_count == 1
     assert ada.last_interaction_at == world.interactions()[0].occurred_at
