@@ -16,6 +16,7 @@ from tests.fixtures.builders import api_token, create_contact, create_user, logi
 @pytest.fixture
 def book(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(repository, "SEARCH_COUNT_CAP", 5)
+    monkeypatch.setattr(repository, "LIST_COUNT_CAP", 5)
     owner = create_user(session, "ada@example.com")
     for i in range(12):
         create_contact(session, owner, f"Person{i:02d} Common", commit=False)
@@ -89,6 +90,24 @@ def test_the_page_says_n_plus_contacts_for_a_capped_search(
     assert 'rel="next"' in broad.text
     assert "3 contacts" in rare.text
     assert "+ contacts" not in rare.text
+
+
+def test_a_search_stops_counting_sooner_than_the_plain_list(
+    client: TestClient, book: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search is counted up to its own, lower cap ("1,000+"; here 3+) while the plain
+    list keeps counting up to the list's ("10,000+"; here all 15)."""
+    monkeypatch.setattr(repository, "SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr(repository, "LIST_COUNT_CAP", 20)
+    headers = api_token(client, "ada@example.com")
+
+    search = client.get("/api/v1/contacts?q=common&limit=4", headers=headers).json()
+    everyone = client.get("/api/v1/contacts?limit=4", headers=headers).json()
+    rare = client.get("/api/v1/contacts?q=unusual&limit=2", headers=headers).json()
+
+    assert (search["meta"]["total"], search["meta"]["total_capped"]) == (3, True)
+    assert (everyone["meta"]["total"], everyone["meta"]["total_capped"]) == (15, False)
+    assert (rare["meta"]["total"], rare["meta"]["total_capped"]) == (3, False)
 
 
 def test_the_openapi_list_envelope_documents_the_capped_total(client: TestClient) -> None:

@@ -155,7 +155,7 @@ def test_a_broad_word_finds_the_same_contacts_and_caps_the_total(
     session: Session, me: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL tests each contact where it stands once a word is in thousands of
-    documents (here: in two), and reports "10,000+" (here: 3+) once more documents than
+    documents (here: in two), and reports "1,000+" (here: 3+) once more documents than
     the cap hold it; the contacts found and their order do not change."""
     for name in ("Cleo Alpha", "Ben Beta", "Dora Gamma", "Abe Delta"):
         person = create_contact(session, me, name)

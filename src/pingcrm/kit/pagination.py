@@ -76,7 +76,7 @@ class PageRequest:
 class Page(Generic[T]):
     """One page of results and the total count (``next_after``: the keyset of the next
     page, for lists paged by keyset; ``total_capped``: the list counted only up to
-    ``total`` and has more, "10,000+")."""
+    ``total`` and has more, "1,000+")."""
 
     items: list[T]
     total: int

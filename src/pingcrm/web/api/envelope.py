@@ -28,8 +28,8 @@ class ListMeta(BaseModel):
     next_cursor: str | None
     total_capped: bool = Field(
         default=False,
-        description="True when counting stopped at ``total`` (a list matching more than "
-        "10,000 contacts): there are more, follow ``next_cursor``.",
+        description="True when counting stopped at ``total`` (a search matching more than "
+        "1,000 contacts, a list of more than 10,000): there are more, follow ``next_cursor``.",
     )
 
 
