@@ -4,6 +4,7 @@ changes nothing; broken files end with a clear report and nothing half-written."
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,10 @@ def test_linkedin_connections_csv_imports_people_and_connection_dates(
     ).scalar_one()
     assert connection.kind is InteractionKind.CONNECTION
     assert connection.occurred_at.date().isoformat() == "2024-11-12"
-    assert people["Ada Lovelace"].bcc_hash
+    # Each person their own BCC address code: ten letters of the code's alphabet.
+    hashes = {person.bcc_hash for person in people.values()}
+    assert len(hashes) == 4
+    assert all(re.fullmatch(r"[a-km-np-z2-9]{10}", code) for code in hashes)
     assert people["Ada Lovelace"].sort_name == "ada lovelace"
     assert "ada@analytical.example" in people["Ada Lovelace"].search_text
     org = session.get(Organization, people["Ada Lovelace"].organization_id)

@@ -32,7 +32,7 @@ from sqlalchemy.types import JSON
 from pingcrm.contacts.identifiers import (
     email_domain,
     is_webmail,
-    new_bcc_hash,
+    new_bcc_hashes,
     normalize_identifier,
 )
 from pingcrm.contacts.search_text import build_search_text, sort_name
@@ -570,9 +570,11 @@ def upsert_contacts(
     new_rows: list[dict[str, Any]] = []
     seeded: list[int] = []
     seen_seeds: set[tuple[str, str]] = set()
+    hashes = iter(new_bcc_hashes(len(groups)))
     for members in groups:
         members_prepared = [p for p in (prepared[i] for i in members) if p is not None]
         new_row = _new_contact_row(session, user_id, members_prepared, orgs, source, now)
+        new_row["bcc_hash"] = next(hashes)
         # record_interactions keeps the first row of each (platform, provider id).
         own: list[Seed] = []
         for member in members if seeds is not None else ():
@@ -690,7 +692,7 @@ def _new_contact_row(
         "full_name": full_name,
         "sort_name": sort_name(full_name),
         **values,
-        "bcc_hash": new_bcc_hash(),
+        "bcc_hash": None,  # drawn for the whole batch at once
         "organization_id": orgs.resolve(session, user_id, values["company"], domain),
         "source": source[:32],
         "search_text": build_search_text(
