@@ -110,6 +110,26 @@ def test_a_search_stops_counting_sooner_than_the_plain_list(
     assert (rare["meta"]["total"], rare["meta"]["total_capped"]) == (3, False)
 
 
+def test_every_page_of_a_narrow_search_reports_the_same_total(
+    client: TestClient, book: None
+) -> None:
+    """The first pages count the matches while sorting them; a page past the end or one
+    reached by cursor counts them apart: the same total on each."""
+    headers = api_token(client, "ada@example.com")
+    pages = [
+        client.get(f"/api/v1/contacts?q=rare&limit=1&page={n}", headers=headers).json()
+        for n in (1, 2, 3, 4)
+    ]
+    second = client.get(
+        f"/api/v1/contacts?q=rare&limit=1&cursor={pages[0]['meta']['next_cursor']}",
+        headers=headers,
+    ).json()
+
+    assert [p["meta"]["total"] for p in [*pages, second]] == [3, 3, 3, 3, 3]
+    assert [len(p["data"]) for p in pages] == [1, 1, 1, 0]
+    assert second["data"] == pages[1]["data"]
+
+
 def test_the_openapi_list_envelope_documents_the_capped_total(client: TestClient) -> None:
     schema = client.get("/openapi.json")
     meta = schema.json()["components"]["schemas"]["ListMeta"]["properties"]

@@ -777,28 +777,26 @@ def list_contacts(
     )
     broad = in_documents + in_texts >= BROAD_WORDS
     search = [_search_condition(session, user_id, tokens, broad=broad)] if tokens else []
-    ordered = select(Contact).where(*filters, *search).order_by(*_order_by(session, query.sort))
-    # Sorted by score: the score rows are joined (and walked in score order). Otherwise
-    # the page's score rows are read afterwards by primary key: a join would look up the
-    # score of every match of a search before the sort keeps 50.
-    scores_joined = _sorts_by_score(query)
-    if scores_joined:
+    order = _order_by(session, query.sort)
+    # A narrow search reads and sorts every match before keeping a page: the page counts
+    # them on the way (a window count, before the OFFSET) instead of a second statement
+    # collecting them again. Not after a cursor: that page does not see earlier matches.
+    counted = bool(tokens) and not broad and after is None
+    columns = [Contact.id, func.count().over().label("matches")] if counted else [Contact.id]
+    ordered = select(*columns).where(*filters, *search).order_by(*order)
+    # Sorted by score: the score rows are joined (and walked in score order).
+    if _sorts_by_score(query):
         ordered = _join_scores(ordered, user_id)
-    load_scores = (
-        contains_eager(Contact.score_row) if scores_joined else selectinload(Contact.score_row)
-    )
     if after is not None:
         ordered = ordered.where(_after(after, query.sort))
         offset_rows = 0
     else:
         offset_rows = offset
-    rows = list(
-        session.scalars(
-            ordered.offset(offset_rows).limit(limit).options(*_full_options(), load_scores)
-        ).all()
-    )
+    rows, matches = _page_rows(session, ordered.offset(offset_rows).limit(limit).subquery(), order)
     if offset == 0 and after is None and len(rows) < limit:
         return rows, len(rows), False
+    if matches is not None:
+        return rows, min(matches, SEARCH_COUNT_CAP), matches > SEARCH_COUNT_CAP
     if _past_the_cap(session, query, in_documents, in_texts):
         return rows, SEARCH_COUNT_CAP, True
     if broad and _is_postgresql(session):
@@ -809,6 +807,31 @@ def list_contacts(
         search = [_search_condition(session, user_id, tokens, broad=False)]
     cap = SEARCH_COUNT_CAP if tokens else LIST_COUNT_CAP
     return rows, *_capped_count(session, select(Contact.id).where(*filters, *search), cap)
+
+
+def _page_rows(session: Session, page: Any, order: list[Any]) -> tuple[list[Contact], int | None]:
+    """The contacts of ``page`` (a subquery of their ids, in the list's order), each with
+    its organization and score row joined by primary key, and its identifiers and tags
+    read in one batch each; and the page's ``matches`` count when it has one (None
+    without, or on an empty page). The page is chosen first and joined after: a join
+    inside it would be made for every match of a search before the sort keeps 50, and
+    two more statements, one per relation, cost 2-3 ms of each request on PostgreSQL."""
+    matches = page.c.matches if "matches" in page.c else literal(None)
+    statement = (
+        select(Contact, matches)
+        .join(page, page.c.id == Contact.id)
+        .outerjoin(Organization, Organization.id == Contact.organization_id)
+        .outerjoin(ContactScore, ContactScore.contact_id == Contact.id)
+        .options(
+            contains_eager(Contact.organization),
+            contains_eager(Contact.score_row),
+            selectinload(Contact.identifiers),
+            selectinload(Contact.tags),
+        )
+        .order_by(*order)
+    )
+    found = session.execute(statement).all()
+    return [row[0] for row in found], (found[0][1] if found else None)
 
 
 def _past_the_cap(
