@@ -13,8 +13,10 @@ from alembic.runtime.migration import MigrationContext
 from bench.contacts_pages import contacts_pages
 from bench.dataset import cache_key, schema_revision, template_name
 from bench.registry import BenchContext, Row, Size, benchmarks, percentile, register
-from bench.runner import report, run
+from bench.runner import as_served, report, run
+from fastapi.testclient import TestClient
 from sqlalchemy import delete, make_url, text
+from starlette.types import Receive, Scope, Send
 
 from pingcrm.db import make_engine
 from pingcrm.migrate import alembic_config, is_current
@@ -118,6 +120,23 @@ def test_a_missing_page_is_reported_plainly(tmp_path: Path) -> None:
     assert row.p50_ms is None
     assert row.ok == "no: HTTP 404 on /no-such-page (route missing)"
     assert ("contacts pages", contacts_pages) in benchmarks()
+
+
+def test_pages_are_measured_as_a_server_serves_them() -> None:
+    """The test client's debug extension (which no server offers, and which keeps each
+    page's template context in a reference cycle) is not offered to the measured app;
+    the rest of the scope is."""
+    seen: list[dict[str, object]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(dict(scope.get("extensions") or {}))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    assert TestClient(as_served(app)).get("/contacts").text == "ok"
+
+    assert "http.response.debug" not in seen[0]
+    assert "http.response.trailers" in seen[0]
 
 
 def test_percentiles_use_the_nearest_rank() -> None:

@@ -98,7 +98,8 @@ _FROM_BASE32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _BCC_ALPHABET)
 
 def new_bcc_hashes(count: int) -> list[str]:
     """``count`` new BCC hashes from one draw of the system's randomness (bulk imports
-    make 100k of them: one draw, a system call, per hash took 0.7 s of such an import)."""
+    make 100k of them: one draw, a system call, per hash took half a second of such an
+    import)."""
     letters = base64.b32encode(secrets.token_bytes(count * 50 // 8 + 5)).decode()
     letters = letters.translate(_FROM_BASE32)
     return [letters[i : i + 10] for i in range(0, count * 10, 10)]
