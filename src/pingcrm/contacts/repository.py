@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.sql.selectable import CompoundSelect, TextualSelect
+from sqlalchemy.sql.selectable import CompoundSelect, Subquery, TextualSelect
 
 from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.errors import ValidationFailed
@@ -809,7 +809,9 @@ def list_contacts(
     return rows, *_capped_count(session, select(Contact.id).where(*filters, *search), cap)
 
 
-def _page_rows(session: Session, page: Any, order: list[Any]) -> tuple[list[Contact], int | None]:
+def _page_rows(
+    session: Session, page: Subquery, order: list[Any]
+) -> tuple[list[Contact], int | None]:
     """The contacts of ``page`` (a subquery of their ids, in the list's order), each with
     its organization and score row joined by primary key, and its identifiers and tags
     read in one batch each; and the page's ``matches`` count when it has one (None
