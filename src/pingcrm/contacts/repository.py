@@ -764,12 +764,13 @@ def list_contacts(
     limit: int,
     after: Keyset | None = None,
 ) -> tuple[list[Contact], int, bool]:
-    """One page of contacts (tags, identifiers, organization loaded in batched queries),
-    the total count and whether that total is a cap. ``after`` pages by keyset (the rows
-    following that position, found through the sort's index whatever the depth) instead
-    of ``offset``. The count is skipped when the first page is not full; otherwise it
-    counts at most ``SEARCH_COUNT_CAP`` (a search) or ``LIST_COUNT_CAP`` + 1 contacts (a
-    LIMIT inside the count) and reports the cap with ``True`` past it."""
+    """One page of contacts (see :func:`_page_rows`), the total count and whether that
+    total is a cap. ``after`` pages by keyset (the rows following that position, found
+    through the sort's index whatever the depth) instead of ``offset``. The count is
+    skipped when the first page is not full, and taken from the page itself for a narrow
+    search; otherwise it counts at most ``SEARCH_COUNT_CAP`` (a search) or
+    ``LIST_COUNT_CAP`` + 1 contacts (a LIMIT inside the count) and reports the cap with
+    ``True`` past it."""
     tokens = search_tokens(query.q)
     filters = _conditions(user_id, query)
     in_documents, in_texts = (
