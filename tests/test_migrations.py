@@ -4,13 +4,18 @@ database."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Double, Engine, Float
+from sqlalchemy import Double, Engine, Float, text
 
-from pingcrm.models import Base
+from pingcrm.db import make_engine, make_session_factory
+from pingcrm.migrate import alembic_config, upgrade
+from pingcrm.models import Base, InteractionKind, Platform
+from tests.fixtures.builders import create_contact, create_interaction, create_user
 
 # Objects the migrations create in SQL of their own, which the models do not declare:
 # the search documents (FTS5 tables and their shadow tables on SQLite, a tsvector table
@@ -64,3 +69,39 @@ def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
         )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_0022_leaves_the_connection_label_out_of_existing_search_documents(
+    tmp_path: Path,
+) -> None:
+    """A document written before 0022 (with "Connected on LinkedIn") is rebuilt from the
+    contact's other previews; downgrading puts the label's words back."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(engine, "head")
+        with make_session_factory(engine)() as session:
+            user = create_user(session)
+            ada = create_contact(session, user, "Ada Lovelace")
+            create_interaction(
+                session, user, ada, platform=Platform.LINKEDIN,
+                kind=InteractionKind.CONNECTION, preview="Connected on LinkedIn",
+            )  # fmt: skip
+            create_interaction(session, user, ada, preview="Analytical engine notes")
+            ada_id = ada.id
+
+        def words() -> str:
+            with engine.connect() as conn:
+                return str(
+                    conn.execute(
+                        text("SELECT words FROM contact_words WHERE rowid = :id"), {"id": ada_id}
+                    ).scalar_one()
+                ).lower()
+
+        assert "connected" not in words()
+        command.downgrade(alembic_config(engine), "0021")
+        assert "connected on linkedin" in words(), "0021's documents hold the label"
+        upgrade(engine, "head")
+        assert "connected" not in words()
+        assert "analytical engine notes" in words()
+    finally:
+        engine.dispose()

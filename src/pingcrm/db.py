@@ -172,14 +172,49 @@ def copy_to_staging(
 ) -> None:
     """Fill the per-connection temporary table ``staging`` (created by ``ddl`` when
     missing, emptied first) with ``rows`` through PostgreSQL's COPY: one stream, no
-    statement per row. Only table and column names of our own are formatted in."""
+    statement per row, in the binary format (see :func:`_copy_types`). Only table and
+    column names of our own are formatted in."""
     connection.exec_driver_sql(ddl)
     connection.exec_driver_sql(f"TRUNCATE {staging}")
     raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
-    statement = f"COPY {staging} ({', '.join(columns)}) FROM STDIN"
+    types = _copy_types(connection, raw, staging, tuple(columns))
+    statement = f"COPY {staging} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+_JSON_OID = 114
+_JSONB_OID = 3802
+_TEXT_OID = 25
+
+
+def _copy_types(
+    connection: Connection, raw: psycopg.Connection[Any], staging: str, columns: tuple[str, ...]
+) -> list[int]:
+    """The type of each of ``columns`` of ``staging``, for a binary COPY (looked up once
+    per database connection): every value is sent in its type's binary form, which the
+    server stores without parsing text (half the time of a text COPY of contact rows).
+    A ``json`` column gets text, which is its binary form too; the callers hand over
+    JSON already serialized."""
+    cache: dict[tuple[str, tuple[str, ...]], list[int]] = connection.connection.info.setdefault(
+        "pingcrm_copy_types", {}
+    )
+    key = (staging, columns)
+    if key not in cache:
+        with raw.cursor() as cursor:
+            found = dict(
+                cursor.execute(
+                    "SELECT attname, atttypid::int FROM pg_attribute "
+                    "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+                    (staging,),
+                ).fetchall()
+            )
+        if any(found[name] == _JSONB_OID for name in columns):
+            raise ValueError(f"{staging}: a binary COPY cannot take serialized jsonb")
+        cache[key] = [_TEXT_OID if found[name] == _JSON_OID else found[name] for name in columns]
+    return cache[key]
 
 
 @contextmanager

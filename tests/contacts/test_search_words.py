@@ -184,3 +184,43 @@ def test_a_broad_word_finds_the_same_contacts_and_caps_the_total(
         session, me.id, ContactListQuery(q="budget", tag="vip"), PageRequest(limit=2)
     )
     assert (tagged.items, tagged.total) == ([], 0)
+
+
+def connection(contact_id: int, key: str) -> NewInteraction:
+    """A LinkedIn connection as an import records it."""
+    return NewInteraction(
+        contact_id=contact_id,
+        platform=Platform.LINKEDIN,
+        kind=InteractionKind.CONNECTION,
+        direction=Direction.MUTUAL,
+        occurred_at=NOW - timedelta(days=400),
+        provider_id=f"connection:{key}",
+        preview="Connected on LinkedIn",
+    )
+
+
+def test_the_connection_label_finds_nobody_but_words_written_about_linkedin_do(
+    session: Session, me: User
+) -> None:
+    ada = create_contact(session, me, "Ada Lovelace")
+    alan = create_contact(session, me, "Alan Turing")
+    interactions.record_interactions(
+        session,
+        me.id,
+        [
+            connection(ada.id, "ada"),
+            connection(alan.id, "alan"),
+            message(alan.id, "Saw your LinkedIn post on morphogenesis", "1"),
+        ],
+    )
+    session.commit()
+    # The label the app writes for every connection is no search word...
+    assert found(session, me, "connected") == []
+    assert found(session, me, "on") == ["Alan Turing"]
+    # ...a message that says "LinkedIn" is, and the words stay right after a rebuild.
+    assert found(session, me, "linkedin") == ["Alan Turing"]
+    repository.rebuild_search_words(session, [ada.id, alan.id])
+    session.commit()
+    assert found(session, me, "linkedin") == ["Alan Turing"]
+    assert found(session, me, "connected") == []
+    assert found(session, me, "ada") == ["Ada Lovelace"]

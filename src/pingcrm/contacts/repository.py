@@ -44,6 +44,7 @@ from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.errors import ValidationFailed
 from pingcrm.kit.pagination import Keyset
 from pingcrm.models import (
+    UNSEARCHED_KINDS,
     Contact,
     ContactIdentifier,
     ContactScore,
@@ -535,18 +536,26 @@ _ADD_WORDS_POSTGRESQL = text(
     "FROM unnest(CAST(:ids AS integer[]), CAST(:texts AS text[])) AS k(id, words) "
     "ON CONFLICT (contact_id) DO UPDATE SET words = contact_words.words || excluded.words"
 )
+# The interactions whose previews make search documents: not those of UNSEARCHED_KINDS
+# (labels the app writes), as SQL of our own enum values.
+SEARCHED_KINDS_SQL = "kind NOT IN ({})".format(
+    ", ".join(f"'{kind.value}'" for kind in sorted(UNSEARCHED_KINDS))
+)
 # The document of a contact from all its interactions (after deletions, edits, merges).
+_SEARCHED_PREVIEWS = f"FROM interactions WHERE contact_id IN {{ids}} AND {SEARCHED_KINDS_SQL}"
 _REBUILD_WORDS = {
     "postgresql": (
         "INSERT INTO contact_words (contact_id, user_id, words) "
         "SELECT contact_id, min(user_id), "
         "strip(to_tsvector('simple', string_agg(DISTINCT preview, ' '))) "
-        "FROM interactions WHERE contact_id IN {ids} GROUP BY contact_id"
+        + _SEARCHED_PREVIEWS
+        + " GROUP BY contact_id"
     ),
     "sqlite": (
         "INSERT INTO contact_words(rowid, words) "
-        "SELECT contact_id, group_concat(DISTINCT preview) FROM interactions "
-        "WHERE contact_id IN {ids} GROUP BY contact_id"
+        "SELECT contact_id, group_concat(DISTINCT preview) "
+        + _SEARCHED_PREVIEWS
+        + " GROUP BY contact_id"
     ),
 }
 _DELETE_WORDS = {

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from pingcrm.contacts.repository import valid_id
+from pingcrm.contacts.repository import SEARCHED_KINDS_SQL, valid_id
 from pingcrm.db import copy_to_staging
-from pingcrm.models import Contact, Interaction
+from pingcrm.models import UNSEARCHED_KINDS, Contact, Interaction
 from pingcrm.models.base import UTCDateTime
 
 ID_CHUNK = 500
@@ -55,7 +55,9 @@ _STAGING_DDL = (
     "platform_account_id integer, is_read boolean, extra json, "
     "created_at timestamp NOT NULL, updated_at timestamp NOT NULL) ON COMMIT DELETE ROWS"
 )
-_CONFLICT = "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id, preview"
+_CONFLICT = (
+    "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id, preview, kind"
+)
 
 Processor = Callable[[Any], Any] | None
 _UNSET = object()
@@ -116,7 +118,8 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
 @dataclass
 class Inserted:
     """What an insert added: how many new rows each contact got, and the distinct
-    previews of each contact's new rows (their words join its search document)."""
+    previews of each contact's new rows (their words join its search document; not
+    those of ``UNSEARCHED_KINDS``)."""
 
     counts: Counter[int] = field(default_factory=Counter)
     previews: list[tuple[int, str]] = field(default_factory=list)
@@ -141,10 +144,12 @@ def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> Ins
     for start in range(0, len(values), SQLITE_ROWS):
         chunk = values[start : start + SQLITE_ROWS]
         flat = tuple(value for row in chunk for value in row)
-        for contact_id, preview in connection.exec_driver_sql(
+        for contact_id, preview, kind in connection.exec_driver_sql(
             _sqlite_insert_sql(len(chunk)), flat
         ).all():
             inserted.counts[contact_id] += 1
+            if kind in UNSEARCHED_KINDS:
+                continue
             if (contact_id, preview) not in seen:
                 seen.add((contact_id, preview))
                 inserted.previews.append((contact_id, preview))
@@ -156,7 +161,9 @@ def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> Ins
 _INSERT_POSTGRESQL = (
     f"WITH inserted AS (INSERT INTO interactions ({', '.join(COLUMNS)}) "  # noqa: S608
     f"SELECT {', '.join(COLUMNS)} FROM {STAGING} ORDER BY seq {_CONFLICT}) "
-    "SELECT contact_id, count(*), array_agg(DISTINCT preview) FROM inserted GROUP BY contact_id"
+    "SELECT contact_id, count(*), "
+    f"array_agg(DISTINCT preview) FILTER (WHERE {SEARCHED_KINDS_SQL}) "
+    "FROM inserted GROUP BY contact_id"
 )
 
 
@@ -169,7 +176,7 @@ def _insert_postgresql(connection: Connection, values: list[tuple[Any, ...]]) ->
     inserted = Inserted()
     for contact_id, count, previews in connection.exec_driver_sql(_INSERT_POSTGRESQL).all():
         inserted.counts[contact_id] = count
-        inserted.previews.extend((contact_id, preview) for preview in previews)
+        inserted.previews.extend((contact_id, preview) for preview in previews or ())
     return inserted
 
 

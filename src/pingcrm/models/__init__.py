@@ -8,6 +8,7 @@ from pingcrm.models.contact_score import ContactScore
 from pingcrm.models.credentials import ExtensionPairing, ExtensionToken, McpKey
 from pingcrm.models.detected_event import DetectedEvent
 from pingcrm.models.enums import (
+    UNSEARCHED_KINDS,
     Direction,
     IdentifierKind,
     InteractionKind,
@@ -42,6 +43,7 @@ from pingcrm.models.user_session import UserSession
 from pingcrm.models.user_settings import UserSettings
 
 __all__ = [
+    "UNSEARCHED_KINDS",
     "Base",
     "CalendarEvent",
     "Contact",

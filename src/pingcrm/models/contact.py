@@ -33,6 +33,8 @@ class Contact(OwnedByUser, Timestamps, Base):
         Index("ix_contacts_user_organization", "user_id", "organization_id", "interaction_count"),
         Index("ix_contacts_user_birthday", "user_id", "birthday"),
     )
+    # The unique (user_id, bcc_hash) and the indexes above lead with user_id (0021).
+    user_id_index = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str] = mapped_column(String(300))

@@ -33,6 +33,13 @@ class InteractionKind(enum.StrEnum):
     NOTE = "note"
 
 
+# Kinds whose preview is a label the app writes ("Connected on LinkedIn"), the same for
+# every contact, not words anybody wrote: they join no contact's search document (a
+# search for "connected" or "on" matched every LinkedIn connection; the platform filter
+# is how to list those).
+UNSEARCHED_KINDS = frozenset({InteractionKind.CONNECTION})
+
+
 class Direction(enum.StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"

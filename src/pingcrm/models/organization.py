@@ -12,6 +12,8 @@ from pingcrm.models.mixins import OwnedByUser, Timestamps
 class Organization(OwnedByUser, Timestamps, Base):
     __tablename__ = "organizations"
     __table_args__ = (UniqueConstraint("user_id", "normalized_name"),)
+    # The unique (user_id, normalized_name) leads with user_id (migration 0021).
+    user_id_index = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
