@@ -34,15 +34,22 @@ def found(session: Session, user: User, q: str) -> list[str]:
     return [c.full_name for c in page.items]
 
 
-def message(contact_id: int, text: str, key: str) -> NewInteraction:
-    """A Telegram message as the sync ingests it."""
+def message(
+    contact_id: int,
+    text: str,
+    key: str,
+    *,
+    platform: Platform = Platform.TELEGRAM,
+    kind: InteractionKind = InteractionKind.MESSAGE,
+) -> NewInteraction:
+    """A Telegram message as the sync ingests it (or another kind of interaction)."""
     return NewInteraction(
         contact_id=contact_id,
-        platform=Platform.TELEGRAM,
-        kind=InteractionKind.MESSAGE,
+        platform=platform,
+        kind=kind,
         direction=Direction.INBOUND,
         occurred_at=NOW - timedelta(hours=1),
-        provider_id=f"tg:{key}",
+        provider_id=f"{platform.value}:{key}",
         preview=text,
     )
 
@@ -188,14 +195,12 @@ def test_a_broad_word_finds_the_same_contacts_and_caps_the_total(
 
 def connection(contact_id: int, key: str) -> NewInteraction:
     """A LinkedIn connection as an import records it."""
-    return NewInteraction(
-        contact_id=contact_id,
+    return message(
+        contact_id,
+        "Connected on LinkedIn",
+        key,
         platform=Platform.LINKEDIN,
         kind=InteractionKind.CONNECTION,
-        direction=Direction.MUTUAL,
-        occurred_at=NOW - timedelta(days=400),
-        provider_id=f"connection:{key}",
-        preview="Connected on LinkedIn",
     )
 
 
