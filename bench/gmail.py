@@ -23,14 +23,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes.google.state import ALL_SCOPES, FakeGoogle
 
-from bench.registry import BenchContext, Row, register
+from bench.registry import BenchContext, Row, drop_bench_user, register
 from pingcrm.accounts import service as accounts
 from pingcrm.config import Settings, load_settings
-from pingcrm.models import Provider, SyncRun, User
+from pingcrm.models import Provider, SyncRun
 from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
@@ -129,9 +129,7 @@ def measure(
                 session.expunge(run)
             return elapsed, run, limited
     finally:
-        with factory() as session:
-            session.execute(delete(User).where(User.id == user_id))
-            session.commit()
+        drop_bench_user(engine, factory, user_id)
 
 
 def _run(ctx: BenchContext, messages: int, quota: float | None) -> tuple[float, SyncRun, int]:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from bench.registry import BenchContext, Row, percentile, register
+from bench.registry import BenchContext, Row, drop_bench_user, percentile, register
 from pingcrm.accounts import service as accounts
 from pingcrm.config import load_settings
-from pingcrm.models import JobRun, User
+from pingcrm.models import JobRun
 from pingcrm.worker.context import JobCall
 
 IMPORT_ROWS = 100_000
@@ -151,9 +151,7 @@ def linkedin_import(ctx: BenchContext) -> list[Row]:
         verdict = f"{'yes' if ok else 'no'} ({elapsed:.1f} s, RSS {rss_mb:.0f} MB)"
         return [Row(workload, ctx.backend, elapsed * 1000, None, target, verdict)]
     finally:
-        with ctx.session_factory() as session:
-            session.execute(delete(User).where(User.id == user_id))
-            session.commit()
+        drop_bench_user(ctx.engine, ctx.session_factory, user_id)
 
 
 def _wait_for_run(ctx: BenchContext, scope: str, timeout: float = 30.0) -> JobRun | None:

@@ -17,15 +17,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes.telegram import FakeTelegram, use_world, user
 
-from bench.registry import BenchContext, Row, bench_settings, register
+from bench.registry import BenchContext, Row, bench_settings, drop_bench_user, register
 from pingcrm.accounts import service as accounts
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.migrate import upgrade
-from pingcrm.models import Provider, User
+from pingcrm.models import Provider
 from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
@@ -98,9 +98,7 @@ def measure(
                 }
     finally:
         event.remove(engine, "before_cursor_execute", count)
-        with factory() as session:
-            session.execute(delete(User).where(User.id == user_id))
-            session.commit()
+        drop_bench_user(engine, factory, user_id)
     return result
 
 

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from sqlalchemy import Engine, delete, event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.registry import BenchContext, Row, register
+from bench.registry import BenchContext, Row, drop_bench_user, register
 from pingcrm.accounts import service as accounts
 from pingcrm.config import load_settings
-from pingcrm.models import Provider, SyncRun, User
+from pingcrm.models import Provider, SyncRun
 from pingcrm.platform_accounts import service as platform_accounts
 from pingcrm.worker.context import JobCall
 from pingcrm.worker.execute import execute
@@ -138,9 +138,7 @@ def measure(
                         "contacts": run.new_contacts,
                     }
     finally:
-        with factory() as session:
-            session.execute(delete(User).where(User.id == user_id))
-            session.commit()
+        drop_bench_user(engine, factory, user_id)
     return result
 
 
