@@ -4,8 +4,8 @@ with a LinkedIn connection, leaving out its "Connected on LinkedIn" preview
 A connection's preview is a label the app writes, the same for every contact: it put
 "connected", "on" and "linkedin" into the document of every LinkedIn connection (a
 search for "on" listed all of them) and cost every imported connection a document row.
-Ingest and rebuilds now leave out the previews of these kinds (``UNSEARCHED_KINDS``);
-the documents written before are rebuilt here from their contacts' other previews.
+Ingest and rebuilds now leave out the app's own labels (``UNSEARCHED_PREVIEWS``); the
+documents written before are rebuilt here from their contacts' other previews.
 
 Revision ID: 0022
 Revises: 0021
@@ -21,7 +21,9 @@ down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_WITH_LABELS = "(SELECT DISTINCT contact_id FROM interactions WHERE kind = 'connection')"
+# The label, as SQL (a constant of this migration).
+_LABEL = "'Connected on LinkedIn'"
+_WITH_LABELS = "(SELECT DISTINCT contact_id FROM interactions WHERE preview = " + _LABEL + ")"  # noqa: S608
 
 
 def _rebuild(searched: str) -> None:
@@ -47,7 +49,7 @@ def _rebuild(searched: str) -> None:
 
 
 def upgrade() -> None:
-    _rebuild("kind <> 'connection'")
+    _rebuild(f"preview <> {_LABEL}")
 
 
 def downgrade() -> None:

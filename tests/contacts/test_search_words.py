@@ -216,9 +216,18 @@ def test_the_connection_label_finds_nobody_but_words_written_about_linkedin_do(
             connection(ada.id, "ada"),
             connection(alan.id, "alan"),
             message(alan.id, "Saw your LinkedIn post on morphogenesis", "1"),
+            # A connection logged by hand, in the user's own words.
+            message(
+                ada.id,
+                "Met at the Royal Society soiree",
+                "by-hand",
+                platform=Platform.MANUAL,
+                kind=InteractionKind.CONNECTION,
+            ),
         ],
     )
     session.commit()
+    assert found(session, me, "soiree") == ["Ada Lovelace"]
     # The label the app writes for every connection is no search word...
     assert found(session, me, "connected") == []
     assert found(session, me, "on") == ["Alan Turing"]

@@ -44,7 +44,7 @@ from pingcrm.contacts.schemas import ContactListQuery
 from pingcrm.errors import ValidationFailed
 from pingcrm.kit.pagination import Keyset
 from pingcrm.models import (
-    UNSEARCHED_KINDS,
+    UNSEARCHED_PREVIEWS,
     Contact,
     ContactIdentifier,
     ContactScore,
@@ -536,13 +536,13 @@ _ADD_WORDS_POSTGRESQL = text(
     "FROM unnest(CAST(:ids AS integer[]), CAST(:texts AS text[])) AS k(id, words) "
     "ON CONFLICT (contact_id) DO UPDATE SET words = contact_words.words || excluded.words"
 )
-# The interactions whose previews make search documents: not those of UNSEARCHED_KINDS
-# (labels the app writes), as SQL of our own enum values.
-SEARCHED_KINDS_SQL = "kind NOT IN ({})".format(
-    ", ".join(f"'{kind.value}'" for kind in sorted(UNSEARCHED_KINDS))
+# The previews that make search documents: not the app's own labels (UNSEARCHED_PREVIEWS),
+# as SQL of those constants.
+SEARCHED_PREVIEWS_SQL = "preview NOT IN ({})".format(
+    ", ".join("'" + label.replace("'", "''") + "'" for label in sorted(UNSEARCHED_PREVIEWS))
 )
 # The document of a contact from all its interactions (after deletions, edits, merges).
-_SEARCHED_PREVIEWS = f"FROM interactions WHERE contact_id IN {{ids}} AND {SEARCHED_KINDS_SQL}"
+_SEARCHED_PREVIEWS = f"FROM interactions WHERE contact_id IN {{ids}} AND {SEARCHED_PREVIEWS_SQL}"
 _REBUILD_WORDS = {
     "postgresql": (
         "INSERT INTO contact_words (contact_id, user_id, words) "

@@ -27,7 +27,13 @@ from nicknames import NickNamer
 from pingcrm.contacts.identifiers import normalize_email, normalize_phone
 from pingcrm.contacts.search_text import build_search_text, sort_name
 from pingcrm.demo import data
-from pingcrm.models import IdentifierKind, InteractionKind, Platform, Priority
+from pingcrm.models import (
+    CONNECTION_PREVIEW,
+    IdentifierKind,
+    InteractionKind,
+    Platform,
+    Priority,
+)
 from pingcrm.organizations.resolution import normalize_company
 
 YEARS = 5
@@ -808,7 +814,7 @@ class DemoGenerator:
             elif kind == InteractionKind.CALL:
                 preview = calls[int(random_() * len(calls))]
             elif kind == InteractionKind.CONNECTION:
-                preview = "Connected on LinkedIn"
+                preview = CONNECTION_PREVIEW
             else:
                 preview = snippets[int(random_() * n_snippets)]
                 thread = f"c{position}"

@@ -36,6 +36,7 @@ from pingcrm.kit.collector import fewer_collections
 from pingcrm.kit.pagination import Page, PageRequest
 from pingcrm.kit.spreadsheet import neutralize_row
 from pingcrm.models import (
+    CONNECTION_PREVIEW,
     Direction,
     InteractionKind,
     NotificationKind,
@@ -495,7 +496,7 @@ def run_import(
                     direction=seed.direction,
                     occurred_at=seed.occurred_at,
                     provider_id=seed.provider_id,
-                    preview="Connected on LinkedIn",
+                    preview=CONNECTION_PREVIEW,
                 )
                 for seed, contact_id in zip(seeds, result.contact_ids, strict=True)
                 if contact_id is not None and seed is not None

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from pingcrm.contacts.repository import SEARCHED_KINDS_SQL, valid_id
+from pingcrm.contacts.repository import SEARCHED_PREVIEWS_SQL, valid_id
 from pingcrm.db import copy_to_staging
-from pingcrm.models import UNSEARCHED_KINDS, Contact, Interaction
+from pingcrm.models import UNSEARCHED_PREVIEWS, Contact, Interaction
 from pingcrm.models.base import UTCDateTime
 
 ID_CHUNK = 500
@@ -55,9 +55,7 @@ _STAGING_DDL = (
     "platform_account_id integer, is_read boolean, extra json, "
     "created_at timestamp NOT NULL, updated_at timestamp NOT NULL) ON COMMIT DELETE ROWS"
 )
-_CONFLICT = (
-    "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id, preview, kind"
-)
+_CONFLICT = "ON CONFLICT (user_id, platform, provider_id) DO NOTHING RETURNING contact_id, preview"
 
 Processor = Callable[[Any], Any] | None
 _UNSET = object()
@@ -119,7 +117,7 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
 class Inserted:
     """What an insert added: how many new rows each contact got, and the distinct
     previews of each contact's new rows (their words join its search document; not
-    those of ``UNSEARCHED_KINDS``)."""
+    the app's own labels, ``UNSEARCHED_PREVIEWS``)."""
 
     counts: Counter[int] = field(default_factory=Counter)
     previews: list[tuple[int, str]] = field(default_factory=list)
@@ -144,11 +142,11 @@ def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> Ins
     for start in range(0, len(values), SQLITE_ROWS):
         chunk = values[start : start + SQLITE_ROWS]
         flat = tuple(value for row in chunk for value in row)
-        for contact_id, preview, kind in connection.exec_driver_sql(
+        for contact_id, preview in connection.exec_driver_sql(
             _sqlite_insert_sql(len(chunk)), flat
         ).all():
             inserted.counts[contact_id] += 1
-            if kind in UNSEARCHED_KINDS:
+            if preview in UNSEARCHED_PREVIEWS:
                 continue
             if (contact_id, preview) not in seen:
                 seen.add((contact_id, preview))
@@ -162,7 +160,7 @@ _INSERT_POSTGRESQL = (
     f"WITH inserted AS (INSERT INTO interactions ({', '.join(COLUMNS)}) "  # noqa: S608
     f"SELECT {', '.join(COLUMNS)} FROM {STAGING} ORDER BY seq {_CONFLICT}) "
     "SELECT contact_id, count(*), "
-    f"array_agg(DISTINCT preview) FILTER (WHERE {SEARCHED_KINDS_SQL}) "
+    f"array_agg(DISTINCT preview) FILTER (WHERE {SEARCHED_PREVIEWS_SQL}) "
     "FROM inserted GROUP BY contact_id"
 )
 

@@ -8,7 +8,8 @@ from pingcrm.models.contact_score import ContactScore
 from pingcrm.models.credentials import ExtensionPairing, ExtensionToken, McpKey
 from pingcrm.models.detected_event import DetectedEvent
 from pingcrm.models.enums import (
-    UNSEARCHED_KINDS,
+    CONNECTION_PREVIEW,
+    UNSEARCHED_PREVIEWS,
     Direction,
     IdentifierKind,
     InteractionKind,
@@ -43,7 +44,8 @@ from pingcrm.models.user_session import UserSession
 from pingcrm.models.user_settings import UserSettings
 
 __all__ = [
-    "UNSEARCHED_KINDS",
+    "CONNECTION_PREVIEW",
+    "UNSEARCHED_PREVIEWS",
     "Base",
     "CalendarEvent",
     "Contact",

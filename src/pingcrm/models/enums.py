@@ -33,11 +33,13 @@ class InteractionKind(enum.StrEnum):
     NOTE = "note"
 
 
-# Kinds whose preview is a label the app writes ("Connected on LinkedIn"), the same for
-# every contact, not words anybody wrote: they join no contact's search document (a
-# search for "connected" or "on" matched every LinkedIn connection; the platform filter
-# is how to list those).
-UNSEARCHED_KINDS = frozenset({InteractionKind.CONNECTION})
+# The preview an import gives every LinkedIn connection it records.
+CONNECTION_PREVIEW = "Connected on LinkedIn"
+# Previews that are labels the app writes, the same for every contact, not words anybody
+# wrote: they join no contact's search document (a search for "connected" or "on"
+# matched every LinkedIn connection; the platform filter is how to list those). A
+# connection the user logs by hand with words of their own is searched as usual.
+UNSEARCHED_PREVIEWS = frozenset({CONNECTION_PREVIEW})
 
 
 class Direction(enum.StrEnum):
