@@ -210,9 +210,9 @@ _USER_TABLES = ("contacts", "contact_identifiers", "contact_scores", "interactio
 def drop_bench_user(engine: Engine, factory: sessionmaker[Session], user_id: int) -> None:
     """Delete a benchmark's own user and everything it owns, so the next row measures
     the dataset as it was prepared: on PostgreSQL the dead rows are vacuumed away too
-    (autovacuum is off on the bench server; 100k deleted contacts left in the indexes
-    cost the next bulk insert about 1 s). A plain ``VACUUM``: the statistics stay as
-    the bulk import left them."""
+    (autovacuum is off on the bench server; the rows the Gmail, X and Telegram rows
+    deleted, left in the indexes, cost the import row after them about 1.8 s). A plain
+    ``VACUUM``: the statistics stay as the bulk import left them."""
     with factory() as session:
         session.execute(delete(User).where(User.id == user_id))
         session.commit()
