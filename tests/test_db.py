@@ -1,6 +1,6 @@
-"""The engine's SQLite page cache: small for web requests (the web pool keeps connections
-open, each with its own cache), large for jobs that write in bulk and other processes;
-PostgreSQL's plan mode around bulk writes."""
+"""The engine's SQLite page cache and WAL checkpoint interval: SQLite's defaults for web
+requests (the web pool keeps connections open, each with its own cache), large for jobs
+that write in bulk and other processes; PostgreSQL's plan mode around bulk writes."""
 
 from __future__ import annotations
 
@@ -12,38 +12,43 @@ from sqlalchemy.exc import DBAPIError
 
 from pingcrm.db import (
     SQLITE_BULK_CACHE_KIB,
+    SQLITE_BULK_WAL_PAGES,
     SQLITE_CACHE_KIB,
+    SQLITE_WAL_PAGES,
     bulk_connections,
     cached_trigger_plans,
     make_engine,
 )
 
 
-def _cache_kib(connection: Connection) -> int:
-    return -int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+def _sizes(connection: Connection) -> tuple[int, int]:
+    """(page cache in KiB, WAL pages before a commit checkpoints)."""
+    cache = -int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    wal = int(connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+    return cache, wal
 
 
-def test_requests_get_a_small_page_cache_and_bulk_jobs_a_large_one(tmp_path: Path) -> None:
+def test_requests_get_sqlite_defaults_and_bulk_jobs_large_sizes(tmp_path: Path) -> None:
     engine = make_engine(
         f"sqlite:///{tmp_path / 'pingcrm.db'}", request_pool=True, pool_size=1, max_overflow=0
     )
     try:
         with engine.connect() as request:
-            assert _cache_kib(request) == SQLITE_CACHE_KIB
+            assert _sizes(request) == (SQLITE_CACHE_KIB, SQLITE_WAL_PAGES)
         with bulk_connections(), engine.connect() as job:
-            assert _cache_kib(job) == SQLITE_BULK_CACHE_KIB
+            assert _sizes(job) == (SQLITE_BULK_CACHE_KIB, SQLITE_BULK_WAL_PAGES)
         # The same pooled connection, checked out by a request again, shrinks back.
         with engine.connect() as request:
-            assert _cache_kib(request) == SQLITE_CACHE_KIB
+            assert _sizes(request) == (SQLITE_CACHE_KIB, SQLITE_WAL_PAGES)
     finally:
         engine.dispose()
 
 
-def test_other_processes_keep_the_large_page_cache(tmp_path: Path) -> None:
+def test_other_processes_keep_the_large_sizes(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'pingcrm.db'}")
     try:
         with engine.connect() as command:
-            assert _cache_kib(command) == SQLITE_BULK_CACHE_KIB
+            assert _sizes(command) == (SQLITE_BULK_CACHE_KIB, SQLITE_BULK_WAL_PAGES)
     finally:
         engine.dispose()
 

@@ -137,6 +137,12 @@ def _sqlite_insert_sql(count: int) -> str:
 
 
 def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> Inserted:
+    # In date order: the (user_id, occurred_at) index then takes the batch's rows page by
+    # page instead of each at a random place of a B-tree that outgrows the page cache (the
+    # other indexes lead with the contact or the provider id; the rowid is appended
+    # whatever the order). 101 -> 91 µs per 10 rows at 1M interactions.
+    at = COLUMNS.index("occurred_at")
+    values = sorted(values, key=lambda row: row[at])
     inserted = Inserted()
     seen: set[tuple[int, str]] = set()
     for start in range(0, len(values), SQLITE_ROWS):
