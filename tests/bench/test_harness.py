@@ -38,6 +38,7 @@ WORKLOADS = [
     "contact page with timeline, HTML",
     "contact API",
     "contact timeline API",
+    "dashboard, HTML",
 ]
 
 

@@ -77,6 +77,10 @@ def test_counts_exclude_archived_and_second_tier_contacts(
         create_contact(session, user, "Cold Zero", score=0)
         create_contact(session, user, "Archived", score=9, priority=Priority.ARCHIVED)
         create_contact(session, user, "Group Member", score=0, is_second_tier=True)
+        create_contact(
+            session, user, "Archived Member", score=8, priority=Priority.ARCHIVED,
+            is_second_tier=True,
+        )  # fmt: skip
         for days in (1, 6, 8):
             create_interaction(session, user, strong, occurred_at=NOW - timedelta(days=days))
     _suggest(session, user, strong, "Catch up")
@@ -87,6 +91,10 @@ def test_counts_exclude_archived_and_second_tier_contacts(
     html = _get_dashboard(client)
     assert (_stat(html, "contacts"), _stat(html, "strong"), _stat(html, "warm")) == (5, 2, 1)
     assert _stat(html, "cold") == 2
+    # An archived 2nd-tier contact counts once, as archived.
+    hidden = re.search(r'id="count-hidden">(.*?)</span>', html)
+    assert hidden is not None
+    assert re.sub(r"<[^>]+>", "", hidden.group(1)) == "+1 2nd-tier, 2 archived not counted"
     assert _stat(html, "suggestions") == 1
     assert _stat(html, "recent") == 2
     assert "Welcome to PingCRM" not in html
@@ -129,6 +137,10 @@ def test_high_priority_contacts_going_cold(client: TestClient, session: Session)
         recent = create_contact(session, user, "Recently Seen", score=8, priority=Priority.HIGH)
         medium = create_contact(session, user, "Medium Cold", score=1, priority=Priority.MEDIUM)
         never = create_contact(session, user, "Never Met", score=5, priority=Priority.HIGH)
+        create_contact(
+            session, user, "Group Never Met", score=0, priority=Priority.HIGH,
+            is_second_tier=True,
+        )  # fmt: skip
         create_interaction(session, user, low_score, occurred_at=NOW - timedelta(days=2))
         create_interaction(session, user, silent, occurred_at=NOW - timedelta(days=31))
         create_interaction(session, user, recent, occurred_at=NOW - timedelta(days=29))
@@ -142,6 +154,7 @@ def test_high_priority_contacts_going_cold(client: TestClient, session: Session)
     assert "never contacted" in section
     assert "Recently Seen" not in section
     assert "Medium Cold" not in section
+    assert "Group Never Met" not in section
     assert f'href="/contacts/{never.id}"' in section
 
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from pingcrm.models.tag import Tag
 
 
+_TIER_INDEX = ("user_id", "is_second_tier", "priority", "last_interaction_at", "id")
+
+
 class Contact(OwnedByUser, Timestamps, Base):
     __tablename__ = "contacts"
     __table_args__ = (
@@ -28,10 +31,13 @@ class Contact(OwnedByUser, Timestamps, Base):
         Index("ix_contacts_user_name", "user_id", "sort_name", "id"),
         Index("ix_contacts_user_last_interaction", "user_id", "last_interaction_at"),
         Index("ix_contacts_user_interaction_count", "user_id", "interaction_count"),
-        # Dashboard and organizations pages (migration 0003; scores moved out in 0018).
-        Index("ix_contacts_user_tier", "user_id", "is_second_tier", "priority"),
+        # Dashboard and organizations pages (migration 0003; scores moved out in 0018). The
+        # id closes the tier and birthday indexes so that PostgreSQL answers "which
+        # contacts" from the index alone, as SQLite does with its rowid; the tier index
+        # gives the dashboard's "going cold" in its order (migration 0023).
+        Index("ix_contacts_user_tier", *_TIER_INDEX),
         Index("ix_contacts_user_organization", "user_id", "organization_id", "interaction_count"),
-        Index("ix_contacts_user_birthday", "user_id", "birthday"),
+        Index("ix_contacts_user_birthday", "user_id", "birthday", "id"),
     )
     # The unique (user_id, bcc_hash) and the indexes above lead with user_id (0021).
     user_id_index = False
