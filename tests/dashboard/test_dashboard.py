@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from pingcrm.dashboard.repository import going_cold
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
+    HIGH_PRIORITY_LISTED_SQL,
     Contact,
     Direction,
     Platform,
@@ -313,3 +317,27 @@ def test_dashboard_needs_sign_in(client: TestClient, session: Session) -> None:
     response = client.get("/dashboard", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
+
+
+def test_going_cold_repeats_the_condition_of_its_partial_index(
+    session: Session, engine: Engine
+) -> None:
+    """SQLite uses a partial index only for a query that states its condition with the
+    same constants: wrapped (a boolean literal rendered as ``… = 1``), "going cold"
+    sorted every high-priority contact again (30 ms at 4,000 of them)."""
+    user = create_user(session)
+    with use_clock(FrozenClock(NOW)):
+        create_contact(session, user, "Never Met", score=5, priority=Priority.HIGH)
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        rows = going_cold(session, user.id, NOW - timedelta(days=30), 10)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert [row.full_name for row in rows] == ["Never Met"]
+    assert statements
+    assert all(f"{HIGH_PRIORITY_LISTED_SQL} AND " in statement for statement in statements)

@@ -2,7 +2,7 @@
 
 from pingcrm.models.base import Base
 from pingcrm.models.calendar_event import CalendarEvent
-from pingcrm.models.contact import Contact
+from pingcrm.models.contact import HIGH_PRIORITY_LISTED_SQL, Contact
 from pingcrm.models.contact_identifier import ContactIdentifier
 from pingcrm.models.contact_score import ContactScore
 from pingcrm.models.credentials import ExtensionPairing, ExtensionToken, McpKey
@@ -45,6 +45,7 @@ from pingcrm.models.user_settings import UserSettings
 
 __all__ = [
     "CONNECTION_PREVIEW",
+    "HIGH_PRIORITY_LISTED_SQL",
     "UNSEARCHED_PREVIEWS",
     "Base",
     "CalendarEvent",

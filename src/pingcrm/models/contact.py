@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pingcrm.models.base import Base, str_enum
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from pingcrm.models.tag import Tag
 
 
-_TIER_INDEX = ("user_id", "is_second_tier", "priority", "last_interaction_at", "id")
+# Listed (not 2nd-tier) high-priority contacts, as SQL constants: a partial index is used
+# only by a query that repeats its condition with the same constants.
+HIGH_PRIORITY_LISTED_SQL = f"priority = '{Priority.HIGH.value}' AND is_second_tier = false"
 
 
 class Contact(OwnedByUser, Timestamps, Base):
@@ -33,11 +35,19 @@ class Contact(OwnedByUser, Timestamps, Base):
         Index("ix_contacts_user_interaction_count", "user_id", "interaction_count"),
         # Dashboard and organizations pages (migration 0003; scores moved out in 0018). The
         # id closes the tier and birthday indexes so that PostgreSQL answers "which
-        # contacts" from the index alone, as SQLite does with its rowid; the tier index
-        # gives the dashboard's "going cold" in its order (migration 0023).
-        Index("ix_contacts_user_tier", *_TIER_INDEX),
+        # contacts" from the index alone, as SQLite does with its rowid (migration 0023).
+        Index("ix_contacts_user_tier", "user_id", "is_second_tier", "priority", "id"),
         Index("ix_contacts_user_organization", "user_id", "organization_id", "interaction_count"),
         Index("ix_contacts_user_birthday", "user_id", "birthday", "id"),
+        # The dashboard's "going cold", in its order: high-priority contacts only, so that
+        # the bulk inserts of imports and syncs (medium priority) never touch it (0023).
+        Index(
+            "ix_contacts_user_high_silence",
+            "user_id",
+            "last_interaction_at",
+            sqlite_where=text(HIGH_PRIORITY_LISTED_SQL),
+            postgresql_where=text(HIGH_PRIORITY_LISTED_SQL),
+        ),
     )
     # The unique (user_id, bcc_hash) and the indexes above lead with user_id (0021).
     user_id_index = False
