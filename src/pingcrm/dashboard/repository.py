@@ -7,7 +7,6 @@ from datetime import date, datetime
 from itertools import pairwise
 
 from sqlalchemy import (
-    ColumnElement,
     case,
     extract,
     false,
@@ -77,14 +76,6 @@ class ActivityRow:
     subject: str | None
     preview: str
     occurred_at: datetime
-
-
-def _active_contact(user_id: int) -> list[ColumnElement[bool]]:
-    return [
-        Contact.user_id == user_id,
-        Contact.priority != Priority.ARCHIVED,
-        Contact.is_second_tier.is_(False),
-    ]
 
 
 def contact_counts(session: Session, user_id: int) -> ContactCounts:
