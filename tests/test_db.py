@@ -1,6 +1,7 @@
 """The engine's SQLite page cache and WAL checkpoint interval: SQLite's defaults for web
 requests (the web pool keeps connections open, each with its own cache), large for jobs
-that write in bulk and other processes; PostgreSQL's plan mode around bulk writes."""
+that write in bulk and other processes, and a checkpoint after a bulk write; PostgreSQL's
+plan mode around bulk writes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pingcrm.db import (
     bulk_connections,
     cached_trigger_plans,
     make_engine,
+    refresh_planner_statistics,
 )
 
 
@@ -49,6 +51,26 @@ def test_other_processes_keep_the_large_sizes(tmp_path: Path) -> None:
     try:
         with engine.connect() as command:
             assert _sizes(command) == (SQLITE_BULK_CACHE_KIB, SQLITE_BULK_WAL_PAGES)
+    finally:
+        engine.dispose()
+
+
+def test_the_statistics_refresh_after_a_bulk_write_leaves_the_wal_checkpointed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "pingcrm.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT)")
+            connection.exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+                "INSERT INTO rows (body) SELECT printf('%0500d', i) FROM n"
+            )
+        # Under the job's checkpoint interval: the rows are in the WAL only.
+        before = path.stat().st_size
+        refresh_planner_statistics(engine, ["rows"])
+        assert path.stat().st_size > before + 5000 * 500
     finally:
         engine.dispose()
 

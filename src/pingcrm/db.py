@@ -268,7 +268,9 @@ def refresh_planner_statistics(engine: Engine, tables: Sequence[str] = ()) -> No
     right indexes (SQLite never does this on its own; on a large database it turns seconds
     into milliseconds). PostgreSQL gets ``VACUUM ANALYZE``: the vacuum also marks pages
     all-visible, so counts are read from an index alone after a bulk load, without
-    waiting for autovacuum."""
+    waiting for autovacuum. SQLite then checkpoints the WAL the bulk write grew (up to
+    ``SQLITE_BULK_WAL_PAGES``): copied into the database here, in the job, not by the
+    commit of the next web request, whose connections checkpoint past 1,000 pages."""
     postgresql = engine.dialect.name == "postgresql"
     quote = engine.dialect.identifier_preparer.quote
     with engine.connect() as connection:
@@ -282,6 +284,8 @@ def refresh_planner_statistics(engine: Engine, tables: Sequence[str] = ()) -> No
         else:
             for table in tables:
                 autocommit.exec_driver_sql(f"ANALYZE {quote(table)}")
+        if not postgresql:
+            autocommit.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def planner_row_count(engine: Engine, table: str) -> int | None:

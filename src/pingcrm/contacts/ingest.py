@@ -35,6 +35,7 @@ from pingcrm.contacts.identifiers import (
     new_bcc_hashes,
     normalize_identifier,
 )
+from pingcrm.contacts.search_index import defer_search_index
 from pingcrm.contacts.search_text import build_search_text, sort_name
 from pingcrm.db import cached_trigger_plans, copy_to_staging
 from pingcrm.identity.names import fold
@@ -594,6 +595,8 @@ def upsert_contacts(
     )
     with writes:
         if new_rows:
+            # Their trigram search index is written once, at the commit (SQLite).
+            defer_search_index(session)
             # Multi-row INSERT … RETURNING: the new ids come back with their unique BCC hash
             # (no lookup by hash afterwards, whose plan depends on statistics).
             ids_by_hash: dict[str, int] = {

@@ -40,6 +40,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.selectable import CompoundSelect, Subquery, TextualSelect
 
 from pingcrm.contacts.schemas import ContactListQuery
+from pingcrm.contacts.search_index import index_deferred_contacts
 from pingcrm.errors import ValidationFailed
 from pingcrm.kit.pagination import Keyset
 from pingcrm.models import (
@@ -314,7 +315,7 @@ def _texts_holding(session: Session, user_id: int, tokens: list[str]) -> ColumnE
     if _is_postgresql(session):
         matching: Any = select(Contact.id).where(Contact.user_id == user_id, _text_holds(tokens))
     elif any(len(t) >= TRIGRAM for t in tokens):
-        found = _text_matches(user_id, tokens).subquery()
+        found = _text_matches(session, user_id, tokens).subquery()
         matching = select(found.c[0])
     else:
         return literal(0)
@@ -342,11 +343,13 @@ def _search_breadth(
     return in_documents, int(session.execute(select(texts)).scalar_one())
 
 
-def _text_matches(user_id: int, tokens: list[str]) -> Select[Any] | TextualSelect:
+def _text_matches(session: Session, user_id: int, tokens: list[str]) -> Select[Any] | TextualSelect:
     """SQLite: ids of contacts whose ``search_text`` contains every token, through the
     trigram FTS table of 0007 for tokens of three characters or more (shorter ones cannot
     use trigrams and are checked on those rows only; without any, the FTS ids as they
-    are: the caller keeps the user's contacts); a LIKE scan when every token is shorter."""
+    are: the caller keeps the user's contacts); a LIKE scan when every token is shorter.
+    Contacts whose indexing this transaction deferred are indexed first."""
+    index_deferred_contacts(session)
     other = aliased(Contact)
     long_tokens = [t for t in tokens if len(t) >= TRIGRAM]
     short_tokens = [t for t in tokens if len(t) < TRIGRAM]
@@ -692,7 +695,7 @@ def _search_condition(
         return Contact.id == any_(func.array(collected.scalar_subquery()))
     # One IN over the matching ids of both sides, found through an index (UNION ALL: IN
     # ignores duplicates, and a UNION would sort them once more).
-    in_text = _text_matches(user_id, tokens)
+    in_text = _text_matches(session, user_id, tokens)
     matches: Select[Any] | TextualSelect | CompoundSelect[Any] = (
         in_text if in_previews is None else union_all(in_text, in_previews)
     )
