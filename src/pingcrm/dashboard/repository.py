@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     case,
     extract,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -19,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pingcrm.contacts.repository import Visibility
 from pingcrm.models import (
     HIGH_PRIORITY_LISTED_SQL,
     Contact,
@@ -78,16 +82,25 @@ class ActivityRow:
     occurred_at: datetime
 
 
-def contact_counts(session: Session, user_id: int) -> ContactCounts:
-    """Contacts (not archived, not 2nd-tier) and how many are Strong / Warm / Cold.
+def contact_counts(session: Session, user_id: int) -> tuple[ContactCounts, Visibility]:
+    """Contacts (not archived, not 2nd-tier) and how many are Strong / Warm / Cold; and
+    how many the list hides (the 2nd-tier ones, the archived ones).
 
     Every score row of the user is counted by range on the ``(user_id, score)`` index, and
-    the rows of the hidden contacts (2nd-tier, archived; read through the tier index) are
-    taken off: an aggregate over every listed contact joined to its score row took 23 ms
-    on SQLite and 49 ms on PostgreSQL at 100k contacts, this takes a few."""
+    the rows of the hidden contacts (read through the tier index) are taken off: an
+    aggregate over every listed contact joined to its score row took 23 ms on SQLite and
+    49 ms on PostgreSQL at 100k contacts, this takes a few. The hidden counts give the
+    list's visibility too (a count grouped by tier over every contact cost 7-9 ms more)."""
     score = ContactScore.score
     tiers = [score >= STRONG_MIN, (score >= WARM_MIN) & (score < STRONG_MIN), score < WARM_MIN]
-    everyone = session.execute(
+    archived = Contact.priority == Priority.ARCHIVED
+    archived_second_tier = (
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.user_id == user_id, Contact.is_second_tier == true(), archived)
+        .scalar_subquery()
+    )
+    *everyone, archived_second = session.execute(
         select(
             *[
                 select(func.count())
@@ -95,29 +108,37 @@ def contact_counts(session: Session, user_id: int) -> ContactCounts:
                 .where(ContactScore.user_id == user_id, tier)
                 .scalar_subquery()
                 for tier in tiers
-            ]
+            ],
+            archived_second_tier,
         )
     ).one()
     # Two disjoint index ranges: an OR of the two would read every contact's entry.
     hidden_sets = [
         Contact.is_second_tier == true(),
-        (Contact.is_second_tier == false()) & (Contact.priority == Priority.ARCHIVED),
+        (Contact.is_second_tier == false()) & archived,
     ]
-    hidden = session.execute(
+    second_tier, archived_others = session.execute(
         union_all(
             *[
-                select(*[func.count(case((tier, 1))) for tier in tiers])
+                select(literal(index), func.count(), *[func.count(case((t, 1))) for t in tiers])
                 .select_from(ContactScore)
                 .join(Contact, Contact.id == ContactScore.contact_id)
                 .where(Contact.user_id == user_id, hidden_set)
-                for hidden_set in hidden_sets
+                for index, hidden_set in enumerate(hidden_sets)
             ]
         )
     ).all()
+    hidden = sorted([second_tier, archived_others], key=lambda row: int(row[0]))
     strong, warm, cold = (
-        int(everyone[i]) - sum(int(row[i]) for row in hidden) for i in range(len(tiers))
+        int(everyone[i]) - sum(int(row[i + 2]) for row in hidden) for i in range(len(tiers))
     )
-    return ContactCounts(strong + warm + cold, strong, warm, cold)
+    listed = strong + warm + cold
+    visibility = Visibility(
+        listed=listed,
+        second_tier=int(hidden[0][1]) - int(archived_second),
+        archived=int(hidden[1][1]) + int(archived_second),
+    )
+    return ContactCounts(listed, strong, warm, cold), visibility
 
 
 def has_any_contact(session: Session, user_id: int) -> bool:
@@ -224,7 +245,17 @@ def birthdays_on(session: Session, user_id: int, month_days: list[int]) -> list[
     at 100k contacts on SQLite, 10 ms this way)."""
     if not month_days:
         return []
-    key = extract("month", Contact.birthday) * 100 + extract("day", Contact.birthday)
+    month: ColumnElement[Any]
+    day: ColumnElement[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        # date_part's double precision: EXTRACT's numeric took 11 ms over 23,000 birthdays
+        # against 4.
+        month = func.date_part("month", Contact.birthday)
+        day = func.date_part("day", Contact.birthday)
+    else:
+        month = extract("month", Contact.birthday)
+        day = extract("day", Contact.birthday)
+    key = month * 100 + day
     born_on = select(Contact.id).where(
         Contact.user_id == user_id, Contact.birthday.is_not(None), key.in_(month_days)
     )

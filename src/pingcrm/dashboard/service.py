@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from pingcrm.contacts.repository import Visibility, visibility_counts
+from pingcrm.contacts.repository import Visibility
 from pingcrm.dashboard import repository
 from pingcrm.dashboard.repository import (
     ActivityRow,
@@ -189,7 +189,7 @@ def get_dashboard(session: Session, user_id: int) -> Dashboard:
     now = utcnow()
     rules = settings_service.get_follow_up_rules(session, user_id)
     boundaries = week_starts(now)
-    counts = repository.contact_counts(session, user_id)
+    counts, hidden = repository.contact_counts(session, user_id)
     return Dashboard(
         is_empty=not repository.has_any_contact(session, user_id),
         counts=counts,
@@ -205,5 +205,5 @@ def get_dashboard(session: Session, user_id: int) -> Dashboard:
         birthdays=upcoming_birthdays(session, user_id, now.date()),
         activity=repository.recent_interactions(session, user_id, ACTIVITY_LIMIT, now),
         chart=build_chart(boundaries, repository.weekly_counts(session, user_id, boundaries)),
-        hidden=visibility_counts(session, user_id),
+        hidden=hidden,
     )
