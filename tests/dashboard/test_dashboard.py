@@ -7,11 +7,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from pingcrm.dashboard.repository import going_cold
+from pingcrm.dashboard.repository import birthdays_on, going_cold
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
     HIGH_PRIORITY_LISTED_SQL,
@@ -341,3 +342,30 @@ def test_going_cold_repeats_the_condition_of_its_partial_index(
     assert [row.full_name for row in rows] == ["Never Met"]
     assert statements
     assert all(f"{HIGH_PRIORITY_LISTED_SQL} AND " in statement for statement in statements)
+
+
+def test_birthdays_come_from_the_birthday_index_alone(session: Session, engine: Engine) -> None:
+    """SQLite: the birthday index holds everything the dashboard shows of a birthday
+    (0025); reading each match's row after it cost 9 ms at 100k contacts on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan (PostgreSQL also needs its visibility map set)")
+    user = create_user(session)
+    create_contact(session, user, "Ada Lovelace", birthday=date(1815, 12, 10))
+    archived = Priority.ARCHIVED
+    create_contact(session, user, "Archived", birthday=date(1815, 12, 10), priority=archived)
+    executed: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        executed.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        rows = birthdays_on(session, user.id, [1210])
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert [row.full_name for row in rows] == ["Ada Lovelace"]
+    [(statement, parameters)] = executed
+    plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+    assert [row[-1] for row in plan] == [
+        "SEARCH contacts USING COVERING INDEX ix_contacts_user_birthday (user_id=? AND birthday>?)"
+    ]

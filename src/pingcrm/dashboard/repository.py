@@ -117,7 +117,7 @@ def contact_counts(session: Session, user_id: int) -> tuple[ContactCounts, Visib
         Contact.is_second_tier == true(),
         (Contact.is_second_tier == false()) & archived,
     ]
-    second_tier, archived_others = session.execute(
+    rows = session.execute(
         union_all(
             *[
                 select(literal(index), func.count(), *[func.count(case((t, 1))) for t in tiers])
@@ -128,15 +128,16 @@ def contact_counts(session: Session, user_id: int) -> tuple[ContactCounts, Visib
             ]
         )
     ).all()
-    hidden = sorted([second_tier, archived_others], key=lambda row: int(row[0]))
+    # Per hidden set, in its order: [contacts, strong, warm, cold].
+    second_tier, archived_others = ([int(v) for v in row[1:]] for row in sorted(rows))
     strong, warm, cold = (
-        int(everyone[i]) - sum(int(row[i + 2]) for row in hidden) for i in range(len(tiers))
+        int(everyone[i]) - second_tier[i + 1] - archived_others[i + 1] for i in range(len(tiers))
     )
     listed = strong + warm + cold
     visibility = Visibility(
         listed=listed,
-        second_tier=int(hidden[0][1]) - int(archived_second),
-        archived=int(hidden[1][1]) + int(archived_second),
+        second_tier=second_tier[0] - int(archived_second),
+        archived=archived_others[0] + int(archived_second),
     )
     return ContactCounts(listed, strong, warm, cold), visibility
 
@@ -240,9 +241,10 @@ def going_cold(
 def birthdays_on(session: Session, user_id: int, month_days: list[int]) -> list[BirthdayRow]:
     """Contacts whose birthday falls on one of ``month_days`` (``month * 100 + day``).
 
-    The days are matched on the ``(user_id, birthday)`` index alone, and only the
-    contacts found are read: matching on the rows read every contact of the user (31 ms
-    at 100k contacts on SQLite, 10 ms this way)."""
+    Answered from the birthday index alone, which holds the priority and the name
+    (migration 0025): matching on the rows read every contact of the user (31 ms at 100k
+    contacts on SQLite), and reading the rows of the matches after the index cost 9 ms of
+    PostgreSQL's dashboard for the 837 birthdays of 14 days."""
     if not month_days:
         return []
     month: ColumnElement[Any]
@@ -256,12 +258,12 @@ def birthdays_on(session: Session, user_id: int, month_days: list[int]) -> list[
         month = extract("month", Contact.birthday)
         day = extract("day", Contact.birthday)
     key = month * 100 + day
-    born_on = select(Contact.id).where(
-        Contact.user_id == user_id, Contact.birthday.is_not(None), key.in_(month_days)
-    )
     rows = session.execute(
         select(Contact.id, Contact.full_name, Contact.birthday).where(
-            Contact.id.in_(born_on), Contact.priority != Priority.ARCHIVED
+            Contact.user_id == user_id,
+            Contact.birthday.is_not(None),
+            key.in_(month_days),
+            Contact.priority != Priority.ARCHIVED,
         )
     ).all()
     return [BirthdayRow(row[0], row[1], row[2]) for row in rows if row[2] is not None]

@@ -38,7 +38,9 @@ class Contact(OwnedByUser, Timestamps, Base):
         # contacts" from the index alone, as SQLite does with its rowid (migration 0023).
         Index("ix_contacts_user_tier", "user_id", "is_second_tier", "priority", "id"),
         Index("ix_contacts_user_organization", "user_id", "organization_id", "interaction_count"),
-        Index("ix_contacts_user_birthday", "user_id", "birthday", "id"),
+        # The dashboard's birthdays from the index alone: priority, id, then the name, so
+        # that contacts without a birthday still land in id order (migration 0025).
+        Index("ix_contacts_user_birthday", "user_id", "birthday", "priority", "id", "full_name"),
         # The dashboard's "going cold", in its order: high-priority contacts only, so that
         # the bulk inserts of imports and syncs (medium priority) never touch it (0023).
         Index(
