@@ -7,8 +7,11 @@ and a fingerprint of the generator's source: a generator change rebuilds the dat
 schema change migrates the older cache to the new head (as a user's upgrade would).
 
 The measured state is the one the app leaves after a bulk load: the demo loader writes
-the rows, then only the app's own statistics refresh after a bulk write runs (no
-``ANALYZE`` by the bench), and PostgreSQL tables have autovacuum off.
+the rows, the scores are computed as of the dataset's anchor date (as ``pingcrm demo``
+does after loading: without it every score was 0, so the Strong/Warm/Cold counts and the
+sort by score were measured on a book with one score), then only the app's own
+statistics refresh after a bulk write runs (no ``ANALYZE`` by the bench), and PostgreSQL
+tables have autovacuum off.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from bench.registry import Dataset, Size
 from pingcrm.accounts import service as accounts
 from pingcrm.db import make_engine, make_session_factory, transaction
 from pingcrm.demo.service import generate_demo
+from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.migrate import alembic_config, upgrade
+from pingcrm.scoring.service import recompute_scores
 from pingcrm.worker.statistics import (
     CONTACT_TABLES,
     INTERACTION_TABLES,
@@ -54,9 +59,14 @@ def schema_revision() -> str:
     return "+".join(sorted(heads))
 
 
+# The steps of ``_build`` after the demo loader: changing them invalidates caches too.
+BUILD_STEPS = "demo, scores at the anchor, statistics"
+
+
 def generator_fingerprint() -> str:
-    """A short hash of the demo generator's source: changing it invalidates caches."""
-    digest = hashlib.sha256()
+    """A short hash of the demo generator's source and the build's steps: changing either
+    invalidates caches."""
+    digest = hashlib.sha256(BUILD_STEPS.encode())
     for path in sorted(Path(pingcrm.demo.__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
@@ -126,6 +136,8 @@ def _build(database_url: str, size: Size, seed: int) -> _Built:
                 seed=seed,
                 now=ANCHOR,
             )
+        with use_clock(FrozenClock(ANCHOR)), transaction(factory) as session:
+            recompute_scores(session, user_id)
         refresh_after_bulk_write(
             engine,
             {
@@ -348,7 +360,7 @@ def describe(dataset: Dataset) -> str:
     return (
         f"{dataset.backend}: size {dataset.size.name}, {dataset.contacts:,} contacts, "
         f"{dataset.interactions:,} interactions, {len(dataset.duplicate_pairs):,} planted "
-        f"duplicate pairs, seed {dataset.seed}; generated in {dataset.build_seconds:.1f} s "
-        f"({origin}); statistics as a bulk import leaves them (the app's ANALYZE of "
-        f"{', '.join(IMPORT_TABLES)}; autovacuum off)"
+        f"duplicate pairs, seed {dataset.seed}, scores as of {ANCHOR:%Y-%m-%d}; generated "
+        f"in {dataset.build_seconds:.1f} s ({origin}); statistics as a bulk import leaves "
+        f"them (the app's ANALYZE of {', '.join(IMPORT_TABLES)}; autovacuum off)"
     )
