@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select, text, update
@@ -88,8 +90,9 @@ def _tuples(dialect: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any,
     ]
     done: dict[tuple[int, Any], Any] = {}
     result: list[tuple[Any, ...]] = []
+    in_order = itemgetter(*COLUMNS)
     for row in rows:
-        values = [row[name] for name in COLUMNS]
+        values = list(in_order(row))
         for index, process in cached:
             value = values[index]
             if value is None:
@@ -142,12 +145,12 @@ def _insert_sqlite(connection: Connection, values: list[tuple[Any, ...]]) -> Ins
     # other indexes lead with the contact or the provider id; the rowid is appended
     # whatever the order). 101 -> 91 µs per 10 rows at 1M interactions.
     at = COLUMNS.index("occurred_at")
-    values = sorted(values, key=lambda row: row[at])
+    values = sorted(values, key=itemgetter(at))
     inserted = Inserted()
     seen: set[tuple[int, str]] = set()
     for start in range(0, len(values), SQLITE_ROWS):
         chunk = values[start : start + SQLITE_ROWS]
-        flat = tuple(value for row in chunk for value in row)
+        flat = tuple(chain.from_iterable(chunk))
         for contact_id, preview in connection.exec_driver_sql(
             _sqlite_insert_sql(len(chunk)), flat
         ).all():
