@@ -14,6 +14,8 @@ from pingcrm.demo.data import TOPICS
 from pingcrm.models import Contact, Interaction, Organization, Tag
 
 LIST_TARGET_MS = 50
+# Issue #17 asks more of the API's default page (the one clients poll) at 100k contacts.
+LIST_API_DEFAULT_TARGET_MS = 20
 SEARCH_TARGET_MS = 50
 CONTACT_TARGET_MS = 50
 # quality.md names no target for the dashboard: the one of the other pages.
@@ -96,7 +98,10 @@ def contacts_pages(ctx: BenchContext) -> list[Row]:
 
     return [
         measure_http(
-            ctx, "contacts list API, default", LIST_TARGET_MS, lambda i: ("/api/v1/contacts", api)
+            ctx,
+            "contacts list API, default",
+            LIST_API_DEFAULT_TARGET_MS,
+            lambda i: ("/api/v1/contacts", api),
         ),
         measure_http(
             ctx, "contacts list HTML, default", LIST_TARGET_MS, lambda i: ("/contacts", page)
