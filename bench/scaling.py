@@ -105,6 +105,9 @@ def _fresh_database(ctx: BenchContext) -> Iterator[_Fresh]:
 
 
 def _timed(fn: Callable[[], object]) -> float:
+    # What earlier runs wrote is flushed first: the kernel writing it out meanwhile would
+    # slow this run down (the 10k runs most, in proportion), and the ratio with them.
+    os.sync()
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
