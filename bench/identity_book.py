@@ -48,6 +48,9 @@ from pingcrm.identity.scan import ScanResult, compared_pairs, scan_chunks
 from pingcrm.identity.service import thresholds
 from pingcrm.models import IdentifierKind as K
 
+# A record's identifiers as ContactInput takes them: (kind, value, label).
+Identifiers = list[tuple[K, str, str | None]]
+
 LOCALES = ("en_US", "en_GB", "en_IE", "es_ES", "de_DE", "pl_PL", "it_IT", "fr_FR", "pt_BR")
 NICKNAMES = {
     "robert": "Bob", "william": "Bill", "richard": "Dick", "james": "Jim", "michael": "Mike",
@@ -390,7 +393,7 @@ def generate(records: int, seed: int, *, dense: bool = False) -> Book:
     def linkedin(p: Person, first: str | None = None, last: str | None = None,
                  email: bool = False) -> None:  # fmt: skip
         f, lname = first or p.first, last or p.last
-        ids = [(K.LINKEDIN_SLUG, f"https://www.linkedin.com/in/{p.slug}", None)]
+        ids: Identifiers = [(K.LINKEDIN_SLUG, f"https://www.linkedin.com/in/{p.slug}", None)]
         if email and p.work:
             ids.append((K.EMAIL, p.work, None))
         add(p, "import:linkedin", ContactInput(
@@ -406,7 +409,7 @@ def generate(records: int, seed: int, *, dense: bool = False) -> Book:
     def google(p: Person, first: str | None = None, last: str | None = None,
                address: str | None = None, company: bool = False) -> None:  # fmt: skip
         f, lname = first or p.first, last or p.last
-        ids = [(K.EMAIL, address or p.work or p.personal, None)]
+        ids: Identifiers = [(K.EMAIL, address or p.work or p.personal, None)]
         if rng.random() < 0.4:
             ids.append((K.PHONE, p.phone, None))
         add(p, "import:google", ContactInput(
@@ -415,7 +418,7 @@ def generate(records: int, seed: int, *, dense: bool = False) -> Book:
 
     def telegram(p: Person, first: str | None = None, last: str | None = None) -> None:
         f, lname = first or p.first, last or p.last
-        ids = [(K.TELEGRAM_ID, str(10_000_000 + p.pid), None)]
+        ids: Identifiers = [(K.TELEGRAM_ID, str(10_000_000 + p.pid), None)]
         if p.telegram_username:
             ids.append((K.TELEGRAM_USERNAME, p.telegram_username, None))
         add(p, "telegram", ContactInput(f"{f} {lname}".strip(), identifiers=ids))

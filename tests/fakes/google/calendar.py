@@ -259,7 +259,7 @@ def state_of(google: Any) -> FakeCalendarState:
         found = google.extra.get("calendar")
         if found is None:
             found = google.extra["calendar"] = FakeCalendarState()
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 def authorizer(google: Any) -> Authorize:

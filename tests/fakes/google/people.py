@@ -289,7 +289,7 @@ def state_of(google: Any) -> FakePeopleState:
         found = google.extra.get("people")
         if found is None:
             found = google.extra["people"] = FakePeopleState()
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 def authorizer(google: Any) -> Authorize:
