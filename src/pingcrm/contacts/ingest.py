@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
@@ -311,7 +312,7 @@ def _bulk_insert(
     one = "(" + ", ".join(["?"] * len(columns)) + ")"
     for chunk in _chunks(params, _INSERT_ROWS):
         sql = head + ", ".join([one] * len(chunk)) + tail
-        flat = tuple(value for values in chunk for value in values)
+        flat = tuple(chain.from_iterable(chunk))
         result = connection.exec_driver_sql(sql, flat)
         if returning:
             returned.extend(result.all())
