@@ -64,3 +64,30 @@ def test_commands_work_on_a_fresh_data_directory_before_serve_or_migrate(
     )
     assert scored.returncode == 0, scored.stderr
     assert "Scored 0 contacts" in scored.stdout
+
+
+def test_the_worker_freezes_what_its_jobs_need_before_its_pool_forks(tmp_path: Path) -> None:
+    # Celery's worker_main is where the prefork pool starts: what is frozen by then is
+    # inherited by every worker process and skipped by their collector's full passes.
+    probe = (
+        "import gc\n"
+        "from celery import Celery\n"
+        "def worker_main(self, argv):\n"
+        "    print('frozen', gc.get_freeze_count())\n"
+        "Celery.worker_main = worker_main\n"
+        "from typer.testing import CliRunner\n"
+        "from pingcrm.cli import app\n"
+        "result = CliRunner().invoke(app, ['worker'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(result.output)"
+    )
+    env = {
+        **os.environ,
+        "PINGCRM_BROKER_URL": "redis://127.0.0.1:6379/15",
+        "PINGCRM_DATA_DIR": str(tmp_path),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=env
+    ).stdout
+    frozen = int(out.split("frozen", 1)[1].split()[0])
+    assert frozen > 50_000  # the app's modules and the jobs' (~200k objects)
