@@ -5,9 +5,10 @@ Services flush, never commit: the boundary owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from datetime import date, datetime
+from typing import Any, Protocol, cast
 
 from sqlalchemy.orm import Session
 
@@ -448,15 +449,31 @@ def bulk_action(
 
 def list_contacts(
     session: Session, user_id: int, query: ContactListQuery, page: PageRequest
-) -> Page[Contact]:
+) -> Page[ContactOut]:
     """Search, filter, sort and paginate the user's contacts (the next page's cursor is
     a keyset: the last contact's place in the sort order)."""
-    items, total, capped = repository.list_contacts(
+    rows, total, capped = repository.list_contacts(
         session, user_id, query, offset=page.offset, limit=page.limit, after=page.after
     )
+    ids = [row.id for row in rows]
+    identifiers = repository.identifiers_by_contact(session, ids)
+    tag_names = tags.tag_names_by_contact(session, ids)
+    items = [
+        _contact_out(
+            row,
+            identifiers[row.id],
+            tag_names[row.id],
+            organization=OrganizationRef(id=row.organization_id, name=row.organization_name)
+            if row.organization_id is not None
+            else None,
+            score=row.score,
+            score_parts=row.score_parts,
+        )
+        for row in rows
+    ]
     after = None
-    if items:
-        position = repository.sort_position(items[-1], query.sort)
+    if rows:
+        position = repository.sort_position(rows[-1], query.sort)
         after = Keyset(sort=query.sort, values=position, page=page.page + 1)
     return Page(items=items, total=total, request=page, next_after=after, total_capped=capped)
 
@@ -486,6 +503,8 @@ def organizations_for_filter(
 
 
 HANDLE_KINDS = frozenset({IdentifierKind.TELEGRAM_USERNAME, IdentifierKind.TWITTER_HANDLE})
+# Identifiers are listed in the order of their kinds' declaration.
+KIND_RANK = {kind: rank for rank, kind in enumerate(IdentifierKind)}
 # Numeric platform ids: needed for matching, useless to read; listed after the rest.
 RAW_ID_KINDS = frozenset(
     {IdentifierKind.TELEGRAM_ID, IdentifierKind.TWITTER_ID, IdentifierKind.LINKEDIN_ID}
@@ -498,10 +517,40 @@ def clean_display(kind: IdentifierKind, display: str) -> str:
     return display.lstrip("@") if kind in HANDLE_KINDS else display
 
 
-def identifiers_of(contact: Contact) -> list[IdentifierOut]:
-    """The contact's identifiers with profile links, emails first, raw numeric platform
+class IdentifierFields(Protocol):
+    """What :func:`identifiers_of` reads of an identifier (an ORM one or a row)."""
+
+    id: int
+    kind: IdentifierKind
+    value: str
+    display_value: str
+
+
+class ContactFields(Protocol):
+    """What :func:`to_out` reads of a contact besides its relations (an ORM contact or a
+    row of the list)."""
+
+    id: int
+    full_name: str
+    company: str | None
+    title: str | None
+    location: str | None
+    avatar_url: str | None
+    birthday: date | None
+    priority: Priority
+    is_second_tier: bool
+    last_interaction_at: datetime | None
+    interaction_count: int
+    bcc_hash: str
+    edited_fields: list[str]
+    source: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def identifiers_of(identifiers: Iterable[IdentifierFields]) -> list[IdentifierOut]:
+    """A contact's identifiers with profile links, emails first, raw numeric platform
     ids last."""
-    order = list(IdentifierKind)
     return [
         IdentifierOut(
             kind=i.kind,
@@ -510,16 +559,38 @@ def identifiers_of(contact: Contact) -> list[IdentifierOut]:
             url=identifier_url(i.kind, clean_display(i.kind, i.display_value)),
         )
         for i in sorted(
-            contact.identifiers,
-            key=lambda i: (i.kind in RAW_ID_KINDS, order.index(i.kind), i.id),
+            identifiers,
+            key=lambda i: (i.kind in RAW_ID_KINDS, KIND_RANK[i.kind], i.id),
         )
         if i.kind is not IdentifierKind.SOURCE_RECORD
     ]
 
 
 def to_out(contact: Contact) -> ContactOut:
-    """The API shape of a contact loaded with :func:`get_contact` or the list."""
-    identifiers = identifiers_of(contact)
+    """The API shape of a contact loaded with :func:`get_contact`."""
+    organization = contact.organization
+    return _contact_out(
+        contact,
+        contact.identifiers,
+        [t.name for t in contact.tags],
+        organization=OrganizationRef(id=organization.id, name=organization.name)
+        if organization
+        else None,
+        score=contact.score,
+        score_parts=contact.score_parts,
+    )
+
+
+def _contact_out(
+    contact: ContactFields,
+    identifiers: Iterable[IdentifierFields],
+    tag_names: list[str],
+    *,
+    organization: OrganizationRef | None,
+    score: int,
+    score_parts: dict[str, Any] | None,
+) -> ContactOut:
+    shown = identifiers_of(identifiers)
     return ContactOut(
         id=contact.id,
         full_name=contact.full_name,
@@ -530,19 +601,17 @@ def to_out(contact: Contact) -> ContactOut:
         birthday=contact.birthday,
         priority=contact.priority,
         is_second_tier=contact.is_second_tier,
-        score=contact.score,
-        tier=tier_of(contact.score),
-        score_parts=contact.score_parts or {},
+        score=score,
+        tier=tier_of(score),
+        score_parts=score_parts or {},
         last_interaction_at=contact.last_interaction_at,
         interaction_count=contact.interaction_count,
         bcc_hash=contact.bcc_hash,
-        organization=OrganizationRef(id=contact.organization.id, name=contact.organization.name)
-        if contact.organization
-        else None,
-        emails=[i.display_value for i in identifiers if i.kind == IdentifierKind.EMAIL],
-        phones=[i.display_value for i in identifiers if i.kind == IdentifierKind.PHONE],
-        identifiers=identifiers,
-        tags=[t.name for t in contact.tags],
+        organization=organization,
+        emails=[i.display_value for i in shown if i.kind == IdentifierKind.EMAIL],
+        phones=[i.display_value for i in shown if i.kind == IdentifierKind.PHONE],
+        identifiers=shown,
+        tags=tag_names,
         edited_fields=list(contact.edited_fields or []),
         source=contact.source,
         created_at=contact.created_at,

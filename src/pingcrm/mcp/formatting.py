@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from pingcrm.models import Contact, Interaction, Notification
+from pingcrm.contacts.schemas import ContactOut
+from pingcrm.models import Interaction, Notification
 from pingcrm.scoring.rules import tier_for
 
 ARROWS = {"inbound": "←", "outbound": "→", "mutual": "↔"}
 
 
-def contact_line(contact: Contact, tags: Iterable[str] = ()) -> str:
+def contact_line(contact: ContactOut) -> str:
     """``- **Ada Lovelace** (id 12) · CTO at Acme · score 7 Strong · #vip``"""
     role = " at ".join(p for p in (contact.title, contact.company) if p)
     parts = [f"- **{contact.full_name}** (id {contact.id})"]
@@ -19,7 +18,7 @@ def contact_line(contact: Contact, tags: Iterable[str] = ()) -> str:
     parts.append(f"score {contact.score} {tier_for(contact.score).value.capitalize()}")
     if contact.last_interaction_at:
         parts.append(f"last contact {contact.last_interaction_at:%Y-%m-%d}")
-    tag_text = " ".join(f"#{t}" for t in tags)
+    tag_text = " ".join(f"#{t}" for t in contact.tags)
     if tag_text:
         parts.append(tag_text)
     return " · ".join(parts)

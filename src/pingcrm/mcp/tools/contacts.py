@@ -12,15 +12,13 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from pingcrm.contacts import service as contacts
-from pingcrm.contacts.schemas import ContactListQuery
+from pingcrm.contacts.schemas import ContactListQuery, ContactOut
 from pingcrm.interactions import service as interactions
 from pingcrm.kit.pagination import PageRequest
 from pingcrm.mcp.formatting import contact_line, empty, interaction_line
 from pingcrm.mcp.keys import McpCaller
 from pingcrm.mcp.toolkit import ToolKit
-from pingcrm.models import Contact
 from pingcrm.notes import service as notes
-from pingcrm.tags.service import tag_names_by_contact
 
 ContactId = Annotated[int, Field(ge=1, le=2_147_483_647, description="A contact id")]
 Query = Annotated[str, Field(max_length=200, description="Words to search for")]
@@ -28,10 +26,10 @@ FUZZY_MIN_SCORE = 70
 FUZZY_CANDIDATES = 200
 
 
-def find_by_name(session: Session, user_id: int, name: str) -> Contact:
+def find_by_name(session: Session, user_id: int, name: str) -> ContactOut:
     """The contact whose name best matches ``name`` (typos and word order forgiven)."""
     words = [w for w in name.split() if len(w) > 1] or [name]
-    candidates: dict[int, Contact] = {}
+    candidates: dict[int, ContactOut] = {}
     for word in [name, *words]:
         page = contacts.list_contacts(
             session,
@@ -52,9 +50,9 @@ def find_by_name(session: Session, user_id: int, name: str) -> Contact:
     return candidates[best[2]]
 
 
-def describe_contact(session: Session, caller: McpCaller, contact: Contact) -> str:
+def describe_contact(session: Session, caller: McpCaller, contact_id: int) -> str:
     """The full profile of one contact as Markdown."""
-    contact = contacts.get_contact(session, caller.user_id, contact.id)
+    contact = contacts.get_contact(session, caller.user_id, contact_id)
     lines = [f"# {contact.full_name} (id {contact.id})"]
     facts = {
         "Title": contact.title,
@@ -115,14 +113,11 @@ def register(server: MCPServer, kit: ToolKit) -> None:
             page = contacts.list_contacts(session, caller.user_id, filters, PageRequest(limit))
             if not page.items:
                 return empty("contacts")
-            tags = tag_names_by_contact(session, [c.id for c in page.items])
             total = f"{page.total:,}+" if page.total_capped else str(page.total)
             header = f"{total} contact{'s' if page.total != 1 else ''} found"
             more = page.total_capped or page.total > len(page.items)
             shown = f" (showing {len(page.items)})" if more else ""
-            return "\n".join(
-                [header + shown + ":", *[contact_line(c, tags.get(c.id, [])) for c in page.items]]
-            )
+            return "\n".join([header + shown + ":", *[contact_line(c) for c in page.items]])
 
         return kit.run(ctx, action)
 
@@ -137,12 +132,12 @@ def register(server: MCPServer, kit: ToolKit) -> None:
     ) -> str:
         def action(session: Session, caller: McpCaller) -> str:
             if contact_id is not None:
-                contact = contacts.get_contact(session, caller.user_id, contact_id)
-            elif name and name.strip():
-                contact = find_by_name(session, caller.user_id, name.strip())
-            else:
-                raise ToolError("Give a contact_id or a name.")
-            return describe_contact(session, caller, contact)
+                return describe_contact(session, caller, contact_id)
+            if name and name.strip():
+                return describe_contact(
+                    session, caller, find_by_name(session, caller.user_id, name.strip()).id
+                )
+            raise ToolError("Give a contact_id or a name.")
 
         return kit.run(ctx, action)
 

@@ -39,7 +39,7 @@ def list_contacts(
     result = service.list_contacts(
         session, user.id, query, PageRequest.build(limit, page=page, cursor=cursor)
     )
-    return many([service.to_out(c) for c in result.items], result)
+    return many(result.items, result)
 
 
 @router.post("", summary="Create a contact", status_code=201)

@@ -75,7 +75,7 @@ def detail_context(
         "contact": contact,
         "why": contacts.score_why(contact),
         "tier": contacts.tier_of(contact.score),
-        "identifiers": contacts.identifiers_of(contact),
+        "identifiers": contacts.identifiers_of(contact.identifiers),
         "bcc_address": contacts.bcc_address(session, user.id, contact),
         "notes": notes.list_notes(session, user.id, contact.id),
         "upcoming": calendar.upcoming_meetings(session, user.id, contact.id),
