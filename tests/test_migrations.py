@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Double, Engine, Float, text
 
+from pingcrm.dashboard.repository import contact_counts
 from pingcrm.db import make_engine, make_session_factory
 from pingcrm.migrate import alembic_config, upgrade
 from pingcrm.models import Base, InteractionKind, Platform
@@ -119,10 +120,19 @@ def test_0023_keeps_the_statistics_of_the_indexes_it_rebuilds(tmp_path: Path) ->
     try:
         upgrade(engine, "0022")
         with make_session_factory(engine)() as session:
-            user = create_user(session)
-            for index in range(30):
-                create_contact(session, user, f"Person {index}")
+            user_id = create_user(session).id
+        # Rows as that schema holds them (the models describe the newest one).
         with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (full_name, sort_name, priority, is_second_tier, "
+                    "interaction_count, bcc_hash, edited_fields, common_groups, source, "
+                    "search_text, user_id, created_at, updated_at) VALUES (:name, :name, "
+                    "'medium', 0, 0, :name, '[]', '[]', 'manual', :name, :user_id, "
+                    "'2026-12-01 00:00:00', '2026-12-01 00:00:00')"
+                ),
+                [{"name": f"person {index}", "user_id": user_id} for index in range(30)],
+            )
             conn.execute(text("ANALYZE"))
         rebuilt = {"ix_contacts_user_tier", "ix_contacts_user_birthday"}
         assert rebuilt <= measured()
@@ -130,5 +140,47 @@ def test_0023_keeps_the_statistics_of_the_indexes_it_rebuilds(tmp_path: Path) ->
         assert rebuilt <= measured()
         command.downgrade(alembic_config(engine), "0022")
         assert rebuilt <= measured()
+    finally:
+        engine.dispose()
+
+
+def test_0026_marks_the_score_rows_of_hidden_contacts(tmp_path: Path) -> None:
+    """The dashboard counts hidden contacts from their score rows' flag: the migration
+    sets it for the contacts already archived or 2nd-tier."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(engine, "0025")
+        with make_session_factory(engine)() as session:
+            user_id = create_user(session).id
+        people = {"listed": ("medium", 0), "archived": ("archived", 0), "group": ("low", 1)}
+        with engine.begin() as conn:
+            for name, (priority, second_tier) in people.items():
+                contact_id = conn.execute(
+                    text(
+                        "INSERT INTO contacts (full_name, sort_name, priority, is_second_tier, "
+                        "interaction_count, bcc_hash, edited_fields, common_groups, source, "
+                        "search_text, user_id, created_at, updated_at) VALUES (:name, :name, "
+                        ":priority, :second_tier, 0, :name, '[]', '[]', 'manual', :name, "
+                        ":user_id, '2026-12-01 00:00:00', '2026-12-01 00:00:00') RETURNING id"
+                    ),
+                    {
+                        "name": name,
+                        "priority": priority,
+                        "second_tier": second_tier,
+                        "user_id": user_id,
+                    },
+                ).scalar_one()
+                conn.execute(
+                    text(
+                        "INSERT INTO contact_scores (contact_id, user_id, score, parts) "
+                        "VALUES (:id, :user_id, 8, '{}')"
+                    ),
+                    {"id": contact_id, "user_id": user_id},
+                )
+        upgrade(engine, "head")
+        with make_session_factory(engine)() as session:
+            counts, hidden = contact_counts(session, user_id)
+        assert (counts.total, counts.strong) == (1, 1)
+        assert (hidden.second_tier, hidden.archived) == (1, 1)
     finally:
         engine.dispose()

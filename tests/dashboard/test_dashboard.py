@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from pingcrm.dashboard.repository import birthdays_on, going_cold
+from pingcrm.contacts import service as contacts
+from pingcrm.contacts.schemas import ContactUpdate
+from pingcrm.dashboard.repository import birthdays_on, contact_counts, going_cold
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import (
     HIGH_PRIORITY_LISTED_SQL,
@@ -24,6 +26,7 @@ from pingcrm.models import (
     SuggestionStatus,
     User,
 )
+from pingcrm.telegram.repository import mark_second_tier
 from tests.fixtures.builders import create_contact, create_interaction, create_user, login
 
 # A Monday, three days before New Year's Eve.
@@ -103,6 +106,31 @@ def test_counts_exclude_archived_and_second_tier_contacts(
     assert _stat(html, "suggestions") == 1
     assert _stat(html, "recent") == 2
     assert "Welcome to PingCRM" not in html
+
+
+def test_counts_follow_contacts_hidden_and_shown_again(session: Session) -> None:
+    """The dashboard counts hidden contacts' tiers from their score rows' own flag; every
+    way a contact is hidden or shown again keeps that flag (a trigger on the contacts)."""
+    user = create_user(session)
+    strong, warm, cold, group = (
+        create_contact(session, user, name, score=score)
+        for name, score in (("Strong", 8), ("Warm", 5), ("Cold", 2), ("Group", 0))
+    )
+    create_contact(session, user, "Kept", score=9)
+    contacts.bulk_action(session, user.id, [strong.id, warm.id], "archive", None)
+    # As a Telegram sync flags the contacts it made from a group's members.
+    mark_second_tier(session, user.id, [cold.id, group.id])
+    session.commit()
+    counts, hidden = contact_counts(session, user.id)
+    assert (counts.total, counts.strong, counts.warm, counts.cold) == (1, 1, 0, 0)
+    assert (hidden.listed, hidden.second_tier, hidden.archived) == (1, 2, 2)
+    # Shown again: a priority set by hand; a direct message (which clears 2nd-tier).
+    contacts.update_contact(session, user.id, strong.id, ContactUpdate(priority=Priority.HIGH))
+    create_interaction(session, user, group)
+    session.commit()
+    counts, hidden = contact_counts(session, user.id)
+    assert (counts.total, counts.strong, counts.warm, counts.cold) == (3, 2, 0, 1)
+    assert (hidden.listed, hidden.second_tier, hidden.archived) == (3, 1, 1)
 
 
 def test_top_five_pending_suggestions_link_to_their_contacts(

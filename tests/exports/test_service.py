@@ -15,6 +15,7 @@ from pingcrm.config import Settings
 from pingcrm.contacts import service as contacts
 from pingcrm.contacts.ingest import ContactInput, upsert_contacts
 from pingcrm.contacts.schemas import ContactListQuery, ContactUpdate
+from pingcrm.dashboard.repository import contact_counts
 from pingcrm.errors import Conflict, ValidationFailed
 from pingcrm.exports.service import (
     export_account_json,
@@ -355,6 +356,25 @@ def test_import_round_trip_into_a_new_account(session: Session, settings: Settin
     run = session.execute(select(SyncRun).where(SyncRun.user_id == copy.id)).scalar_one()
     assert (run.new_interactions, run.details) == (3, {"pages": 2})
     assert run.platform_account_id == restored.id
+
+
+def test_a_restore_keeps_hidden_contacts_out_of_the_dashboard_counts(
+    session: Session, settings: Settings
+) -> None:
+    """Restored contacts get their score rows in bulk: an archived or 2nd-tier contact's
+    row says it is hidden, as it did in the original account."""
+    with use_clock(FrozenClock(NOW)):
+        user = build_account(session, settings)
+        create_contact(session, user, "Group Member", is_second_tier=True)
+        archived = create_contact(session, user, "Old Colleague")
+        contacts.bulk_action(session, user.id, [archived.id], "archive", None)
+        session.commit()
+        copy = create_user(session, "copy@example.com")
+        import_account_json(session, copy, export_account_json(session, user))
+        session.commit()
+    counts, hidden = contact_counts(session, copy.id)
+    assert (hidden.second_tier, hidden.archived) == (1, 1)
+    assert (counts, hidden) == contact_counts(session, user.id)
 
 
 def test_a_restore_keeps_hidden_source_record_keys_out_of_search(

@@ -42,7 +42,7 @@ from pingcrm.db import cached_trigger_plans, copy_to_staging
 from pingcrm.identity.names import fold
 from pingcrm.kit.clock import utcnow
 from pingcrm.kit.collector import fewer_collections
-from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization
+from pingcrm.models import Contact, ContactIdentifier, IdentifierKind, Organization, is_listed
 from pingcrm.organizations.resolution import normalize_company, resolve_organization
 from pingcrm.scoring.service import Seed, insert_scores, seeded_values
 
@@ -615,7 +615,12 @@ def upsert_contacts(
                 session,
                 user_id,
                 [
-                    (cid, r.get("score", 0), r.get("score_parts") or {})
+                    (
+                        cid,
+                        r.get("score", 0),
+                        r.get("score_parts") or {},
+                        is_listed(r["is_second_tier"], r["priority"]),
+                    )
                     for cid, r in zip(inserted, new_rows, strict=True)
                 ],
             )

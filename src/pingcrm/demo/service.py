@@ -29,6 +29,7 @@ from pingcrm.models import (
     TagCategory,
     User,
     contact_tags,
+    is_listed,
 )
 from pingcrm.scoring.service import insert_scores
 from pingcrm.tags.service import normalize_tag_name
@@ -198,7 +199,14 @@ def generate_demo(
     )
     result.contacts = len(contact_ids)
     # Unscored until the score refresh runs.
-    insert_scores(session, uid, [(cid, 0, {}) for cid in contact_ids])
+    insert_scores(
+        session,
+        uid,
+        [
+            (cid, 0, {}, is_listed(p.row["is_second_tier"], p.row["priority"]))
+            for p, cid in zip(people, contact_ids, strict=True)
+        ],
+    )
     with repository.deferred_preview_search(session):
         _insert_children(session, generator, people, contact_ids, tag_ids, uid, result)
     repository.refresh_contact_counters(session, uid)

@@ -66,6 +66,7 @@ from pingcrm.models import (
     User,
     UserSettings,
     contact_tags,
+    is_listed,
 )
 from pingcrm.scoring.service import insert_scores
 from pingcrm.tags.service import normalize_tag_name
@@ -444,7 +445,10 @@ def import_account_json(session: Session, user: User, document: dict[str, Any]) 
     insert_scores(
         session,
         uid,
-        [(cid, c.score, c.score_parts) for c, cid in zip(doc.contacts, contact_ids, strict=True)],
+        [
+            (cid, c.score, c.score_parts, is_listed(c.is_second_tier, c.priority))
+            for c, cid in zip(doc.contacts, contact_ids, strict=True)
+        ],
     )
     ids.by_kind["contact"] = {c.bcc_hash: i for c, i in zip(doc.contacts, contact_ids, strict=True)}
     pairs = list(zip(doc.contacts, contact_ids, strict=True))

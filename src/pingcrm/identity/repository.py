@@ -23,6 +23,7 @@ from pingcrm.models import (
     Suggestion,
     SuggestionStatus,
     UserSettings,
+    is_listed,
 )
 from pingcrm.models.base import UTCDateTime
 from pingcrm.models.detected_event import DetectedEvent
@@ -281,6 +282,7 @@ def insert_contact(session: Session, data: dict[str, Any]) -> None:
             user_id=values["user_id"],
             score=data.get("score") or 0,
             parts=data.get("score_parts") or {},
+            listed=is_listed(values.get("is_second_tier"), values.get("priority")),
         )
     )
 

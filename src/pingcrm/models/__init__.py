@@ -4,7 +4,11 @@ from pingcrm.models.base import Base
 from pingcrm.models.calendar_event import CalendarEvent
 from pingcrm.models.contact import HIGH_PRIORITY_LISTED_SQL, Contact
 from pingcrm.models.contact_identifier import ContactIdentifier
-from pingcrm.models.contact_score import ContactScore
+from pingcrm.models.contact_score import (
+    HIDDEN_SCORES_SQL,
+    ContactScore,
+    is_listed,
+)
 from pingcrm.models.credentials import ExtensionPairing, ExtensionToken, McpKey
 from pingcrm.models.detected_event import DetectedEvent
 from pingcrm.models.enums import (
@@ -45,6 +49,7 @@ from pingcrm.models.user_settings import UserSettings
 
 __all__ = [
     "CONNECTION_PREVIEW",
+    "HIDDEN_SCORES_SQL",
     "HIGH_PRIORITY_LISTED_SQL",
     "UNSEARCHED_PREVIEWS",
     "Base",
@@ -92,4 +97,5 @@ __all__ = [
     "UserSession",
     "UserSettings",
     "contact_tags",
+    "is_listed",
 ]

@@ -197,9 +197,8 @@ def refresh_contacts(
     return RecomputeResult(contacts_scored=scored, contacts_changed=len(changed))
 
 
-def insert_scores(
-    session: Session, user_id: int, rows: Sequence[tuple[int, int, dict[str, Any]]]
-) -> None:
+def insert_scores(session: Session, user_id: int, rows: Sequence[repository.NewScoreRow]) -> None:
     """Give new contacts (inserted in bulk) their score rows, ``(contact_id, score,
-    parts)``, in one set-based pass."""
+    parts, listed)`` (``listed``: see :func:`pingcrm.models.is_listed`), in one
+    set-based pass."""
     repository.insert_scores(session, user_id, rows)

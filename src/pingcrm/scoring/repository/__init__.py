@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from pingcrm.models import Contact, ContactScore, Direction, Interaction, InteractionKind
 from pingcrm.scoring.repository.writes import (
+    NewScoreRow,
     StoredContact,
     insert_scores,
     parts_text,
@@ -25,6 +26,7 @@ from pingcrm.scoring.rules import AGE_WEIGHTS, OLDEST_WEIGHT, ContactActivity
 
 __all__ = [
     "ContactFacts",
+    "NewScoreRow",
     "StoredContact",
     "activity_by_contact",
     "current_scores",

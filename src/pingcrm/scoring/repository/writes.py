@@ -19,6 +19,9 @@ from pingcrm.models import Contact, ContactScore
 from pingcrm.models.base import UTCDateTime
 
 UPDATE_BATCH = 5_000
+# A new contact's score row: (contact_id, score, parts, listed: neither 2nd-tier nor
+# archived, see ``ContactScore.listed``).
+NewScoreRow = tuple[int, int, dict[str, Any], bool]
 
 
 def connection_of(session: Session) -> Connection:
@@ -144,10 +147,8 @@ def write_scores(
             session.expire(loaded)
 
 
-def insert_scores(
-    session: Session, user_id: int, rows: Sequence[tuple[int, int, dict[str, Any]]]
-) -> None:
-    """Insert the score rows of new contacts ``(contact_id, score, parts)``: one
+def insert_scores(session: Session, user_id: int, rows: Sequence[NewScoreRow]) -> None:
+    """Insert the score rows of new contacts ``(contact_id, score, parts, listed)``: one
     multi-row INSERT … SELECT FROM unnest(…) per 5,000 rows on PostgreSQL, an executemany
     on SQLite (no statement per row)."""
     if not rows:
@@ -156,25 +157,34 @@ def insert_scores(
     if connection.dialect.name == "postgresql":
         for start in range(0, len(rows), UPDATE_BATCH):
             batch = rows[start : start + UPDATE_BATCH]
-            connection.execute(_INSERT_POSTGRESQL, _unnest_parameters(user_id, batch))
+            parameters = _unnest_parameters(user_id, [row[:3] for row in batch])
+            parameters["listed"] = [listed for *_row, listed in batch]
+            connection.execute(_INSERT_POSTGRESQL, parameters)
         return
-    sql = "INSERT INTO contact_scores (contact_id, user_id, score, parts) VALUES (?, ?, ?, ?)"
+    sql = (
+        "INSERT INTO contact_scores (contact_id, user_id, score, parts, listed) "
+        "VALUES (?, ?, ?, ?, ?)"
+    )
     for start in range(0, len(rows), UPDATE_BATCH):
         connection.exec_driver_sql(
             sql,
             [
-                (cid, user_id, score, parts_text(parts))
-                for cid, score, parts in rows[start : start + UPDATE_BATCH]
+                (cid, user_id, score, parts_text(parts), listed)
+                for cid, score, parts, listed in rows[start : start + UPDATE_BATCH]
             ],
         )
 
 
 _INSERT_POSTGRESQL = text(
     """
-    INSERT INTO contact_scores (contact_id, user_id, score, parts)
-    SELECT v.id, :user_id, v.score, CAST(v.parts AS json)
-    FROM unnest(CAST(:ids AS integer[]), CAST(:scores AS integer[]), CAST(:parts AS text[]))
-        AS v(id, score, parts)
+    INSERT INTO contact_scores (contact_id, user_id, score, parts, listed)
+    SELECT v.id, :user_id, v.score, CAST(v.parts AS json), v.listed
+    FROM unnest(
+        CAST(:ids AS integer[]),
+        CAST(:scores AS integer[]),
+        CAST(:parts AS text[]),
+        CAST(:listed AS boolean[])
+    ) AS v(id, score, parts, listed)
     """
 )
 
