@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from pingcrm.migrate import measure_new_indexes
+
 revision: str = "0023"
 down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
@@ -40,23 +42,8 @@ HIGH_PRIORITY_LISTED = "priority = 'high' AND is_second_tier = false"
 
 
 def _keep_statistics() -> None:
-    """SQLite forgets the statistics of a dropped index, and its planner then takes the
-    recreated one for a selective index: on a 100k book the list walked the tier index
-    (13 → 61 ms) and a search took seconds until the nightly ANALYZE. Measure the new
-    indexes now when the database had statistics (PostgreSQL keeps its column statistics
-    across an index's re-creation)."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    analyzed = bind.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
-    ).scalar_one()
-    if analyzed:
-        for name in [*INDEXES, HIGH_SILENCE]:
-            if bind.exec_driver_sql(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
-            ).scalar_one():
-                bind.exec_driver_sql(f"ANALYZE {name}")
+    """SQLite forgets the statistics of a dropped index: measure the new ones now."""
+    measure_new_indexes(op.get_bind(), [*INDEXES, HIGH_SILENCE])
 
 
 def upgrade() -> None:

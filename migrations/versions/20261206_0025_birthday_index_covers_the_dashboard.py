@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from pingcrm.migrate import measure_new_indexes
+
 revision: str = "0025"
 down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
@@ -29,16 +31,8 @@ AFTER = ["user_id", "birthday", "priority", "id", "full_name"]
 def _rebuild(columns: list[str]) -> None:
     op.drop_index(NAME, table_name="contacts")
     op.create_index(NAME, "contacts", columns)
-    # SQLite forgets a dropped index's statistics (see 0023): measure the new one now when
-    # the database has statistics.
-    bind = op.get_bind()
-    if (
-        bind.dialect.name == "sqlite"
-        and bind.exec_driver_sql(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
-        ).scalar_one()
-    ):
-        bind.exec_driver_sql(f"ANALYZE {NAME}")
+    # SQLite forgets a dropped index's statistics (see 0023).
+    measure_new_indexes(op.get_bind(), [NAME])
 
 
 def upgrade() -> None:

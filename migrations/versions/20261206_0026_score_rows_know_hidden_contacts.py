@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from pingcrm.migrate import measure_new_indexes
+
 revision: str = "0026"
 down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
@@ -55,16 +57,7 @@ def upgrade() -> None:
         sqlite_where=sa.text(HIDDEN),
         postgresql_where=sa.text(HIDDEN),
     )
-    bind = op.get_bind()
-    # SQLite measures a new index only when asked (see 0023): now, when the database has
-    # statistics.
-    if (
-        bind.dialect.name == "sqlite"
-        and bind.exec_driver_sql(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
-        ).scalar_one()
-    ):
-        bind.exec_driver_sql(f"ANALYZE {INDEX}")
+    measure_new_indexes(op.get_bind(), [INDEX])
     changed = f"{_listed('old')} IS DISTINCT FROM {_listed('new')}"
     listed = _listed("new")
     follow = f"UPDATE contact_scores SET listed = {listed} WHERE contact_id = new.id;"  # noqa: S608

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 
 def migrations_dir() -> Path:
@@ -48,3 +49,24 @@ def ensure_current(engine: Engine) -> None:
     """Migrate the database behind ``engine`` when it is new or behind (a no-op otherwise)."""
     if not is_current(engine):
         upgrade(engine)
+
+
+def measure_new_indexes(connection: Connection, names: Iterable[str]) -> None:
+    """For a migration that creates or rebuilds indexes: on a SQLite database that has
+    planner statistics, measure these indexes now (``ANALYZE <index>``). SQLite has none
+    of a new index until the next full ANALYZE, and its planner then takes it for a
+    selective one (on a 100k book the list walked a rebuilt tier index, 13 → 61 ms, and a
+    search took seconds). PostgreSQL keeps its column statistics: nothing to do there."""
+    if connection.dialect.name != "sqlite":
+        return
+    analyzed = connection.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    ).scalar_one()
+    if not analyzed:
+        return
+    for name in names:
+        exists = connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+        ).scalar_one()
+        if exists:
+            connection.exec_driver_sql(f"ANALYZE {name}")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from pingcrm.contacts import repository
@@ -517,38 +517,9 @@ def clean_display(kind: IdentifierKind, display: str) -> str:
     return display.lstrip("@") if kind in HANDLE_KINDS else display
 
 
-class IdentifierFields(Protocol):
-    """What :func:`identifiers_of` reads of an identifier (an ORM one or a row)."""
-
-    id: int
-    kind: IdentifierKind
-    value: str
-    display_value: str
-
-
-class ContactFields(Protocol):
-    """What :func:`to_out` reads of a contact besides its relations (an ORM contact or a
-    row of the list)."""
-
-    id: int
-    full_name: str
-    company: str | None
-    title: str | None
-    location: str | None
-    avatar_url: str | None
-    birthday: date | None
-    priority: Priority
-    is_second_tier: bool
-    last_interaction_at: datetime | None
-    interaction_count: int
-    bcc_hash: str
-    edited_fields: list[str]
-    source: str
-    created_at: datetime
-    updated_at: datetime
-
-
-def identifiers_of(identifiers: Iterable[IdentifierFields]) -> list[IdentifierOut]:
+def identifiers_of(
+    identifiers: Iterable[ContactIdentifier | repository.IdentifierRow],
+) -> list[IdentifierOut]:
     """A contact's identifiers with profile links, emails first, raw numeric platform
     ids last."""
     return [
@@ -582,8 +553,8 @@ def to_out(contact: Contact) -> ContactOut:
 
 
 def _contact_out(
-    contact: ContactFields,
-    identifiers: Iterable[IdentifierFields],
+    contact: Contact | Row[Any],
+    identifiers: Iterable[ContactIdentifier | repository.IdentifierRow],
     tag_names: list[str],
     *,
     organization: OrganizationRef | None,

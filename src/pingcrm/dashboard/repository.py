@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pingcrm.contacts.repository import Visibility
 from pingcrm.models import (
@@ -99,31 +99,20 @@ def contact_counts(session: Session, user_id: int) -> tuple[ContactCounts, Visib
     hidden: ColumnElement[bool] = literal_column(HIDDEN_SCORES_SQL)
     archived = Contact.priority == Priority.ARCHIVED
 
-    def scores(*where: ColumnElement[bool]) -> ColumnElement[int]:
-        return (
-            select(func.count())
-            .select_from(ContactScore)
-            .where(ContactScore.user_id == user_id, *where)
-            .scalar_subquery()
-        )
-
-    def contacts(*where: ColumnElement[bool]) -> ColumnElement[int]:
-        return (
-            select(func.count())
-            .select_from(Contact)
-            .where(Contact.user_id == user_id, *where)
-            .scalar_subquery()
-        )
+    def count(owner: InstrumentedAttribute[int], *where: ColumnElement[bool]) -> ColumnElement[int]:
+        """How many rows of the table of ``owner`` (its user_id column) the user has where
+        ``where`` holds."""
+        return select(func.count()).where(owner == user_id, *where).scalar_subquery()
 
     # Disjoint ranges of the tier index: an OR, or no 2nd-tier condition, would read every
     # contact's entry.
     counts = session.execute(
         select(
-            *[scores(tier) for tier in tiers],
-            *[scores(hidden, tier) for tier in tiers],
-            contacts(Contact.is_second_tier == true()),
-            contacts(Contact.is_second_tier == true(), archived),
-            contacts(Contact.is_second_tier == false(), archived),
+            *[count(ContactScore.user_id, tier) for tier in tiers],
+            *[count(ContactScore.user_id, hidden, tier) for tier in tiers],
+            count(Contact.user_id, Contact.is_second_tier == true()),
+            count(Contact.user_id, Contact.is_second_tier == true(), archived),
+            count(Contact.user_id, Contact.is_second_tier == false(), archived),
         )
     ).one()
     strong, warm, cold = (int(counts[i]) - int(counts[i + 3]) for i in range(len(tiers)))
