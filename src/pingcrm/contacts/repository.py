@@ -829,7 +829,7 @@ def list_contacts(
 
 
 # What a list shows of each contact, read as plain rows: building ORM contacts with their
-# identifiers and tags cost a third of the default list's request (py-spy, 100k contacts).
+# identifiers and tags was a third of the default list request (in process, 100k contacts).
 LISTED_COLUMNS = (
     Contact.id,
     Contact.full_name,

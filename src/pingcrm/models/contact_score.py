@@ -9,8 +9,9 @@ the ``after_insert`` listener below.
 ``listed`` repeats whether the contact shows in the default list (neither 2nd-tier nor
 archived), so that the dashboard counts the hidden contacts' tiers from a small partial
 index instead of joining every score row to the contacts (13 ms at 100k contacts on
-PostgreSQL). Inserts set it (``insert_scores`` reads it from the contact); a trigger on
-the contacts keeps it when their 2nd-tier flag or priority changes (migration 0026)."""
+PostgreSQL). Inserts set it from the new contact's values (:func:`is_listed`); a
+trigger on the contacts keeps it when their 2nd-tier flag or priority changes (migration
+0026)."""
 
 from __future__ import annotations
 
