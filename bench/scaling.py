@@ -7,10 +7,10 @@ interactions each new person brings, then ``record_interactions``, in committed 
 as a sync does, ANALYZE at the end as a sync run does); a full score recompute ten days
 later (most scores change); and merging 1% of the contacts into another contact. Each
 size gets its own new database (a SQLite file, or a database on the PostgreSQL server of
-the benchmark dataset), dropped after. Each size runs twice and keeps its best times (a
-10k time of one second swings by 10 % with the machine's other load, and so would the
-ratio). ``BENCH_SCALING_SIZES`` (e.g. ``2000,20000``) changes the two sizes,
-``BENCH_SCALING_RUNS`` the runs per size.
+the benchmark dataset), dropped after. Each size runs twice, the sizes taking turns, and
+keeps its best times (a 10k time of one second swings by 10 % with the machine's other
+load, and so would the ratio). ``BENCH_SCALING_SIZES`` (e.g. ``2000,20000``) changes the
+two sizes, ``BENCH_SCALING_RUNS`` the runs per size.
 """
 
 from __future__ import annotations
@@ -273,16 +273,17 @@ def scaling(ctx: BenchContext) -> list[Row]:
     """Each bulk path at two sizes on fresh databases; p50 column: the small size's time,
     p95 column: the large size's."""
     small, large = _sizes()
-    # Per size: the best time of each path (import, ingest, recompute, merge) over the runs.
-    best: list[list[float]] = []
-    for size in (small, large):
-        runs: list[tuple[float, ...]] = []
-        for _ in range(_runs()):
+    # Per size, the times of each path (import, ingest, recompute, merge) in each run. The
+    # sizes take turns, so that a change in the machine's other load falls on both.
+    runs: dict[int, list[tuple[float, ...]]] = {small: [], large: []}
+    for _ in range(_runs()):
+        for size in (small, large):
             with _fresh_database(ctx) as db:
                 imported = _csv_import(db, size)
             with _fresh_database(ctx) as db:
-                runs.append((imported, _ingest(db, size), _recompute(db), _merge(db, size)))
-        best.append([min(times) for times in zip(*runs, strict=True)])
+                runs[size].append((imported, _ingest(db, size), _recompute(db), _merge(db, size)))
+    # Per size: the best time of each path over the runs.
+    best = [[min(times) for times in zip(*runs[size], strict=True)] for size in (small, large)]
     csv, ingest, recompute, merge = ([b[i] for b in best] for i in range(4))
     return [
         _row(ctx, "LinkedIn CSV import", small, large, csv),
