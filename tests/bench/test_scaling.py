@@ -43,7 +43,8 @@ def test_scaling_prints_both_times_and_the_ratio_of_each_bulk_path(
 
 
 def test_each_size_keeps_its_best_time_per_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two runs per size: a run slowed down by other load does not make the ratio."""
+    """Two runs per size, the sizes taking turns: a run slowed down by other load does not
+    make the ratio."""
     monkeypatch.setenv("BENCH_SCALING_SIZES", "100,1000")
     monkeypatch.setenv("BENCH_SCALING_RUNS", "2")
 
@@ -51,16 +52,23 @@ def test_each_size_keeps_its_best_time_per_path(monkeypatch: pytest.MonkeyPatch)
     def no_database(_ctx: Any) -> Iterator[None]:
         yield None
 
-    # Seconds per call, in call order: two runs at 100, then two at 1,000.
-    imports = iter([2.0, 1.0, 11.0, 14.0])
-    ingests = iter([3.0, 4.0, 40.0, 30.0])
+    # Seconds per call at each size, in call order.
+    imports = {100: [2.0, 1.0], 1000: [11.0, 14.0]}
+    ingests = {100: [3.0, 4.0], 1000: [40.0, 30.0]}
+    sizes: list[int] = []
+
+    def csv_import(_db: Any, size: int) -> float:
+        sizes.append(size)
+        return imports[size].pop(0)
+
     monkeypatch.setattr(bench.scaling, "_fresh_database", no_database)
-    monkeypatch.setattr(bench.scaling, "_csv_import", lambda _db, _n: next(imports))
-    monkeypatch.setattr(bench.scaling, "_ingest", lambda _db, _n: next(ingests))
+    monkeypatch.setattr(bench.scaling, "_csv_import", csv_import)
+    monkeypatch.setattr(bench.scaling, "_ingest", lambda _db, n: ingests[n].pop(0))
     monkeypatch.setattr(bench.scaling, "_recompute", lambda _db: 1.0)
     monkeypatch.setattr(bench.scaling, "_merge", lambda _db, _n: 1.0)
 
     rows = scaling(cast(BenchContext, SimpleNamespace(backend="sqlite")))
 
+    assert sizes == [100, 1000, 100, 1000]
     assert rows[0].ok == "yes (100 1.0 s, 1k 11.0 s, x11.0)"
     assert rows[1].ok == "yes (100 3.0 s, 1k 30.0 s, x10.0)"
