@@ -189,13 +189,9 @@ def _ingest_batches(db: _Fresh, contacts: int, now: datetime) -> None:
                 session, db.user_id, people, source="gmail", organizations=orgs, seeds=seeds
             )
             rows = [
-                NewInteraction(
-                    contact_id=contact_id,
-                    platform=seed.platform,
-                    kind=seed.kind,
-                    direction=seed.direction,
-                    occurred_at=seed.occurred_at,
-                    provider_id=seed.provider_id,
+                NewInteraction.from_seed(
+                    seed,
+                    contact_id,
                     subject=f"Subject {n}",
                     preview=f"Message {n} about project {index % 97}",
                 )

@@ -80,15 +80,7 @@ def _record(session: Session, user_id: int, people: list[tuple[str, list[Seed]]]
         session,
         user_id,
         [
-            NewInteraction(
-                contact_id=cid,
-                platform=s.platform,
-                kind=s.kind,
-                direction=s.direction,
-                occurred_at=s.occurred_at,
-                provider_id=s.provider_id,
-                preview="hello",
-            )
+            NewInteraction.from_seed(s, cid, preview="hello")
             for cid, (_name, seeds) in zip(ids, people, strict=True)
             for s in seeds
         ],

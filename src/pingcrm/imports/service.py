@@ -489,15 +489,7 @@ def run_import(
             counts.updated_contacts = result.updated
             counts.skipped = result.skipped
             connections = [
-                NewInteraction(
-                    contact_id=contact_id,
-                    platform=seed.platform,
-                    kind=seed.kind,
-                    direction=seed.direction,
-                    occurred_at=seed.occurred_at,
-                    provider_id=seed.provider_id,
-                    preview=CONNECTION_PREVIEW,
-                )
+                NewInteraction.from_seed(seed, contact_id, preview=CONNECTION_PREVIEW)
                 for seed, contact_id in zip(seeds, result.contact_ids, strict=True)
                 if contact_id is not None and seed is not None
             ]

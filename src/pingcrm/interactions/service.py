@@ -24,7 +24,7 @@ from pingcrm.kit.clock import utcnow
 from pingcrm.kit.collector import fewer_collections
 from pingcrm.kit.pagination import Page, PageRequest
 from pingcrm.models import Direction, Interaction, InteractionKind, Platform
-from pingcrm.scoring.service import refresh_contacts
+from pingcrm.scoring.service import Seed, refresh_contacts
 
 PREVIEW_LENGTH = 500
 SUBJECT_LENGTH = 500
@@ -50,6 +50,23 @@ class NewInteraction:
     platform_account_id: int | None = None
     is_read: bool | None = None
     extra: dict[str, Any] | None = field(default=None)
+
+    @classmethod
+    def from_seed(
+        cls, seed: Seed, contact_id: int, *, preview: str = "", subject: str | None = None
+    ) -> NewInteraction:
+        """The interaction a new contact was created with (see ``upsert_contacts``'
+        ``seeds``), to record once the contact has its id."""
+        return cls(
+            contact_id=contact_id,
+            platform=seed.platform,
+            kind=seed.kind,
+            direction=seed.direction,
+            occurred_at=seed.occurred_at,
+            provider_id=seed.provider_id,
+            preview=preview,
+            subject=subject,
+        )
 
 
 def _trim(text: str, limit: int) -> str:
