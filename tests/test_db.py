@@ -1,7 +1,8 @@
 """The engine's SQLite page cache and WAL checkpoint interval: SQLite's defaults for web
-requests (the web pool keeps connections open, each with its own cache), large for jobs
-that write in bulk and other processes, and a checkpoint after a bulk write; PostgreSQL's
-plan mode around bulk writes."""
+requests (the web pool keeps connections open, each with its own cache), a large cache
+and no checkpoint on commit for jobs that write in bulk (they checkpoint on their own),
+a large cache for other processes, and a checkpoint after a bulk write; PostgreSQL's plan
+mode around bulk writes."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from sqlalchemy.exc import DBAPIError
 
 from pingcrm.db import (
     SQLITE_BULK_CACHE_KIB,
-    SQLITE_BULK_WAL_PAGES,
     SQLITE_CACHE_KIB,
+    SQLITE_PROCESS_WAL_PAGES,
     SQLITE_WAL_PAGES,
     bulk_connections,
     cached_trigger_plans,
+    checkpoint_wal,
     make_engine,
     refresh_planner_statistics,
 )
@@ -38,7 +40,7 @@ def test_requests_get_sqlite_defaults_and_bulk_jobs_large_sizes(tmp_path: Path) 
         with engine.connect() as request:
             assert _sizes(request) == (SQLITE_CACHE_KIB, SQLITE_WAL_PAGES)
         with bulk_connections(), engine.connect() as job:
-            assert _sizes(job) == (SQLITE_BULK_CACHE_KIB, SQLITE_BULK_WAL_PAGES)
+            assert _sizes(job) == (SQLITE_BULK_CACHE_KIB, 0)
         # The same pooled connection, checked out by a request again, shrinks back.
         with engine.connect() as request:
             assert _sizes(request) == (SQLITE_CACHE_KIB, SQLITE_WAL_PAGES)
@@ -46,11 +48,44 @@ def test_requests_get_sqlite_defaults_and_bulk_jobs_large_sizes(tmp_path: Path) 
         engine.dispose()
 
 
-def test_other_processes_keep_the_large_sizes(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'pingcrm.db'}")
+def test_other_processes_keep_the_large_cache_and_checkpoint_past_40_mb(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pingcrm.db'}", pool_size=1, max_overflow=0)
     try:
         with engine.connect() as command:
-            assert _sizes(command) == (SQLITE_BULK_CACHE_KIB, SQLITE_BULK_WAL_PAGES)
+            assert _sizes(command) == (SQLITE_BULK_CACHE_KIB, SQLITE_PROCESS_WAL_PAGES)
+        with bulk_connections(), engine.connect() as job:
+            assert _sizes(job) == (SQLITE_BULK_CACHE_KIB, 0)
+        with engine.connect() as command:
+            assert _sizes(command) == (SQLITE_BULK_CACHE_KIB, SQLITE_PROCESS_WAL_PAGES)
+    finally:
+        engine.dispose()
+
+
+def _fill(engine: Engine, rows: int) -> None:
+    """``rows`` rows of 500 bytes, committed."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT)"
+        )
+        connection.exec_driver_sql(
+            f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) "
+            "INSERT INTO rows (body) SELECT printf('%0500d', i) FROM n"
+        )
+
+
+def test_a_job_commit_leaves_the_wal_to_the_jobs_checkpoint(tmp_path: Path) -> None:
+    """Far past a request's 1,000 pages, a job's commit leaves its rows in the WAL (no
+    checkpoint stalls the job); ``checkpoint_wal`` copies them into the database."""
+    path = tmp_path / "pingcrm.db"
+    engine = make_engine(f"sqlite:///{path}", request_pool=True)
+    try:
+        with bulk_connections():
+            _fill(engine, 20_000)
+        wal = path.with_name(path.name + "-wal")
+        assert wal.stat().st_size > 20_000 * 500
+        before = path.stat().st_size
+        checkpoint_wal(engine)
+        assert path.stat().st_size > before + 20_000 * 500
     finally:
         engine.dispose()
 
@@ -61,13 +96,9 @@ def test_the_statistics_refresh_after_a_bulk_write_leaves_the_wal_checkpointed(
     path = tmp_path / "pingcrm.db"
     engine = make_engine(f"sqlite:///{path}")
     try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT)")
-            connection.exec_driver_sql(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
-                "INSERT INTO rows (body) SELECT printf('%0500d', i) FROM n"
-            )
-        # Under the job's checkpoint interval: the rows are in the WAL only.
+        with bulk_connections():
+            _fill(engine, 5000)
+        # A job's commits do not checkpoint: the rows are in the WAL only.
         before = path.stat().st_size
         refresh_planner_statistics(engine, ["rows"])
         assert path.stat().st_size > before + 5000 * 500
@@ -97,3 +128,24 @@ def test_only_the_bulk_write_itself_lets_queries_reuse_a_plan(engine: Engine) ->
             connection.exec_driver_sql("SELECT 1 / 0")
         connection.rollback()
         assert _plan_mode(connection) == "force_custom_plan"
+
+
+def test_the_pool_hands_out_the_connection_used_last_with_its_warm_page_cache(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pingcrm.db'}")
+    try:
+        first, second = engine.connect(), engine.connect()
+        first_raw = first.connection.dbapi_connection
+        second_raw = second.connection.dbapi_connection
+        second.close()
+        first.close()
+        with engine.connect() as next_one:
+            assert next_one.connection.dbapi_connection is first_raw
+        first, second = engine.connect(), engine.connect()
+        first.close()
+        second.close()
+        with engine.connect() as next_one:
+            assert next_one.connection.dbapi_connection is second_raw
+    finally:
+        engine.dispose()

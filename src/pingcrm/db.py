@@ -6,14 +6,16 @@ The boundary (request dependency, job wrapper, CLI command) owns the transaction
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -36,18 +38,25 @@ THREADPOOL_TOKENS = 40
 SQLITE_CACHE_KIB = 2_000
 SQLITE_BULK_CACHE_KIB = 64_000
 # A commit copies the WAL into the database file (a checkpoint, with an fsync of each)
-# once the WAL holds ``wal_autocheckpoint`` pages. A bulk batch that adds rows at random
-# places of an index (interactions by date) dirties most of that index's pages, so with
-# SQLite's default of 1,000 pages (4 MB) every batch checkpointed every page it wrote, and
-# the cost of a batch grew with the table: 4.3 s of commits for 100k contacts with 1M
-# interactions against 0.2 s for 10k. Job connections let the WAL reach 40 MB, so a page
-# rewritten by several batches is copied (and synced) once: 2.9 s. The file is cut back
-# to 64 MB after a checkpoint. The setting belongs to a connection: requests keep the
-# default.
+# once the WAL holds ``wal_autocheckpoint`` pages. A bulk batch adds rows at random places
+# of several indexes (names, interactions by date), so at 100k contacts each commit writes
+# about 8,000 pages to the WAL, and every checkpoint copies and syncs them again: with a
+# checkpoint every 40 MB the 100k ingest of the scaling rows spent 5.0 s in its commits
+# and stalled its statements on the syncs, 50-52 s in all; with none until the end,
+# 2.3 s of commits and 0.7 s for the one checkpoint, 43-46 s. So a job's connections
+# (``bulk_connections``) never checkpoint on commit (``0``): the job's heartbeat
+# checkpoints the WAL every beat, beside the job's own writes, and the job checkpoints
+# once more when it ends (:func:`checkpoint_wal`). The WAL of a job thus holds at most a
+# heartbeat's writes. Web requests keep SQLite's default of 1,000 pages; other
+# connections of other processes (CLI commands, the worker's bookkeeping) 40 MB. After a
+# checkpoint the file is cut back to 64 MB.
 SQLITE_WAL_PAGES = 1_000
-SQLITE_BULK_WAL_PAGES = 10_000
+SQLITE_PROCESS_WAL_PAGES = 10_000
+SQLITE_BULK_WAL_PAGES = 0
 SQLITE_WAL_LIMIT_BYTES = 64 * 1024 * 1024
 _bulk: ContextVar[bool] = ContextVar("pingcrm_bulk_connections", default=False)
+
+log = logging.getLogger("pingcrm.db")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -57,28 +66,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.execute(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
-    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_BULK_WAL_PAGES}")
     cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT_BYTES}")
     cursor.close()
 
 
-def _sqlite_cache_size(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Size the page cache and the WAL checkpoint interval of a connection as it is
-    checked out: SQLite's defaults for requests, large inside :func:`bulk_connections`."""
-    bulk = _bulk.get()
-    cache = SQLITE_BULK_CACHE_KIB if bulk else SQLITE_CACHE_KIB
-    wal = SQLITE_BULK_WAL_PAGES if bulk else SQLITE_WAL_PAGES
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA cache_size=-{cache}")
-    cursor.execute(f"PRAGMA wal_autocheckpoint={wal}")
-    cursor.close()
+def _sqlite_checkout(request_pool: bool) -> Callable[[Any, Any, Any], None]:
+    """A checkout listener that sizes the page cache and the WAL checkpoint interval of a
+    connection for its user: a job (inside :func:`bulk_connections`), a web request
+    (``request_pool``), or another process's command."""
+    idle = (
+        (SQLITE_CACHE_KIB, SQLITE_WAL_PAGES)
+        if request_pool
+        else (SQLITE_BULK_CACHE_KIB, SQLITE_PROCESS_WAL_PAGES)
+    )
+
+    def size(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        cache, wal = (SQLITE_BULK_CACHE_KIB, SQLITE_BULK_WAL_PAGES) if _bulk.get() else idle
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA cache_size=-{cache}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={wal}")
+        cursor.close()
+
+    return size
 
 
 @contextmanager
 def bulk_connections() -> Iterator[None]:
     """Connections checked out by this thread in the block get SQLite's large page cache
-    (a job writing many rows into a dozen indexes); a no-op on PostgreSQL."""
+    (a job writing many rows into a dozen indexes) and leave checkpoints to the job
+    (:func:`checkpoint_wal`); a no-op on PostgreSQL."""
     token = _bulk.set(True)
     try:
         yield
@@ -135,12 +151,15 @@ def make_engine(url: str, *, request_pool: bool = False, **kwargs: Any) -> Engin
             kwargs.setdefault("pool_size", POOL_SIZE)
             kwargs.setdefault("max_overflow", POOL_OVERFLOW)
             kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+            # The connection checked in last is checked out first: each connection has
+            # a page cache of its own, and the 100k score recompute took 3 s on the
+            # connection that had just read the book, 5.3 s on a colder one of the pool.
+            kwargs.setdefault("pool_use_lifo", True)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        if request_pool:
-            event.listen(engine, "checkout", _sqlite_cache_size)
+        event.listen(engine, "checkout", _sqlite_checkout(request_pool))
         return engine
     kwargs.setdefault("pool_size", POOL_SIZE)
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)
@@ -268,9 +287,9 @@ def refresh_planner_statistics(engine: Engine, tables: Sequence[str] = ()) -> No
     right indexes (SQLite never does this on its own; on a large database it turns seconds
     into milliseconds). PostgreSQL gets ``VACUUM ANALYZE``: the vacuum also marks pages
     all-visible, so counts are read from an index alone after a bulk load, without
-    waiting for autovacuum. SQLite then checkpoints the WAL the bulk write grew (up to
-    ``SQLITE_BULK_WAL_PAGES``): copied into the database here, in the job, not by the
-    commit of the next web request, whose connections checkpoint past 1,000 pages."""
+    waiting for autovacuum. SQLite then checkpoints the WAL the bulk write grew
+    (:func:`checkpoint_wal`): copied into the database here, in the job, not by the commit
+    of the next web request, whose connections checkpoint past 1,000 pages."""
     postgresql = engine.dialect.name == "postgresql"
     quote = engine.dialect.identifier_preparer.quote
     with engine.connect() as connection:
@@ -284,8 +303,22 @@ def refresh_planner_statistics(engine: Engine, tables: Sequence[str] = ()) -> No
         else:
             for table in tables:
                 autocommit.exec_driver_sql(f"ANALYZE {quote(table)}")
-        if not postgresql:
-            autocommit.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    checkpoint_wal(engine)
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """Copy SQLite's WAL into the database file, as far as no reader still needs it
+    (``PASSIVE``: never waits for, nor blocks, other connections, the writer included);
+    a no-op on PostgreSQL. A failure is logged and left to the next checkpoint."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            )
+    except SQLAlchemyError:
+        log.exception("db.checkpoint_failed")
 
 
 def planner_row_count(engine: Engine, table: str) -> int | None:

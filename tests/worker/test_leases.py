@@ -3,14 +3,19 @@ second attempt is recorded as skipped."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Engine, select
+import pytest
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
-from pingcrm.db import make_engine
+from pingcrm.db import bulk_connections, checkpoint_wal, make_engine
 from pingcrm.kit.clock import FrozenClock, use_clock
 from pingcrm.models import JobLease, JobRun, RunStatus
 from pingcrm.worker import leases
@@ -109,3 +114,73 @@ def test_a_second_attempt_while_running_is_recorded_as_skipped(
     assert "Already running" in (runs[1].error or "")
     # The lease was released at the end: a later run goes ahead.
     assert session.execute(select(JobLease)).first() is None
+
+
+def _rows_in_database_file(engine: Engine) -> int:
+    """The rows of ``bulk_rows`` in the database file itself, not counting the WAL."""
+    path = Path(str(engine.url.database))
+    with closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as file:
+        return int(file.execute("SELECT count(*) FROM bulk_rows").fetchone()[0])
+
+
+ROWS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+FILL = ROWS + "INSERT INTO bulk_rows (body) SELECT printf('%0500d', i) FROM n"
+
+
+@pytest.fixture
+def bulk_table(engine: Engine) -> Iterator[None]:
+    """An empty table of our own, in the SQLite test database's file; dropped after."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's WAL")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE bulk_rows (id INTEGER PRIMARY KEY, body TEXT)")
+    checkpoint_wal(engine)
+    yield
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE bulk_rows")
+    checkpoint_wal(engine)
+
+
+def test_a_job_checkpoints_its_writes_when_it_ends_not_at_each_commit(
+    registry: JobsForTest,
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    bulk_table: None,
+) -> None:
+    in_file: list[int] = []
+
+    @registry.add
+    @job("test.bulk_write")
+    def bulk_write(ctx: JobContext) -> None:
+        ctx.session.execute(text(FILL))
+        ctx.commit()
+        # 10 MB committed, far past a request's 1,000 pages: still in the WAL only.
+        in_file.append(_rows_in_database_file(engine))
+
+    result = execute(
+        JobCall("test.bulk_write"),
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+    )
+
+    assert result.outcome is Outcome.SUCCESS
+    assert in_file == [0]
+    assert _rows_in_database_file(engine) == 20_000
+
+
+def test_each_heartbeat_renews_the_lease_and_checkpoints_the_wal(
+    engine: Engine, bulk_table: None
+) -> None:
+    assert leases.acquire(engine, "sync:1", "worker-a", 60)
+    keeper = leases.LeaseKeeper(engine, "sync:1", "worker-a", 60)
+    with bulk_connections(), engine.begin() as connection:
+        connection.exec_driver_sql(FILL)
+    assert _rows_in_database_file(engine) == 0
+
+    assert keeper.beat()
+
+    assert _rows_in_database_file(engine) == 20_000
+    leases.release(engine, "sync:1", "worker-a")
+    assert not keeper.beat()

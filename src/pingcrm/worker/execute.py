@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingcrm.config import Settings
-from pingcrm.db import bulk_connections
+from pingcrm.db import bulk_connections, checkpoint_wal
 from pingcrm.errors import PingError
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import RunStatus
@@ -116,7 +118,7 @@ def _run(
     )
     log.info("worker.job.started name=%s scope=%s", call.name, call.scope_key)
     try:
-        with bulk_connections(), leases.LeaseKeeper(engine, call.lease_key, holder, ttl):
+        with job_connections(engine, call.lease_key, holder, ttl):
             spec.func(context)
             session.commit()
     except Exception as exc:
@@ -127,6 +129,18 @@ def _run(
         session.close()
     log.info("worker.job.finished name=%s scope=%s", call.name, call.scope_key)
     return Outcome.SUCCESS, None
+
+
+@contextmanager
+def job_connections(engine: Engine, lease_key: str, holder: str, ttl: int) -> Iterator[None]:
+    """What a job's work runs inside, ``holder`` holding ``lease_key``: bulk connections
+    (:func:`pingcrm.db.bulk_connections`), the lease's heartbeat (which checkpoints SQLite's
+    WAL each beat), and a last checkpoint when the work ends, failed or not."""
+    try:
+        with bulk_connections(), leases.LeaseKeeper(engine, lease_key, holder, ttl):
+            yield
+    finally:
+        checkpoint_wal(engine)
 
 
 def expand(spec: JobSpec, session_factory: sessionmaker[Session], trigger: str) -> list[JobCall]:

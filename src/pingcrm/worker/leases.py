@@ -22,6 +22,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pingcrm.db import checkpoint_wal
 from pingcrm.kit.clock import utcnow
 from pingcrm.models import JobLease
 
@@ -90,7 +91,9 @@ def holder_of(engine: Engine, key: str) -> str | None:
 
 
 class LeaseKeeper:
-    """Renews a held lease in a daemon thread every ``ttl/3`` seconds until stopped."""
+    """Renews a held lease in a daemon thread every ``ttl/3`` seconds until stopped; each
+    beat also checkpoints SQLite's WAL, which the job's own connections leave to it
+    (``db.bulk_connections``), beside the job's writes rather than in its commits."""
 
     def __init__(self, engine: Engine, key: str, holder: str, ttl_seconds: int) -> None:
         self.engine = engine
@@ -108,10 +111,17 @@ class LeaseKeeper:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def beat(self) -> bool:
+        """Renew the lease and checkpoint the WAL; False when the lease is no longer ours."""
+        if not renew(self.engine, self.key, self.holder, self.ttl):
+            return False
+        checkpoint_wal(self.engine)
+        return True
+
     def _loop(self) -> None:
         while not self._stop.wait(max(1.0, self.ttl / 3)):
             try:
-                if not renew(self.engine, self.key, self.holder, self.ttl):
+                if not self.beat():
                     log.warning("worker.lease.lost key=%s", self.key)
                     return
             except Exception:  # keep trying: a transient DB error must not kill the job
