@@ -41,9 +41,9 @@ SQLITE_BULK_CACHE_KIB = 64_000
 # once the WAL holds ``wal_autocheckpoint`` pages. A bulk batch adds rows at random places
 # of several indexes (names, interactions by date), so at 100k contacts each commit writes
 # about 8,000 pages to the WAL, and every checkpoint copies and syncs them again: with a
-# checkpoint every 40 MB the 100k ingest of the scaling rows spent 5.0 s in its commits
-# and stalled its statements on the syncs, 50-52 s in all; with none until the end,
-# 2.3 s of commits and 0.7 s for the one checkpoint, 43-46 s. So a job's connections
+# checkpoint every 40 MB the 100k ingest of the scaling rows spent 5.0-5.3 s in its
+# commits; with none until the end, 2.3-3.1 s, and 0.1-0.7 s for the checkpoints made
+# beside it or after. So a job's connections
 # (``bulk_connections``) never checkpoint on commit (``0``): the job's heartbeat
 # checkpoints the WAL every beat, beside the job's own writes, and the job checkpoints
 # once more when it ends (:func:`checkpoint_wal`). The WAL of a job thus holds at most a
